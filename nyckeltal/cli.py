@@ -1,0 +1,148 @@
+"""The `nyckeltal` command line: load data, run the daily build, read the scorecard.
+
+Exit codes: 0 success, 1 the work failed (bad data, a failing build), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nyckeltal import settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse",
+        metavar="PATH",
+        help="DuckDB warehouse file (default: $NYCKELTAL_WAREHOUSE or "
+        "warehouse/nyckeltal.duckdb in the project)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nyckeltal",
+        description="KPI marts for small and mid-size companies, built with dbt on DuckDB.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="load the bundled demo dataset into the raw schemas",
+        description="Validate and load the bundled demo dataset (seeds/demo) into the raw "
+        "schemas, replacing what is there.",
+    )
+    _add_warehouse_option(demo)
+
+    load = commands.add_parser(
+        "load", help="validate and load a folder of <system>__<table>.csv|.parquet files",
+        description="Validate every file of DIR against the raw data contract, then replace "
+        "the raw tables in one transaction: all or nothing.",
+    )
+    load.add_argument("directory", type=Path, metavar="DIR")
+    _add_warehouse_option(load)
+
+    generate = commands.add_parser(
+        "generate", help="write a synthetic dataset (the demo generator, scalable)",
+        description="Write a deterministic synthetic dataset in the loader's file format.",
+    )
+    generate.add_argument("--out", type=Path, required=True, metavar="DIR")
+    generate.add_argument("--scale", type=float, default=1.0,
+                          help="size multiplier; 1 is the bundled demo (default 1)")
+    generate.add_argument("--seed", type=int, default=None, help="random seed")
+
+    run = commands.add_parser(
+        "run", help="run the daily build (dbt build of staging, intermediate and marts)",
+        description="Run the daily build on the warehouse.",
+    )
+    run.add_argument("--as-of", type=_date, metavar="DATE",
+                     help="compute KPIs as of this date (default: latest event in the data)")
+    _add_warehouse_option(run)
+
+    scorecard = commands.add_parser(
+        "scorecard", help="print the kpi_scorecard mart",
+        description="Print rows of the kpi_scorecard mart.",
+    )
+    scorecard.add_argument("--kpi", metavar="CODE", help="only this kpi_code")
+    scorecard.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    scorecard.add_argument("--summary", action="store_true",
+                           help="one line per KPI: latest complete total/all value and status")
+    _add_warehouse_option(scorecard)
+    return parser
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from nyckeltal.loader import load_directory
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    report = load_directory(settings.demo_data_dir(), warehouse)
+    print(report.summary())
+    return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from nyckeltal.loader import load_directory
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    report = load_directory(args.directory, warehouse)
+    print(report.summary())
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from nyckeltal.demo_data import generate
+
+    written = generate(args.out, scale=args.scale, seed=args.seed)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from nyckeltal.pipeline import run_daily_build
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    run_daily_build(warehouse, as_of=args.as_of)
+    return 0
+
+
+def _cmd_scorecard(args: argparse.Namespace) -> int:
+    from nyckeltal.scorecard import print_scorecard
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    print_scorecard(warehouse, kpi=args.kpi, output_format=args.format, summary=args.summary)
+    return 0
+
+
+COMMANDS = {
+    "demo": _cmd_demo,
+    "load": _cmd_load,
+    "generate": _cmd_generate,
+    "run": _cmd_run,
+    "scorecard": _cmd_scorecard,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from nyckeltal.errors import NyckeltalError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except NyckeltalError as error:
+        print(f"nyckeltal {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
