@@ -1,0 +1,31 @@
+"""DDL of the raw schemas, derived from the contract."""
+
+from __future__ import annotations
+
+import duckdb
+
+from nyckeltal.contract import TABLES, Table
+
+
+def create_table_sql(table: Table, relation: str | None = None) -> str:
+    """`create table` for a contract table (NOT NULL on required columns, primary key)."""
+    columns = [
+        f"{column.name} {column.type}{'' if column.nullable else ' not null'}"
+        for column in table.columns
+    ]
+    columns.append(f"primary key ({', '.join(table.primary_key)})")
+    name = relation or f"{table.schema}.{table.name}"
+    return f"create table {name} (\n    " + ",\n    ".join(columns) + "\n)"
+
+
+def create_empty_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create every raw table that does not exist yet, empty (for tests and first runs)."""
+    for table in TABLES:
+        connection.execute(f"create schema if not exists {table.schema}")
+        exists = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [table.schema, table.name],
+        ).fetchone()[0]
+        if not exists:
+            connection.execute(create_table_sql(table))
