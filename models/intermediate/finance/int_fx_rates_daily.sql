@@ -1,0 +1,69 @@
+{#- One row per currency and calendar day: the rate to the reporting currency in force that
+    day, i.e. the latest rate dated on or before it. The reporting currency itself converts
+    at 1.0 on every day (any fx_rates rows for it are ignored). Converting a transaction is
+    then an equi-join on (currency, date). -#}
+with fx_rates as (
+
+    select rate_date, currency, rate_to_reporting
+    from {{ ref('stg_billing__fx_rates') }}
+    where currency != '{{ var("reporting_currency") | upper }}'
+
+),
+
+calendar_days as (
+
+    select calendar_date from {{ ref('int_calendar_days') }}
+
+),
+
+rates_with_validity as (
+
+    select
+        rate_date,
+        currency,
+        rate_to_reporting,
+        lead(rate_date) over (partition by currency order by rate_date) as next_rate_date
+    from fx_rates
+
+),
+
+foreign_currency_days as (
+
+    select
+        calendar_days.calendar_date as rate_date,
+        rates_with_validity.currency,
+        rates_with_validity.rate_to_reporting,
+        rates_with_validity.rate_date as rate_published_on
+    from calendar_days
+    inner join rates_with_validity
+        on
+            calendar_days.calendar_date >= rates_with_validity.rate_date
+            and (
+                rates_with_validity.next_rate_date is null
+                or calendar_days.calendar_date < rates_with_validity.next_rate_date
+            )
+
+),
+
+reporting_currency_days as (
+
+    select
+        calendar_date as rate_date,
+        '{{ var("reporting_currency") | upper }}' as currency,
+        cast(1 as decimal(18, 10)) as rate_to_reporting,
+        calendar_date as rate_published_on
+    from calendar_days
+
+),
+
+final as (
+
+    select rate_date, currency, rate_to_reporting, rate_published_on
+    from foreign_currency_days
+    union all
+    select rate_date, currency, rate_to_reporting, rate_published_on
+    from reporting_currency_days
+
+)
+
+select * from final

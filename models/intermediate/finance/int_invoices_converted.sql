@@ -1,0 +1,48 @@
+{#- One row per invoice or credit note, with its amount in the reporting currency at the
+    rate in force on its UTC issue date. -#}
+with invoices as (
+
+    select
+        invoice_id,
+        customer_id,
+        subscription_id,
+        product_line,
+        issued_at,
+        issued_on,
+        amount,
+        currency,
+        status
+    from {{ ref('stg_billing__invoices') }}
+
+),
+
+fx_rates_daily as (
+
+    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+
+),
+
+final as (
+
+    select
+        invoices.invoice_id,
+        invoices.customer_id,
+        invoices.subscription_id,
+        invoices.product_line,
+        invoices.issued_at,
+        invoices.issued_on,
+        invoices.status,
+        invoices.status = 'void' as is_void,
+        invoices.amount < 0 as is_credit_note,
+        invoices.currency as original_currency,
+        invoices.amount as original_amount,
+        invoices.amount * fx_rates_daily.rate_to_reporting as amount
+    from invoices
+    left join fx_rates_daily
+        on
+            invoices.currency = fx_rates_daily.currency
+            and invoices.issued_on = fx_rates_daily.rate_date
+
+)
+
+select * from final

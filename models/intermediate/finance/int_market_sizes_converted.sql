@@ -1,0 +1,46 @@
+{#- One row per market-research row, with the market revenue in the reporting currency at
+    the rate of period_end, and the grain named from the period length. -#}
+with market_sizes as (
+
+    select period_start, period_end, region, product_line, market_revenue, currency, source
+    from {{ ref('stg_marketing__market_sizes') }}
+
+),
+
+fx_rates_daily as (
+
+    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+
+),
+
+final as (
+
+    select
+        market_sizes.period_start,
+        market_sizes.period_end,
+        case
+            when
+                {{ dbt.datediff('market_sizes.period_start', 'market_sizes.period_end', 'month') }}
+                >= 11
+                then 'year'
+            when
+                {{ dbt.datediff('market_sizes.period_start', 'market_sizes.period_end', 'month') }}
+                >= 2
+                then 'quarter'
+            else 'month'
+        end as period_grain,
+        market_sizes.region,
+        market_sizes.product_line,
+        market_sizes.source,
+        market_sizes.currency as original_currency,
+        market_sizes.market_revenue as original_market_revenue,
+        market_sizes.market_revenue * fx_rates_daily.rate_to_reporting as market_revenue
+    from market_sizes
+    left join fx_rates_daily
+        on
+            market_sizes.currency = fx_rates_daily.currency
+            and market_sizes.period_end = fx_rates_daily.rate_date
+
+)
+
+select * from final

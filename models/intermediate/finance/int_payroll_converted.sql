@@ -1,0 +1,44 @@
+{#- One row per employee and pay month: the employer's payroll cost (gross salary +
+    employer costs) in the reporting currency at the rate of pay_month, attributed to the
+    employee's department (hr.employees.department). -#}
+with payroll as (
+
+    select employee_id, pay_month, gross_salary, employer_costs, currency
+    from {{ ref('stg_hr__payroll') }}
+
+),
+
+employees as (
+
+    select employee_id, department, product_line from {{ ref('stg_hr__employees') }}
+
+),
+
+fx_rates_daily as (
+
+    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+
+),
+
+final as (
+
+    select
+        payroll.employee_id,
+        payroll.pay_month,
+        employees.department,
+        employees.product_line,
+        payroll.currency as original_currency,
+        payroll.gross_salary + payroll.employer_costs as original_payroll_cost,
+        (payroll.gross_salary + payroll.employer_costs) * fx_rates_daily.rate_to_reporting
+            as payroll_cost
+    from payroll
+    left join employees
+        on payroll.employee_id = employees.employee_id
+    left join fx_rates_daily
+        on
+            payroll.currency = fx_rates_daily.currency
+            and payroll.pay_month = fx_rates_daily.rate_date
+
+)
+
+select * from final

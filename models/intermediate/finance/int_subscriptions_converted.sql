@@ -1,0 +1,45 @@
+{#- One row per subscription, with its MRR in the reporting currency converted once, at the
+    rate of its started_at date (constant currency: rate moves never show as churn). -#}
+with subscriptions as (
+
+    select subscription_id, customer_id, plan_id, started_at, ended_at, mrr, currency
+    from {{ ref('stg_billing__subscriptions') }}
+
+),
+
+plans as (
+
+    select plan_id, product_line, billing_interval from {{ ref('stg_billing__plans') }}
+
+),
+
+fx_rates_daily as (
+
+    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+
+),
+
+final as (
+
+    select
+        subscriptions.subscription_id,
+        subscriptions.customer_id,
+        subscriptions.plan_id,
+        plans.product_line,
+        plans.billing_interval,
+        subscriptions.started_at,
+        subscriptions.ended_at,
+        subscriptions.currency as original_currency,
+        subscriptions.mrr as original_mrr,
+        subscriptions.mrr * fx_rates_daily.rate_to_reporting as mrr
+    from subscriptions
+    left join plans
+        on subscriptions.plan_id = plans.plan_id
+    left join fx_rates_daily
+        on
+            subscriptions.currency = fx_rates_daily.currency
+            and cast(subscriptions.started_at as date) = fx_rates_daily.rate_date
+
+)
+
+select * from final
