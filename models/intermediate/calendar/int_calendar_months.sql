@@ -25,8 +25,9 @@ final as (
         months.month_start,
         {{ last_day_of_month('months.month_start') }} as month_end,
         cast({{ dbt.dateadd('month', 1, 'months.month_start') }} as date) as next_month_start,
-        {{ dbt.datediff('months.month_start', dbt.dateadd('month', 1, 'months.month_start'), 'day') }}
-            as days_in_month,
+        {{ dbt.datediff(
+            'months.month_start', dbt.dateadd('month', 1, 'months.month_start'), 'day'
+        ) }} as days_in_month,
         {{ last_day_of_month('months.month_start') }} <= reporting_window.as_of_date
             as is_complete_period
     from months

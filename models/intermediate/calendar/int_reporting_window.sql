@@ -1,19 +1,23 @@
 {#- One row: the as_of date and the span of dates the warehouse covers. -#}
 with invoices as (
 
-    select issued_at from {{ ref('stg_billing__invoices') }}
+    select issued_on from {{ ref('stg_billing__invoices') }}
 
 ),
 
 subscriptions as (
 
-    select started_at, ended_at from {{ ref('stg_billing__subscriptions') }}
+    select
+        cast(started_at as date) as started_on,
+        cast(ended_at as date) as ended_on
+    from {{ ref('stg_billing__subscriptions') }}
 
 ),
 
 web_events as (
 
-    select occurred_at from {{ ref('stg_marketing__web_events') }}
+    select cast(occurred_at as date) as occurred_on
+    from {{ ref('stg_marketing__web_events') }}
 
 ),
 
@@ -31,19 +35,23 @@ expenses as (
 
 leads as (
 
-    select created_at, qualified_at from {{ ref('stg_crm__leads') }}
+    select
+        cast(created_at as date) as created_on,
+        cast(qualified_at as date) as qualified_on
+    from {{ ref('stg_crm__leads') }}
 
 ),
 
 nps_responses as (
 
-    select responded_at from {{ ref('stg_crm__nps_responses') }}
+    select cast(responded_at as date) as responded_on
+    from {{ ref('stg_crm__nps_responses') }}
 
 ),
 
 customers as (
 
-    select created_at from {{ ref('stg_crm__customers') }}
+    select cast(created_at as date) as created_on from {{ ref('stg_crm__customers') }}
 
 ),
 
@@ -55,7 +63,8 @@ engagement_responses as (
 
 payroll as (
 
-    select pay_month from {{ ref('stg_hr__payroll') }}
+    select {{ last_day_of_month('pay_month') }} as pay_month_end
+    from {{ ref('stg_hr__payroll') }}
 
 ),
 
@@ -77,47 +86,45 @@ employees as (
 
 ),
 
-{#- The dates that define as_of (kpis.md, "Precise rules"). -#}
 event_date_ranges as (
 
-    select min(cast(issued_at as date)) as first_date, max(cast(issued_at as date)) as last_date
-    from invoices
+    {#- The dates that define as_of (kpis.md, "Precise rules"). -#}
+    select min(issued_on) as first_date, max(issued_on) as last_date from invoices
     union all
-    select min(cast(started_at as date)), max(cast(started_at as date)) from subscriptions
+    select min(started_on) as first_date, max(started_on) as last_date from subscriptions
     union all
-    select min(cast(ended_at as date)), max(cast(ended_at as date)) from subscriptions
+    select min(ended_on) as first_date, max(ended_on) as last_date from subscriptions
     union all
-    select min(cast(occurred_at as date)), max(cast(occurred_at as date)) from web_events
+    select min(occurred_on) as first_date, max(occurred_on) as last_date from web_events
     union all
-    select min(spend_date), max(spend_date) from ad_spend
+    select min(spend_date) as first_date, max(spend_date) as last_date from ad_spend
     union all
-    select min(booked_on), max(booked_on) from expenses
+    select min(booked_on) as first_date, max(booked_on) as last_date from expenses
     union all
-    select min(cast(created_at as date)), max(cast(created_at as date)) from leads
+    select min(created_on) as first_date, max(created_on) as last_date from leads
     union all
-    select min(cast(qualified_at as date)), max(cast(qualified_at as date)) from leads
+    select min(qualified_on) as first_date, max(qualified_on) as last_date from leads
     union all
-    select min(cast(responded_at as date)), max(cast(responded_at as date)) from nps_responses
+    select min(responded_on) as first_date, max(responded_on) as last_date from nps_responses
     union all
-    select min(cast(created_at as date)), max(cast(created_at as date)) from customers
+    select min(created_on) as first_date, max(created_on) as last_date from customers
     union all
-    select min(survey_date), max(survey_date) from engagement_responses
+    select min(survey_date) as first_date, max(survey_date) as last_date from engagement_responses
     union all
-    select
-        min({{ last_day_of_month('pay_month') }}),
-        max({{ last_day_of_month('pay_month') }})
-    from payroll
+    select min(pay_month_end) as first_date, max(pay_month_end) as last_date from payroll
 
 ),
 
-{#- Dates that only widen the calendar (rates, market periods, employment spells). -#}
 other_date_ranges as (
 
+    {#- Dates that only widen the calendar (rates, market periods, employment spells). -#}
     select min(rate_date) as first_date, max(rate_date) as last_date from fx_rates
     union all
-    select min(period_start), max(period_end) from market_sizes
+    select min(period_start) as first_date, max(period_end) as last_date
+    from market_sizes
     union all
-    select min(hired_on), max(coalesce(terminated_on, hired_on)) from employees
+    select min(hired_on) as first_date, max(coalesce(terminated_on, hired_on)) as last_date
+    from employees
 
 ),
 
