@@ -38,14 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", help="load the bundled demo dataset into the raw schemas",
+        "demo",
+        help="load the bundled demo dataset into the raw schemas",
         description="Validate and load the bundled demo dataset (seeds/demo) into the raw "
         "schemas, replacing what is there.",
     )
     _add_warehouse_option(demo)
 
     load = commands.add_parser(
-        "load", help="validate and load a folder of <system>__<table>.csv|.parquet files",
+        "load",
+        help="validate and load a folder of <system>__<table>.csv|.parquet files",
         description="Validate every file of DIR against the raw data contract, then replace "
         "the raw tables in one transaction: all or nothing.",
     )
@@ -53,30 +55,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warehouse_option(load)
 
     generate = commands.add_parser(
-        "generate", help="write a synthetic dataset (the demo generator, scalable)",
+        "generate",
+        help="write a synthetic dataset (the demo generator, scalable)",
         description="Write a deterministic synthetic dataset in the loader's file format.",
     )
     generate.add_argument("--out", type=Path, required=True, metavar="DIR")
-    generate.add_argument("--scale", type=float, default=1.0,
-                          help="size multiplier; 1 is the bundled demo (default 1)")
+    generate.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size multiplier; 1 is the bundled demo (default 1)",
+    )
     generate.add_argument("--seed", type=int, default=None, help="random seed")
 
     run = commands.add_parser(
-        "run", help="run the daily build (dbt build of staging, intermediate and marts)",
+        "run",
+        help="run the daily build (dbt build of staging, intermediate and marts)",
         description="Run the daily build on the warehouse.",
     )
-    run.add_argument("--as-of", type=_date, metavar="DATE",
-                     help="compute KPIs as of this date (default: latest event in the data)")
+    run.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="compute KPIs as of this date (default: latest event in the data)",
+    )
     _add_warehouse_option(run)
 
     scorecard = commands.add_parser(
-        "scorecard", help="print the kpi_scorecard mart",
+        "scorecard",
+        help="print the kpi_scorecard mart",
         description="Print rows of the kpi_scorecard mart.",
     )
     scorecard.add_argument("--kpi", metavar="CODE", help="only this kpi_code")
     scorecard.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    scorecard.add_argument("--summary", action="store_true",
-                           help="one line per KPI: latest complete total/all value and status")
+    scorecard.add_argument(
+        "--summary",
+        action="store_true",
+        help="one line per KPI: latest complete total/all value and status",
+    )
     _add_warehouse_option(scorecard)
     return parser
 

@@ -14,9 +14,21 @@ from nyckeltal.errors import NyckeltalError
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 COLUMNS = (
-    "kpi_code", "period_start", "period_end", "period_grain", "segment_type", "segment_value",
-    "numerator", "denominator", "value", "unit", "target_value", "status", "previous_value",
-    "is_complete_period", "is_suppressed",
+    "kpi_code",
+    "period_start",
+    "period_end",
+    "period_grain",
+    "segment_type",
+    "segment_value",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "target_value",
+    "status",
+    "previous_value",
+    "is_complete_period",
+    "is_suppressed",
 )
 
 
@@ -68,8 +80,9 @@ def _format_value(value: Any) -> str:
 
 def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     cells = [[_format_value(row[column]) for column in columns] for row in rows]
-    widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in
-              enumerate(columns)]
+    widths = [
+        max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
+    ]
     print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
     print("  ".join("-" * width for width in widths))
     for line in cells:
@@ -83,8 +96,16 @@ def print_scorecard(
     columns = COLUMNS
     if summary:
         rows = latest_totals(rows)
-        columns = ("kpi_code", "period_start", "value", "unit", "target_value", "status",
-                   "previous_value", "is_complete_period")
+        columns = (
+            "kpi_code",
+            "period_start",
+            "value",
+            "unit",
+            "target_value",
+            "status",
+            "previous_value",
+            "is_complete_period",
+        )
     if output_format == "json":
         print(json.dumps([{c: row[c] for c in columns} for row in rows], default=str, indent=2))
     elif output_format == "csv":

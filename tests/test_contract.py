@@ -1,0 +1,59 @@
+"""The dbt sources and staging models declare exactly the tables and columns of the contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nyckeltal.contract import SYSTEMS, TABLES, table
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _sources(system: str) -> dict:
+    path = PROJECT / "models" / "staging" / system / f"_{system}__sources.yml"
+    (source,) = yaml.safe_load(path.read_text())["sources"]
+    return source
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_sources_declare_every_contract_table_and_column(system: str) -> None:
+    source = _sources(system)
+    assert source["schema"] == f"raw_{system}"
+    declared = {entry["name"]: [c["name"] for c in entry["columns"]] for entry in source["tables"]}
+    expected = {t.name: [c.name for c in t.columns] for t in TABLES if t.system == system}
+    assert declared == expected
+
+
+@pytest.mark.parametrize("contract_table", TABLES, ids=lambda t: t.key)
+def test_one_staging_model_per_table(contract_table) -> None:
+    model = (
+        PROJECT
+        / "models"
+        / "staging"
+        / contract_table.system
+        / f"stg_{contract_table.system}__{contract_table.name}.sql"
+    )
+    sql = model.read_text()
+    assert f"source('{contract_table.system}', '{contract_table.name}')" in sql
+    for column in contract_table.columns:
+        assert f" as {column.name}" in sql, f"{model.name} does not select {column.name}"
+
+
+def test_sources_have_freshness_where_the_contract_has_a_loaded_at_field() -> None:
+    for system in SYSTEMS:
+        for entry in _sources(system)["tables"]:
+            contract_table = table(f"{system}.{entry['name']}")
+            config = entry.get("config", {})
+            assert config.get("loaded_at_field") == contract_table.loaded_at_field
+            if contract_table.loaded_at_field:
+                freshness = config["freshness"]
+                assert freshness["warn_after"]["count"] == contract_table.warn_after_hours
+                assert freshness["error_after"]["count"] == contract_table.error_after_hours
+
+
+def test_unknown_table_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="billing.invoices"):
+        table("billing.invoice")
