@@ -1,0 +1,112 @@
+"""End to end: `nyckeltal demo` + `nyckeltal run` on a temporary warehouse, then the scorecard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nyckeltal.cli import COMMANDS, main
+
+SPEC_KPI_CODES = {
+    "revenue_per_employee",
+    "cac",
+    "cac_paid",
+    "cac_payback_months",
+    "ltv",
+    "ltv_to_cac",
+    "conversion_rate",
+    "funnel_step_conversion",
+    "roi_3m",
+    "roi_6m",
+    "roi_12m",
+    "churn_rate",
+    "revenue_churn_rate",
+    "net_revenue_retention",
+    "nps",
+    "cpl",
+    "cost_per_mql",
+    "engagement_score",
+    "engagement_favorable_pct",
+    "market_share",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("end_to_end")
+    warehouse = folder / "nyckeltal.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
+        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+        patch.setenv("NYCKELTAL_ALERTS_FILE", str(folder / "alerts.jsonl"))
+        assert main(["demo", "--warehouse", str(warehouse)]) == 0
+        assert main(["run", "--warehouse", str(warehouse)]) == 0
+    return warehouse
+
+
+def _scorecard(warehouse: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict]:
+    capsys.readouterr()
+    assert main(["scorecard", "--format", "json", "--warehouse", str(warehouse), *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.dbt
+def test_scorecard_lists_every_kpi_code_of_the_spec(
+    demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _scorecard(demo_warehouse, capsys)
+    assert {row["kpi_code"] for row in rows} == SPEC_KPI_CODES
+
+
+@pytest.mark.dbt
+def test_demo_values_are_plausible(
+    demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _scorecard(demo_warehouse, capsys)
+    complete_totals = {}
+    for row in rows:
+        if row["segment_type"] == "total" and row["is_complete_period"]:
+            complete_totals.setdefault(row["kpi_code"], []).append(row["value"])
+    churn = [v for v in complete_totals["churn_rate"] if v is not None]
+    nps = [v for v in complete_totals["nps"] if v is not None]
+    engagement = [v for v in complete_totals["engagement_score"] if v is not None]
+    assert churn and all(0 <= value <= 10 for value in churn)
+    assert nps and all(-100 <= value <= 100 for value in nps)
+    assert engagement and all(1 <= value <= 5 for value in engagement)
+    for row in rows:
+        if row["unit"] == "percent" and row["kpi_code"] in {
+            "churn_rate",
+            "conversion_rate",
+            "engagement_favorable_pct",
+        }:
+            assert row["value"] is None or 0 <= row["value"] <= 100
+
+
+@pytest.mark.dbt
+def test_scorecard_filters_by_kpi_and_summarises(
+    demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _scorecard(demo_warehouse, capsys, "--kpi", "nps")
+    assert rows and {row["kpi_code"] for row in rows} == {"nps"}
+    summary = _scorecard(demo_warehouse, capsys, "--summary")
+    all_rows = _scorecard(demo_warehouse, capsys)
+    codes_with_totals = {row["kpi_code"] for row in all_rows if row["segment_type"] == "total"}
+    assert [row["kpi_code"] for row in summary] == sorted(codes_with_totals)
+    assert {"churn_rate", "nps", "revenue_per_employee", "cac"} <= codes_with_totals
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: nyckeltal" in capsys.readouterr().out
+
+
+def test_run_without_a_warehouse_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--warehouse", str(tmp_path / "missing.duckdb")]) == 1
+    assert "nyckeltal demo" in capsys.readouterr().err
