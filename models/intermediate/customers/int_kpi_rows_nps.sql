@@ -1,0 +1,118 @@
+{#- KPI rows of nps (kpis.md §7): one row per published month and segment. Responses are
+    dated by the UTC month of responded_at; promoters score 9-10, detractors 0-6. -#}
+with calendar_months as (
+
+    select month_start, month_end, is_complete_period from {{ ref('int_calendar_months') }}
+
+),
+
+nps_responses as (
+
+    select response_id, customer_id, responded_at, score, touchpoint
+    from {{ ref('stg_crm__nps_responses') }}
+
+),
+
+customers as (
+
+    select customer_id, segment from {{ ref('stg_crm__customers') }}
+
+),
+
+classified_responses as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'nps_responses.responded_at') }} as date) as month_start,
+        nps_responses.touchpoint,
+        customers.segment as customer_segment,
+        case when nps_responses.score >= 9 then 1 else 0 end as is_promoter,
+        case when nps_responses.score <= 6 then 1 else 0 end as is_detractor
+    from nps_responses
+    left join customers
+        on nps_responses.customer_id = customers.customer_id
+
+),
+
+segmented_responses as (
+
+    select
+        month_start,
+        'touchpoint' as segment_type,
+        coalesce(touchpoint, 'unknown') as segment_value,
+        is_promoter,
+        is_detractor
+    from classified_responses
+    union all
+    select
+        month_start,
+        'customer_segment' as segment_type,
+        coalesce(customer_segment, 'unknown') as segment_value,
+        is_promoter,
+        is_detractor
+    from classified_responses
+
+),
+
+total_scores as (
+
+    select
+        calendar_months.month_start,
+        'total' as segment_type,
+        'all' as segment_value,
+        count(classified_responses.month_start) as responses,
+        coalesce(sum(classified_responses.is_promoter), 0) as promoters,
+        coalesce(sum(classified_responses.is_detractor), 0) as detractors
+    from calendar_months
+    left join classified_responses
+        on calendar_months.month_start = classified_responses.month_start
+    group by calendar_months.month_start
+
+),
+
+segment_scores as (
+
+    select
+        month_start,
+        segment_type,
+        segment_value,
+        count(*) as responses,
+        sum(is_promoter) as promoters,
+        sum(is_detractor) as detractors
+    from segmented_responses
+    group by month_start, segment_type, segment_value
+
+),
+
+scores as (
+
+    select month_start, segment_type, segment_value, responses, promoters, detractors
+    from total_scores
+    union all
+    select month_start, segment_type, segment_value, responses, promoters, detractors
+    from segment_scores
+
+),
+
+final as (
+
+    select
+        cast('nps' as {{ dbt.type_string() }}) as kpi_code,
+        calendar_months.month_start as period_start,
+        calendar_months.month_end as period_end,
+        cast('month' as {{ dbt.type_string() }}) as period_grain,
+        cast(scores.segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(scores.segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(scores.promoters - scores.detractors as double precision) as numerator,
+        cast(scores.responses as double precision) as denominator,
+        cast(scores.promoters - scores.detractors as double precision)
+        / nullif(cast(scores.responses as double precision), 0) * 100 as value,
+        cast('score' as {{ dbt.type_string() }}) as unit,
+        calendar_months.is_complete_period,
+        false as is_suppressed
+    from scores
+    inner join calendar_months
+        on scores.month_start = calendar_months.month_start
+
+)
+
+select * from final

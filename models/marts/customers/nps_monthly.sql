@@ -1,0 +1,33 @@
+{#- One row per published month and NPS segment (pivot of int_kpi_rows_nps). -#}
+with nps_kpi_rows as (
+
+    select
+        period_start,
+        period_end,
+        segment_type,
+        segment_value,
+        numerator,
+        denominator,
+        value,
+        is_complete_period
+    from {{ ref('int_kpi_rows_nps') }}
+    where kpi_code = 'nps'
+
+),
+
+final as (
+
+    select
+        period_start as month_start,
+        period_end as month_end,
+        segment_type,
+        segment_value,
+        cast(denominator as {{ dbt.type_bigint() }}) as responses,
+        cast(numerator as {{ dbt.type_bigint() }}) as net_promoters,
+        value as net_promoter_score,
+        is_complete_period
+    from nps_kpi_rows
+
+)
+
+select * from final
