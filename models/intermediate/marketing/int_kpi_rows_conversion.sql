@@ -1,0 +1,166 @@
+{#- KPI rows of conversion (kpis.md section 4): conversion_rate (visitors with a goal event in
+    the month / visitors of the month x 100; total/all and channel/<first-event channel>) and
+    funnel_step_conversion (visitors reaching step k in order / visitors reaching step k-1 x
+    100, step 1 over all visitors; segment funnel_step/<event_name>, plus a total/all row =
+    visitors reaching the last step in order / visitors of the month x 100). -#}
+with calendar_months as (
+
+    select month_start, month_end, is_complete_period
+    from {{ ref('int_calendar_months') }}
+
+),
+
+visitor_funnel as (
+
+    select visitor_id, event_month, channel, steps_reached_in_order, has_goal_event
+    from {{ ref('int_visitor_funnel_monthly') }}
+
+),
+
+funnel_steps as (
+
+    select step_order, event_name from {{ ref('funnel_steps') }}
+
+),
+
+numbered_steps as (
+
+    select
+        step_order,
+        event_name,
+        row_number() over (order by step_order) as step_number,
+        count(*) over () as step_count
+    from funnel_steps
+
+),
+
+step_count as (
+
+    select max(step_count) as step_count from numbered_steps
+
+),
+
+visitors_monthly as (
+
+    select
+        visitor_funnel.event_month as month_start,
+        count(visitor_funnel.visitor_id) as visitors,
+        sum(case when visitor_funnel.has_goal_event then 1 else 0 end) as goal_visitors,
+        sum(
+            case
+                when visitor_funnel.steps_reached_in_order >= step_count.step_count then 1
+                else 0
+            end
+        ) as funnel_completed_visitors
+    from visitor_funnel
+    cross join step_count
+    group by visitor_funnel.event_month
+
+),
+
+visitors_by_channel_monthly as (
+
+    select
+        event_month as month_start,
+        channel,
+        count(visitor_id) as visitors,
+        sum(case when has_goal_event then 1 else 0 end) as goal_visitors
+    from visitor_funnel
+    group by event_month, channel
+
+),
+
+{# Reaching step k implies having reached steps 1..k-1, so the visitors reaching step k are
+    those whose steps_reached_in_order >= k, and those "reaching step 0" are all visitors. #}
+visitors_by_step_monthly as (
+
+    select
+        visitor_funnel.event_month as month_start,
+        numbered_steps.event_name,
+        sum(
+            case
+                when visitor_funnel.steps_reached_in_order >= numbered_steps.step_number then 1
+                else 0
+            end
+        ) as visitors_reaching_step,
+        sum(
+            case
+                when visitor_funnel.steps_reached_in_order >= numbered_steps.step_number - 1 then 1
+                else 0
+            end
+        ) as visitors_reaching_previous_step
+    from visitor_funnel
+    cross join numbered_steps
+    group by visitor_funnel.event_month, numbered_steps.event_name
+
+),
+
+kpi_rows as (
+
+    select
+        'conversion_rate' as kpi_code,
+        calendar_months.month_start,
+        'total' as segment_type,
+        'all' as segment_value,
+        coalesce(visitors_monthly.goal_visitors, 0) as numerator,
+        coalesce(visitors_monthly.visitors, 0) as denominator
+    from calendar_months
+    left join visitors_monthly
+        on calendar_months.month_start = visitors_monthly.month_start
+    union all
+    select
+        'conversion_rate' as kpi_code,
+        month_start,
+        'channel' as segment_type,
+        channel as segment_value,
+        goal_visitors as numerator,
+        visitors as denominator
+    from visitors_by_channel_monthly
+    union all
+    select
+        'funnel_step_conversion' as kpi_code,
+        calendar_months.month_start,
+        'total' as segment_type,
+        'all' as segment_value,
+        coalesce(visitors_monthly.funnel_completed_visitors, 0) as numerator,
+        coalesce(visitors_monthly.visitors, 0) as denominator
+    from calendar_months
+    left join visitors_monthly
+        on calendar_months.month_start = visitors_monthly.month_start
+    union all
+    select
+        'funnel_step_conversion' as kpi_code,
+        month_start,
+        'funnel_step' as segment_type,
+        event_name as segment_value,
+        visitors_reaching_step as numerator,
+        visitors_reaching_previous_step as denominator
+    from visitors_by_step_monthly
+    where visitors_reaching_step > 0 or visitors_reaching_previous_step > 0
+
+),
+
+final as (
+
+    select
+        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
+        calendar_months.month_start as period_start,
+        calendar_months.month_end as period_end,
+        cast('month' as {{ dbt.type_string() }}) as period_grain,
+        cast(kpi_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
+        cast(kpi_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
+        cast(kpi_rows.numerator as double precision) as numerator,
+        cast(kpi_rows.denominator as double precision) as denominator,
+        cast(kpi_rows.numerator as double precision)
+        * 100
+        / nullif(cast(kpi_rows.denominator as double precision), 0) as value,
+        cast('percent' as {{ dbt.type_string() }}) as unit,
+        calendar_months.is_complete_period,
+        false as is_suppressed
+    from kpi_rows
+    inner join calendar_months
+        on kpi_rows.month_start = calendar_months.month_start
+
+)
+
+select * from final

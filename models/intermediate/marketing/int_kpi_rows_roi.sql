@@ -1,0 +1,146 @@
+{#- KPI rows of campaign return on investment (kpis.md section 5): roi_3m, roi_6m and roi_12m,
+    one row per campaign and horizon. The window is [started_on, started_on + h months)
+    (calendar-month addition); cost = ad spend of the campaign dated in the window; return =
+    gross margin x revenue (non-void invoices, credit notes included) issued in the window
+    by the customers whose acquisition_campaign_id is the campaign. -#}
+{%- set horizons = [3, 6, 12] %}
+with reporting_window as (
+
+    select as_of_date from {{ ref('int_reporting_window') }}
+
+),
+
+campaigns as (
+
+    select campaign_id, started_on from {{ ref('stg_marketing__campaigns') }}
+
+),
+
+customers as (
+
+    select customer_id, acquisition_campaign_id from {{ ref('stg_crm__customers') }}
+
+),
+
+ad_spend as (
+
+    select campaign_id, spend_date, spend from {{ ref('int_ad_spend_converted') }}
+
+),
+
+invoices as (
+
+    select invoice_id, customer_id, issued_on, is_void, amount
+    from {{ ref('int_invoices_converted') }}
+
+),
+
+campaign_windows as (
+
+    {%- for horizon in horizons %}
+        select
+            'roi_{{ horizon }}m' as kpi_code,
+            campaign_id,
+            started_on as window_start,
+            cast({{ dbt.dateadd('month', horizon, 'started_on') }} as date) as window_end
+        from campaigns
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+window_costs as (
+
+    select
+        campaign_windows.kpi_code,
+        campaign_windows.campaign_id,
+        sum(ad_spend.spend) as campaign_cost
+    from campaign_windows
+    inner join ad_spend
+        on
+            campaign_windows.campaign_id = ad_spend.campaign_id
+            and campaign_windows.window_start <= ad_spend.spend_date
+            and campaign_windows.window_end > ad_spend.spend_date
+    group by campaign_windows.kpi_code, campaign_windows.campaign_id
+
+),
+
+campaign_revenue_invoices as (
+
+    select
+        customers.acquisition_campaign_id as campaign_id,
+        invoices.issued_on,
+        invoices.amount
+    from invoices
+    inner join customers
+        on invoices.customer_id = customers.customer_id
+    where
+        not invoices.is_void
+        and customers.acquisition_campaign_id is not null
+
+),
+
+window_revenue as (
+
+    select
+        campaign_windows.kpi_code,
+        campaign_windows.campaign_id,
+        sum(campaign_revenue_invoices.amount) as revenue
+    from campaign_windows
+    inner join campaign_revenue_invoices
+        on
+            campaign_windows.campaign_id = campaign_revenue_invoices.campaign_id
+            and campaign_windows.window_start <= campaign_revenue_invoices.issued_on
+            and campaign_windows.window_end > campaign_revenue_invoices.issued_on
+    group by campaign_windows.kpi_code, campaign_windows.campaign_id
+
+),
+
+kpi_rows as (
+
+    select
+        campaign_windows.kpi_code,
+        campaign_windows.campaign_id,
+        campaign_windows.window_start,
+        cast({{ dbt.dateadd('day', -1, 'campaign_windows.window_end') }} as date)
+            as window_last_day,
+        cast({{ var('gross_margin') }} as double precision)
+        * cast(coalesce(window_revenue.revenue, 0) as double precision) as campaign_return,
+        cast(coalesce(window_costs.campaign_cost, 0) as double precision) as campaign_cost
+    from campaign_windows
+    left join window_costs
+        on
+            campaign_windows.kpi_code = window_costs.kpi_code
+            and campaign_windows.campaign_id = window_costs.campaign_id
+    left join window_revenue
+        on
+            campaign_windows.kpi_code = window_revenue.kpi_code
+            and campaign_windows.campaign_id = window_revenue.campaign_id
+
+),
+
+final as (
+
+    select
+        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
+        kpi_rows.window_start as period_start,
+        kpi_rows.window_last_day as period_end,
+        cast('campaign_window' as {{ dbt.type_string() }}) as period_grain,
+        cast('campaign' as {{ dbt.type_string() }}) as segment_type,
+        cast(kpi_rows.campaign_id as {{ dbt.type_string() }}) as segment_value,
+        kpi_rows.campaign_return - kpi_rows.campaign_cost as numerator,
+        kpi_rows.campaign_cost as denominator,
+        (kpi_rows.campaign_return - kpi_rows.campaign_cost)
+        * 100
+        / nullif(kpi_rows.campaign_cost, 0) as value,
+        cast('percent' as {{ dbt.type_string() }}) as unit,
+        kpi_rows.window_last_day <= reporting_window.as_of_date as is_complete_period,
+        false as is_suppressed
+    from kpi_rows
+    cross join reporting_window
+
+)
+
+select * from final

@@ -1,0 +1,70 @@
+{#- One row per published month: the sales & marketing cost split into its parts, the
+    customers acquired, cac, the all-channel cac_paid and cac_payback_months, read from
+    int_sales_marketing_costs_monthly and int_kpi_rows_cac (total/all rows). -#}
+with sales_marketing_costs as (
+
+    select month_start, ad_spend, expenses, payroll_cost, sales_marketing_cost
+    from {{ ref('int_sales_marketing_costs_monthly') }}
+
+),
+
+cac_rows as (
+
+    select kpi_code, period_start, period_end, numerator, denominator, value, is_complete_period
+    from {{ ref('int_kpi_rows_cac') }}
+    where segment_type = 'total'
+
+),
+
+cac as (
+
+    select period_start, period_end, denominator, value, is_complete_period
+    from cac_rows
+    where kpi_code = 'cac'
+
+),
+
+cac_paid as (
+
+    select period_start, value
+    from cac_rows
+    where kpi_code = 'cac_paid'
+
+),
+
+cac_payback as (
+
+    select period_start, denominator, value
+    from cac_rows
+    where kpi_code = 'cac_payback_months'
+
+),
+
+final as (
+
+    select
+        cac.period_start as month_start,
+        cac.period_end as month_end,
+        cast(sales_marketing_costs.ad_spend as double precision) as ad_spend,
+        cast(sales_marketing_costs.expenses as double precision) as expenses,
+        cast(sales_marketing_costs.payroll_cost as double precision)
+            as sales_marketing_payroll_cost,
+        cast(sales_marketing_costs.sales_marketing_cost as double precision)
+            as sales_marketing_cost,
+        cast(cac.denominator as {{ dbt.type_bigint() }}) as customers_acquired,
+        cac.value as cac,
+        cac_paid.value as cac_paid,
+        cac_payback.denominator as gross_margin_acquisition_mrr,
+        cac_payback.value as cac_payback_months,
+        cac.is_complete_period
+    from cac
+    left join sales_marketing_costs
+        on cac.period_start = sales_marketing_costs.month_start
+    left join cac_paid
+        on cac.period_start = cac_paid.period_start
+    left join cac_payback
+        on cac.period_start = cac_payback.period_start
+
+)
+
+select * from final
