@@ -162,13 +162,15 @@ final as (
             event_bounds.first_event_date,
             coalesce(other_bounds.first_other_date, event_bounds.first_event_date)
         ) as calendar_start_date,
+        {#- Through the last day of the as_of month at least, so that every published month
+            has all its days (average FTE is over all days of the month). -#}
         greatest(
             event_bounds.last_event_date,
             coalesce(other_bounds.last_other_date, event_bounds.last_event_date),
             {% if var('as_of_date') -%}
-                cast('{{ var("as_of_date") }}' as date)
+                {{ last_day_of_month("cast('" ~ var('as_of_date') ~ "' as date)") }}
             {%- else -%}
-                event_bounds.last_event_date
+                {{ last_day_of_month('event_bounds.last_event_date') }}
             {%- endif %}
         ) as calendar_end_date
     from event_bounds

@@ -32,7 +32,9 @@ foreign_currency_days as (
     select
         calendar_days.calendar_date as rate_date,
         rates_with_validity.currency,
-        rates_with_validity.rate_to_reporting,
+        {#- decimal(38, 10): amount decimal(18, 4) x rate keeps 24 integer digits (a
+            decimal(18, 10) rate gives decimal(18, 14) products, overflowing at 10 000). -#}
+        cast(rates_with_validity.rate_to_reporting as decimal(38, 10)) as rate_to_reporting,
         rates_with_validity.rate_date as rate_published_on
     from calendar_days
     inner join rates_with_validity
@@ -50,7 +52,7 @@ reporting_currency_days as (
     select
         calendar_date as rate_date,
         '{{ var("reporting_currency") | upper }}' as currency,
-        cast(1 as decimal(18, 10)) as rate_to_reporting,
+        cast(1 as decimal(38, 10)) as rate_to_reporting,
         calendar_date as rate_published_on
     from calendar_days
 

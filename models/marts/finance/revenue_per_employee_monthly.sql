@@ -1,0 +1,43 @@
+{#- Revenue per employee for BI: one row per published month and segment (total/all,
+    department/<department>, product_line/<product_line>). Reads the KPI rows; recomputes
+    nothing. -#}
+with revenue_per_employee as (
+
+    select
+        period_start,
+        period_end,
+        segment_type,
+        segment_value,
+        numerator,
+        denominator,
+        value,
+        is_complete_period
+    from {{ ref('int_kpi_rows_revenue_per_employee') }}
+
+),
+
+final as (
+
+    select
+        period_start as month_start,
+        period_end as month_end,
+        segment_type,
+        segment_value,
+        numerator as revenue,
+        denominator as average_fte,
+        value as revenue_per_fte,
+        is_complete_period
+    from revenue_per_employee
+
+)
+
+select
+    month_start,
+    month_end,
+    segment_type,
+    segment_value,
+    revenue,
+    average_fte,
+    revenue_per_fte,
+    is_complete_period
+from final
