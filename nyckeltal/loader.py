@@ -1,0 +1,142 @@
+"""`nyckeltal load DIR`: validate a folder of raw files, then replace the raw tables.
+
+Every file is read into a private in-memory DuckDB and checked against the contract
+(`nyckeltal.contract`): files, columns, types, required values, primary keys, enumerations,
+ranges, foreign keys across systems and exchange rates. Every problem is collected; if there
+is any, `LoadError` reports them all and the warehouse is not even opened. Otherwise the
+warehouse is attached and the fifteen raw tables are replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from nyckeltal import settings
+from nyckeltal.contract import TABLES
+from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
+from nyckeltal.loading.files import discover
+from nyckeltal.loading.problems import LoadError, Problem, plural
+from nyckeltal.loading.sql import literal
+from nyckeltal.loading.staging import StagedTable, stage
+from nyckeltal.loading.warehouse import write_tables
+
+__all__ = ["LoadError", "LoadReport", "TableLoad", "load_directory"]
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """One raw table written by a load."""
+
+    relation: str
+    file: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a successful load wrote, and how long it took."""
+
+    directory: Path
+    warehouse: Path
+    tables: tuple[TableLoad, ...]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+    def summary(self) -> str:
+        """One line per table with its row count, then the total and the time taken."""
+        width = max(len(table.relation) for table in self.tables)
+        lines = [f"Loaded {self.directory} into {self.warehouse}:"]
+        lines += [
+            f"  {table.relation:<{width}} {table.rows:>12,} rows  ({table.file})"
+            for table in self.tables
+        ]
+        lines.append(
+            f"{plural(len(self.tables), 'table')}, {plural(self.rows, 'row')} "
+            f"in {self.seconds:.2f} s"
+        )
+        return "\n".join(lines)
+
+
+def load_directory(
+    directory: str | Path,
+    warehouse: str | Path,
+    progress: Callable[[str], None] | None = None,
+) -> LoadReport:
+    """Validate the files of `directory`, then replace the raw tables of `warehouse`.
+
+    Raises `LoadError` listing every problem found (the warehouse is then untouched), or if
+    the warehouse cannot be written (locked by another process; rolled back).
+    `progress` receives one line per table as the work goes (default: print to stdout).
+    """
+    started = time.perf_counter()
+    progress = progress or _print_now
+    directory, warehouse = Path(directory), Path(warehouse)
+    files, problems = discover(directory)
+    progress(f"Validating {plural(len(files), 'file')} in {directory}")
+    with _validation_database() as connection:
+        staged = _stage_and_check(connection, files, problems, progress)
+        if problems:
+            raise LoadError.from_problems(directory, problems)
+        progress(f"Replacing the raw tables of {warehouse}")
+        write_tables(connection, staged, warehouse, progress)
+    tables = tuple(TableLoad(f"{s.table.schema}.{s.table.name}", s.file, s.rows) for s in staged)
+    return LoadReport(directory, warehouse, tables, time.perf_counter() - started)
+
+
+def _print_now(line: str) -> None:
+    print(line, flush=True)
+
+
+@contextmanager
+def _validation_database() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB in UTC, spilling to a temporary folder if memory runs out."""
+    with tempfile.TemporaryDirectory(prefix="nyckeltal-load-") as spill:
+        connection = duckdb.connect(":memory:")
+        try:
+            connection.execute("set TimeZone = 'UTC'")
+            connection.execute(f"set temp_directory = {literal(spill)}")
+            yield connection
+        finally:
+            connection.close()
+
+
+def _stage_and_check(
+    connection: duckdb.DuckDBPyConnection,
+    files: Mapping[str, Path],
+    problems: list[Problem],
+    progress: Callable[[str], None],
+) -> list[StagedTable]:
+    """Stage and check every file, then the cross-table rules; problems are appended."""
+    staged: dict[str, StagedTable] = {}
+    for table in TABLES:
+        if table.key not in files:
+            continue
+        started = time.perf_counter()
+        staged_table, found = stage(connection, table, files[table.key])
+        if staged_table.usable:
+            found += check_table(connection, staged_table)
+        staged[table.key] = staged_table
+        problems += found
+        progress(_progress_line(table.key, staged_table.rows, started, len(found)))
+    started = time.perf_counter()
+    found = check_foreign_keys(staged, connection)
+    found += check_currencies(staged, connection, settings.reporting_currency())
+    problems += found
+    progress(_progress_line("foreign keys, exchange rates", None, started, len(found)))
+    return list(staged.values())
+
+
+def _progress_line(label: str, rows: int | None, started: float, problems: int) -> str:
+    counted = f"{rows:>12,} rows" if rows is not None else " " * 17
+    line = f"  {label:<34} {counted} {time.perf_counter() - started:7.2f} s"
+    return line + (f"  {plural(problems, 'problem')}" if problems else "")

@@ -1,0 +1,94 @@
+"""Replace the raw tables of the warehouse with the staged data, in one transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+
+from nyckeltal.loading.problems import LoadError
+from nyckeltal.loading.sql import first_line, literal, quote
+from nyckeltal.loading.staging import StagedTable
+from nyckeltal.raw_schema import create_table_sql
+
+ALIAS = "nyckeltal_warehouse"
+
+
+def write_tables(
+    connection: duckdb.DuckDBPyConnection,
+    staged: Sequence[StagedTable],
+    warehouse: Path,
+    progress: Callable[[str], None],
+) -> None:
+    """Attach `warehouse` (created if missing) and replace every staged table, all or nothing.
+
+    On any failure the transaction is rolled back, so the previous raw tables are untouched,
+    and a warehouse file this load created is removed again.
+    """
+    created = not warehouse.exists()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _attach(connection, warehouse)
+    succeeded = False
+    try:
+        _replace_all(connection, staged, progress)
+        succeeded = True
+    except duckdb.Error as error:
+        raise LoadError(
+            f"writing the warehouse {warehouse} failed and was rolled back, nothing changed: "
+            f"{first_line(error)}"
+        ) from error
+    finally:
+        connection.execute(f"detach {ALIAS}")
+        if created and not succeeded:
+            for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+                path.unlink(missing_ok=True)
+
+
+def _attach(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    try:
+        connection.execute(f"attach {literal(str(warehouse))} as {ALIAS}")
+    except duckdb.Error as error:
+        if "lock" in str(error).lower():
+            raise LoadError(
+                f"the warehouse {warehouse} is locked by another process (a DuckDB shell, a "
+                "notebook, dbt or Dagster?): close it there and load again. "
+                f"DuckDB says: {first_line(error)}"
+            ) from None
+        raise LoadError(f"cannot open the warehouse {warehouse}: {first_line(error)}") from None
+
+
+def _replace_all(
+    connection: duckdb.DuckDBPyConnection,
+    staged: Sequence[StagedTable],
+    progress: Callable[[str], None],
+) -> None:
+    connection.execute("begin transaction")
+    try:
+        for table in staged:
+            started = time.perf_counter()
+            _replace(connection, table)
+            relation = f"{table.table.schema}.{table.table.name}"
+            seconds = time.perf_counter() - started
+            progress(f"  {relation:<34} {table.rows:>12,} rows {seconds:7.2f} s")
+        started = time.perf_counter()
+        connection.execute("commit")
+        progress(f"  {'commit':<34} {'':>17} {time.perf_counter() - started:7.2f} s")
+    except BaseException:
+        # DuckDB has already rolled back a transaction whose statement failed.
+        with contextlib.suppress(duckdb.Error):
+            connection.execute("rollback")
+        raise
+
+
+def _replace(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> None:
+    table = staged.table
+    target = f"{ALIAS}.{table.schema}.{table.name}"
+    connection.execute(f"create schema if not exists {ALIAS}.{table.schema}")
+    connection.execute(f"drop table if exists {target}")
+    connection.execute(create_table_sql(table, target))
+    names = ", ".join(quote(column.name) for column in table.columns)
+    values = ", ".join(staged.typed(column.name) for column in table.columns)
+    connection.execute(f"insert into {target} ({names}) select {values} from {staged.relation}")
