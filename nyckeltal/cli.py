@@ -70,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="run the daily build (dbt build of staging, intermediate and marts)",
-        description="Run the daily build on the warehouse.",
+        help="validate sources, build the marts, validate them, publish them",
+        description="Run the daily build on the warehouse: Great Expectations source suites, "
+        "dbt build, mart suites, then atomically replace the published marts file that BI "
+        "tools read. An error-severity failure stops the run (exit 1) and publishes nothing.",
     )
     run.add_argument(
         "--as-of",
@@ -81,10 +83,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_option(run)
 
+    validate = commands.add_parser(
+        "validate",
+        help="run the data quality checkpoints (Great Expectations) alone",
+        description="Run the Great Expectations checkpoints on the warehouse without building "
+        "or publishing: `sources` (the raw tables) and `marts` (what the last build made). "
+        "Exit 1 when an error-severity expectation fails. Data Docs are rebuilt.",
+    )
+    validate.add_argument(
+        "--checkpoint",
+        choices=("all", "sources", "marts"),
+        default="all",
+        help="which checkpoint to run (default: all)",
+    )
+    validate.add_argument(
+        "--table",
+        action="append",
+        metavar="SYSTEM.TABLE",
+        dest="tables",
+        help="only the source suites of this raw table (repeatable), e.g. billing.invoices",
+    )
+    _add_warehouse_option(validate)
+
     scorecard = commands.add_parser(
         "scorecard",
-        help="print the kpi_scorecard mart",
-        description="Print rows of the kpi_scorecard mart.",
+        help="print the kpi_scorecard mart (from the published marts file)",
+        description="Print rows of the published kpi_scorecard mart.",
     )
     scorecard.add_argument("--kpi", metavar="CODE", help="only this kpi_code")
     scorecard.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -92,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--summary",
         action="store_true",
         help="one line per KPI: latest complete total/all value and status",
+    )
+    scorecard.add_argument(
+        "--published",
+        metavar="PATH",
+        help="published marts file (default: $NYCKELTAL_PUBLISHED or "
+        "nyckeltal_published.duckdb beside the warehouse)",
     )
     _add_warehouse_option(scorecard)
     return parser
@@ -132,11 +162,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from nyckeltal.contract import TABLES_BY_KEY
+    from nyckeltal.errors import NyckeltalError
+    from nyckeltal.pipeline import validate_marts, validate_sources
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    unknown = sorted(set(args.tables or ()) - set(TABLES_BY_KEY))
+    if unknown:
+        raise NyckeltalError(
+            f"unknown table {', '.join(unknown)}; the contract has: {', '.join(TABLES_BY_KEY)}"
+        )
+    outcomes = []
+    if args.checkpoint in ("all", "sources"):
+        outcomes.append(validate_sources(warehouse, tables=args.tables))
+    if args.checkpoint in ("all", "marts") and not args.tables:
+        outcomes.append(validate_marts(warehouse))
+    for outcome in outcomes:
+        print(outcome.summary())
+    return 0 if all(outcome.passed for outcome in outcomes) else 1
+
+
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from nyckeltal.scorecard import print_scorecard
 
-    warehouse = settings.warehouse_path(args.warehouse)
-    print_scorecard(warehouse, kpi=args.kpi, output_format=args.format, summary=args.summary)
+    published = settings.published_path(args.warehouse, args.published)
+    print_scorecard(published, kpi=args.kpi, output_format=args.format, summary=args.summary)
     return 0
 
 
@@ -145,6 +196,7 @@ COMMANDS = {
     "load": _cmd_load,
     "generate": _cmd_generate,
     "run": _cmd_run,
+    "validate": _cmd_validate,
     "scorecard": _cmd_scorecard,
 }
 

@@ -1,4 +1,8 @@
-"""Reading and printing the kpi_scorecard mart."""
+"""Reading and printing the kpi_scorecard mart.
+
+The CLI reads the PUBLISHED marts file (`settings.published_path`), never the warehouse dbt
+writes to; any DuckDB file holding `marts.kpi_scorecard` can be read.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +37,12 @@ COLUMNS = (
 
 
 def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, Any]]:
-    """All scorecard rows (optionally of one kpi_code), ordered by KPI, period, segment."""
+    """All scorecard rows (optionally of one kpi_code), ordered by KPI, period, segment.
+
+    `warehouse` is the DuckDB file to read: the published marts for the CLI.
+    """
     if not warehouse.exists():
-        raise NyckeltalError(f"no warehouse at {warehouse}: run `nyckeltal run` first")
+        raise NyckeltalError(f"no published marts at {warehouse}: run `nyckeltal run` first")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         exists = connection.execute(
             "select count(*) from information_schema.tables "

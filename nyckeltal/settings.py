@@ -53,3 +53,25 @@ def reporting_currency() -> str:
 def demo_data_dir() -> Path:
     """The bundled demo dataset (raw files in the loader's format)."""
     return project_dir() / "seeds" / "demo"
+
+
+DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
+
+
+def published_path(
+    warehouse: str | os.PathLike[str] | None = None,
+    explicit: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The PUBLISHED marts file that BI tools and `nyckeltal scorecard` read.
+
+    The argument, else NYCKELTAL_PUBLISHED (relative to the project directory), else
+    `nyckeltal_published.duckdb` beside the warehouse file. dbt never writes it: a run that
+    passes validation replaces it atomically (`nyckeltal.publish`).
+    """
+    if explicit is not None:
+        return Path(explicit).resolve()
+    configured = os.environ.get("NYCKELTAL_PUBLISHED")
+    if configured:
+        path = Path(configured)
+        return path if path.is_absolute() else (project_dir() / path).resolve()
+    return warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)

@@ -1,0 +1,13 @@
+"""Data quality: Great Expectations suites over the raw sources and the marts.
+
+- `spec`: a suite as data (checks with a severity), turned into GX JSON;
+- `source_suites`: the suites of the fifteen raw tables, derived from `nyckeltal.contract`;
+- `mart_suites`: the suites of the marts (the kpi_scorecard contract);
+- `project`: the GX file context in `expectations/` (generated, committed, checked for drift);
+- `batches`: the pandas DataFrames fetched from DuckDB that each suite validates;
+- `runner`: running a checkpoint batch by batch, building Data Docs;
+- `outcome`: what a validation found (`ValidationOutcome`) and how it reads;
+- `row_counts`: the row counts of the previous load, kept in the warehouse.
+
+`nyckeltal.pipeline.validate_sources` and `validate_marts` are the entry points.
+"""

@@ -1,0 +1,56 @@
+"""Row counts of the previous load, kept in the warehouse (`nyckeltal_meta.row_counts`).
+
+After a source validation without errors, the row count of every validated raw table is
+appended with the time of the run. The next validation compares against the latest count of
+each table: a drop of more than NYCKELTAL_MAX_ROW_DROP (a share, default 0.5) fails the
+`raw__row_counts` suite, a warning by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from nyckeltal.errors import NyckeltalError
+from nyckeltal.quality.batches import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
+
+DEFAULT_MAX_ROW_DROP = 0.5
+
+
+def max_row_drop() -> float:
+    """The largest share of rows a table may lose between two loads without a flag."""
+    text = os.environ.get("NYCKELTAL_MAX_ROW_DROP", "")
+    if not text:
+        return DEFAULT_MAX_ROW_DROP
+    try:
+        value = float(text)
+    except ValueError:
+        raise NyckeltalError(
+            f"NYCKELTAL_MAX_ROW_DROP must be a share like 0.5, not {text!r}"
+        ) from None
+    if not 0 <= value <= 1:
+        raise NyckeltalError(f"NYCKELTAL_MAX_ROW_DROP must be between 0 and 1, not {value}")
+    return value
+
+
+def record_row_counts(
+    warehouse: Path, tables: Sequence[str], recorded_at: dt.datetime
+) -> dict[str, int]:
+    """Append the current row count of `tables` (contract keys) to nyckeltal_meta.row_counts."""
+    with duckdb.connect(str(warehouse)) as connection:
+        counts = current_row_counts(connection, tables)
+        connection.execute(f"create schema if not exists {META_SCHEMA}")
+        connection.execute(
+            f"create table if not exists {ROW_COUNTS_RELATION} ("
+            "table_key varchar not null, row_count bigint not null, "
+            "recorded_at timestamp not null)"
+        )
+        connection.executemany(
+            f"insert into {ROW_COUNTS_RELATION} values (?, ?, ?)",
+            [[key, count, recorded_at] for key, count in counts.items()],
+        )
+    return counts
