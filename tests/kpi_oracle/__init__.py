@@ -1,0 +1,1 @@
+"""Independent reference implementations of kpis.md (plain Python + pandas)."""
