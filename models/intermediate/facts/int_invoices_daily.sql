@@ -1,0 +1,68 @@
+{#- One row per invoice or credit note, with its amount in the reporting currency at the
+    rate in force on its UTC issue date (the same conversion as int_invoices_converted).
+    Daily partitioned (Dagster) on issued_on: a run with the vars partition_start_date /
+    partition_end_date replaces exactly the invoices issued in that inclusive window; without
+    them (and on the first build) the whole table is rebuilt. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        tags=['partitioned_daily'],
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where issued_on between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
+        ],
+    )
+}}
+
+with invoices as (
+
+    select
+        invoice_id,
+        customer_id,
+        subscription_id,
+        product_line,
+        issued_at,
+        issued_on,
+        amount,
+        currency,
+        status
+    from {{ ref('stg_billing__invoices') }}
+    {% if is_incremental() and var('partition_start_date', none) %}
+        where
+            issued_on between cast('{{ var("partition_start_date") }}' as date)
+            and cast('{{ var("partition_end_date") }}' as date)
+    {% endif %}
+
+),
+
+fx_rates_daily as (
+
+    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+
+),
+
+final as (
+
+    select
+        invoices.invoice_id,
+        invoices.customer_id,
+        invoices.subscription_id,
+        invoices.product_line,
+        invoices.issued_at,
+        invoices.issued_on,
+        invoices.status,
+        invoices.status = 'void' as is_void,
+        invoices.amount < 0 as is_credit_note,
+        invoices.currency as original_currency,
+        invoices.amount as original_amount,
+        invoices.amount * fx_rates_daily.rate_to_reporting as amount
+    from invoices
+    left join fx_rates_daily
+        on
+            invoices.currency = fx_rates_daily.currency
+            and invoices.issued_on = fx_rates_daily.rate_date
+
+)
+
+select * from final

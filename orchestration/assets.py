@@ -1,0 +1,350 @@
+"""The assets of the daily refresh, upstream to downstream.
+
+- `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
+  them), keyed like the dbt sources so that the lineage connects.
+- dbt, in three @dbt_assets so that only the large facts are partitioned:
+  `dbt_foundation` (staging and whatever the facts read: calendar, fx rates),
+  `dbt_daily_facts` (the models tagged `partitioned_daily`: web events, invoices, ad
+  spend, daily partitions, single-run backfills passing the window to dbt as the vars
+  `partition_start_date` / `partition_end_date`), and `dbt_kpis` (everything else:
+  intermediate KPI models, seeds, marts). dbt tests are asset checks of their models.
+- `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
+- `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
+"""
+
+import json
+import shutil
+import urllib.error
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from nyckeltal.contract import TABLES
+from orchestration import alerts as kpi_alerts_rules
+from orchestration.checks import pipeline_function, raw_asset_key
+from orchestration.resources import (
+    AlertsResource,
+    NyckeltalResource,
+    default_alerts_file,
+    is_transient_failure,
+)
+
+PARTITIONED_TAG = "partitioned_daily"
+SCORECARD_RELATION = "marts.kpi_scorecard"
+SCORECARD_COLUMNS = (
+    "kpi_code",
+    "period_start",
+    "period_end",
+    "period_grain",
+    "segment_type",
+    "segment_value",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "target_value",
+    "status",
+    "previous_value",
+    "is_complete_period",
+    "is_suppressed",
+)
+
+
+# --------------------------------------------------------------------------- raw tables
+
+
+def raw_table_specs() -> list[AssetSpec]:
+    """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]."""
+    return [
+        AssetSpec(
+            raw_asset_key(table),
+            description=f"{table.description} Raw table {table.schema}.{table.name}, "
+            "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
+            group_name="raw",
+            kinds={"duckdb"},
+            metadata={
+                "contract": f"{table.system}.{table.name}",
+                "primary_key": ", ".join(table.primary_key),
+                "loaded_at_field": table.loaded_at_field or "",
+            },
+        )
+        for table in TABLES
+    ]
+
+
+# --------------------------------------------------------------------------- dbt
+
+
+class NyckeltalDbtTranslator(DagsterDbtTranslator):
+    """Sources keyed by their warehouse schema (raw_billing/invoices), groups by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            return "raw"
+        if resource_type == "seed":
+            return "seeds"
+        if PARTITIONED_TAG in (dbt_resource_props.get("tags") or []):
+            return "facts"
+        fqn = dbt_resource_props.get("fqn") or []
+        if len(fqn) > 2 and fqn[1] in {"staging", "intermediate", "marts"}:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+def translator() -> NyckeltalDbtTranslator:
+    return NyckeltalDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+    )
+
+
+def daily_partitions(start: Any) -> DailyPartitionsDefinition:
+    """Daily UTC partitions of the large facts, from `start` through yesterday."""
+    return DailyPartitionsDefinition(start_date=str(start), timezone="UTC")
+
+
+def partition_window_vars(
+    selected_first: str, selected_last: str, all_first: str | None, all_last: str | None
+) -> dict[str, str]:
+    """dbt vars for a run of the partitions [selected_first, selected_last] (inclusive keys
+    YYYY-MM-DD). A run of every partition rebuilds the whole facts: no window vars."""
+    covers_all = all_first is not None and all_last is not None
+    if covers_all and selected_first <= all_first and selected_last >= all_last:
+        return {}
+    return {"partition_start_date": selected_first, "partition_end_date": selected_last}
+
+
+def _dbt_failure(invocation: DbtCliInvocation) -> Failure:
+    error = invocation.get_error()
+    text = str(error) if error else "dbt failed"
+    transient = is_transient_failure(text)
+    return Failure(
+        description=("Transient dbt failure (will be retried): " if transient else "")
+        + text[-6000:],
+        metadata={"dbt_target_path": MetadataValue.path(str(invocation.target_path))},
+        allow_retries=transient,
+    )
+
+
+def run_dbt_build(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    nyckeltal: NyckeltalResource,
+    dbt_vars: Mapping[str, str],
+) -> Iterator[Any]:
+    """`dbt build` of the context's selection, streaming materializations and test results.
+
+    A failure that looks transient (a locked warehouse) may be retried by the job's retry
+    policy; any other (a failing test, bad SQL) fails at once. The artifacts of a
+    successful invocation are removed; a failed one's are kept for debugging.
+    """
+    # `buildable`: a test runs with the op that builds the last of its parents, so a
+    # relationships test between a KPI model and a staging model waits for the KPI model.
+    arguments = ["build", "--indirect-selection", "buildable"]
+    if dbt_vars:
+        arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
+    context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")
+    with nyckeltal.dbt_environment():
+        invocation = dbt.cli(arguments, context=context, raise_on_error=False)
+        yield from invocation.stream()
+    if not invocation.is_successful():
+        raise _dbt_failure(invocation)
+    shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+def build_dbt_assets(
+    project: DbtProject, manifest_path: Path, partitions_def: PartitionsDefinition
+) -> list[AssetsDefinition]:
+    """The three dbt asset groups (see the module docstring)."""
+    dbt_translator = translator()
+    facts = f"tag:{PARTITIONED_TAG}"
+
+    @dbt_assets(
+        manifest=manifest_path,
+        project=project,
+        select=f"+{facts}",
+        exclude=facts,
+        name="dbt_foundation",
+        dagster_dbt_translator=dbt_translator,
+    )
+    def dbt_foundation(
+        context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
+    ) -> Iterator[Any]:
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
+
+    @dbt_assets(
+        manifest=manifest_path,
+        project=project,
+        select=facts,
+        name="dbt_daily_facts",
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=dbt_translator,
+    )
+    def dbt_daily_facts(
+        context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
+    ) -> Iterator[Any]:
+        selected = context.partition_key_range
+        keys = partitions_def.get_partition_keys()
+        window = partition_window_vars(
+            selected.start, selected.end, keys[0] if keys else None, keys[-1] if keys else None
+        )
+        context.log.info(
+            f"facts window {selected.start}..{selected.end}: "
+            + ("dbt vars " + json.dumps(window) if window else "every partition, full rebuild")
+        )
+        yield from run_dbt_build(context, dbt, nyckeltal, {**nyckeltal.dbt_vars(), **window})
+
+    @dbt_assets(
+        manifest=manifest_path,
+        project=project,
+        exclude=f"+{facts}",
+        name="dbt_kpis",
+        dagster_dbt_translator=dbt_translator,
+    )
+    def dbt_kpis(
+        context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
+    ) -> Iterator[Any]:
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
+
+    return [dbt_foundation, dbt_daily_facts, dbt_kpis]
+
+
+def mart_asset_keys(manifest_path: Path) -> list[AssetKey]:
+    """The asset keys of the dbt models under models/marts (what gets published)."""
+    with open(manifest_path, encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    dbt_translator = translator()
+    keys = []
+    for node in manifest.get("nodes", {}).values():
+        fqn = node.get("fqn") or []
+        if node.get("resource_type") == "model" and len(fqn) > 2 and fqn[1] == "marts":
+            keys.append(dbt_translator.get_asset_key(node))
+    return sorted(keys, key=lambda key: key.to_user_string())
+
+
+# --------------------------------------------------------------------------- publish, alert
+
+
+def read_scorecard_rows(warehouse: Path) -> list[dict[str, Any]]:
+    """The rows of marts.kpi_scorecard in the warehouse (none if it does not exist)."""
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        exists = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'kpi_scorecard'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        cursor = connection.execute(
+            f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
+            "order by kpi_code, segment_type, segment_value, period_grain, period_start"
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
+    @asset(
+        deps=list(mart_keys),
+        group_name="publish",
+        kinds={"duckdb"},
+        description="The marts copied atomically into the published DuckDB file BI tools "
+        "read (nyckeltal.pipeline.publish_marts). Runs only when every mart passed its "
+        "blocking Great Expectations check, so a failed run leaves yesterday's KPIs served.",
+    )
+    def published_marts(
+        context: AssetExecutionContext, nyckeltal: NyckeltalResource
+    ) -> MaterializeResult:
+        publish_marts = pipeline_function("publish_marts")
+        path = publish_marts(nyckeltal.warehouse_path(), nyckeltal.published_path())
+        context.log.info(f"published the marts to {path}")
+        return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})
+
+    @asset(
+        deps=[published_marts],
+        group_name="publish",
+        description="KPI alerts of the refreshed scorecard: rows that went off track or moved "
+        "more than the configured share against their previous value. Logged, appended to "
+        "the alert file (JSON lines) and POSTed to the webhook when one is configured.",
+    )
+    def kpi_alerts(
+        context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
+    ) -> MaterializeResult:
+        rules = kpi_alerts_rules
+        alerts_file = (
+            Path(alerts.alerts_file)
+            if alerts.alerts_file
+            else default_alerts_file(nyckeltal.warehouse_path())
+        )
+        rows = read_scorecard_rows(nyckeltal.warehouse_path())
+        if not rows:
+            context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")
+        found = rules.evaluate_alerts(
+            rows, alerts.change_share, include_incomplete=alerts.include_incomplete_periods
+        )
+        fresh = rules.unseen(found, rules.read_alert_ids(alerts_file))
+        records = rules.alert_records(fresh, run_id=context.run.run_id)
+        for record in records:
+            context.log.warning(f"KPI alert: {record['message']}")
+        delivered = None
+        if alerts.webhook_url and records:
+            try:
+                delivered = rules.post_alerts(
+                    alerts.webhook_url, records, timeout=alerts.webhook_timeout_seconds
+                )
+            except (urllib.error.URLError, OSError) as error:
+                # Nothing is written yet: a retry sends the same alerts again.
+                raise Failure(
+                    f"could not POST {len(records)} alert(s) to the webhook: {error}",
+                    allow_retries=True,
+                ) from error
+        rules.append_alerts(alerts_file, records)
+        context.log.info(
+            f"{len(records)} new KPI alert(s), {len(found) - len(fresh)} already reported; "
+            f"alert file {alerts_file}"
+        )
+        return MaterializeResult(
+            metadata={
+                "new_alerts": len(records),
+                "already_reported": len(found) - len(fresh),
+                "scorecard_rows": len(rows),
+                "alerts_file": MetadataValue.path(str(alerts_file)),
+                "webhook_status": delivered,
+                "alerts": MetadataValue.md(
+                    "\n".join(f"- {record['message']}" for record in records) or "none"
+                ),
+                "alert_records": MetadataValue.json(records),
+            }
+        )
+
+    return [published_marts, kpi_alerts]

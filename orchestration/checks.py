@@ -1,0 +1,364 @@
+"""Asset checks: Great Expectations on the raw tables and the marts, and source freshness.
+
+- `great_expectations` on every raw table (`raw_<system>/<table>`) and on every mart:
+  BLOCKING. One op validates all selected tables with nyckeltal.pipeline.validate_sources
+  (validate_marts for the marts) and reports one result per asset. An `error`-severity
+  failure fails the check, so nothing downstream of that asset is built or published;
+  `warn`-severity failures are reported (severity WARN) and the run goes on.
+- `freshness` on every raw table that has a loaded_at field in the contract: the age of
+  max(loaded_at_field) against the run's time (the end of the as-of day in a replay) —
+  WARN past warn_after_hours, ERROR past error_after_hours. Not blocking: stale data is
+  reported, never silently dropped, and the demo's history is old by design.
+
+dbt's own tests are asset checks too (dagster-dbt, see orchestration.assets).
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    Failure,
+    MetadataValue,
+    multi_asset_check,
+)
+
+from nyckeltal.contract import TABLES, Table
+from orchestration.resources import NyckeltalResource
+
+GX_CHECK_NAME = "great_expectations"
+FRESHNESS_CHECK_NAME = "freshness"
+_MAX_FAILURES_IN_METADATA = 20
+
+
+def raw_asset_key(table: Table) -> AssetKey:
+    """The asset key of a raw contract table: the dbt source's schema and name."""
+    return AssetKey([table.schema, table.name])
+
+
+def table_of(asset_key: AssetKey) -> Table:
+    for table in TABLES:
+        if raw_asset_key(table) == asset_key:
+            return table
+    raise KeyError(f"{asset_key.to_user_string()} is not a raw contract table")
+
+
+def pipeline_function(name: str) -> Callable[..., Any]:
+    """A step of nyckeltal.pipeline, imported when a run needs it."""
+    from nyckeltal import pipeline
+
+    function = getattr(pipeline, name, None)
+    if function is None:
+        raise Failure(
+            f"nyckeltal.pipeline.{name} is not available: the validation and publishing "
+            "steps are missing from this installation",
+            allow_retries=False,
+        )
+    return function
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def _field(item: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if isinstance(item, Mapping) and name in item:
+            return item[name]
+        if hasattr(item, name):
+            return getattr(item, name)
+    return default
+
+
+def _tokens(text: str) -> list[str]:
+    return [token for token in re.split(r"[^a-z0-9]+", text.lower()) if token]
+
+
+def _contains_run(haystack: list[str], needle: list[str]) -> bool:
+    width = len(needle)
+    return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))
+
+
+def failure_is_error(failure: Any) -> bool:
+    """An `error`-severity failure blocks; anything else (warn, info) is reported only."""
+    severity = str(_field(failure, "severity", default="error")).lower()
+    return severity.rsplit(".", 1)[-1] in {"error", "critical", "fatal"}
+
+
+def failure_names_target(failure: Any, target: str) -> bool:
+    """Whether a failure's suite (or table) names `target` ('billing.invoices',
+    'kpi_scorecard'), however the suite spells it (raw_billing.invoices, billing__invoices)."""
+    label = " ".join(
+        str(value)
+        for value in (
+            _field(failure, "suite", "suite_name", "expectation_suite_name", default=""),
+            _field(failure, "table", "relation", default=""),
+        )
+        if value
+    )
+    return _contains_run(_tokens(label), _tokens(target))
+
+
+def failures_by_target(failures: Sequence[Any], targets: Sequence[str]) -> dict[str, list[Any]]:
+    """Assign each failure to the targets its suite names. A failure that names none of
+    them (a cross-table suite, say) is assigned to every target: it must still block."""
+    assigned: dict[str, list[Any]] = {target: [] for target in targets}
+    for failure in failures:
+        named = [target for target in targets if failure_names_target(failure, target)]
+        for target in named or targets:
+            assigned[target].append(failure)
+    return assigned
+
+
+def describe_failure(failure: Any) -> str:
+    headline = getattr(failure, "headline", None)
+    if callable(headline):
+        return str(headline())
+    suite = _field(failure, "suite", "suite_name", default="?")
+    expectation = _field(failure, "expectation_type", "expectation", "type", default="?")
+    column = _field(failure, "column", default=None)
+    count = _field(failure, "failing_count", "unexpected_count", "count", default=None)
+    severity = _field(failure, "severity", default="error")
+    text = f"[{severity}] {suite}: {expectation}"
+    if column:
+        text += f" on {column}"
+    if count is not None:
+        text += f" ({count} failing)"
+    return text
+
+
+def check_result(
+    asset_key: AssetKey,
+    check_name: str,
+    failures: Sequence[Any],
+    outcome: Any,
+    outcome_failed_without_details: bool = False,
+) -> AssetCheckResult:
+    """One check result from the failures attributed to an asset."""
+    errors = [failure for failure in failures if failure_is_error(failure)]
+    blocked = bool(errors) or outcome_failed_without_details
+    metadata: dict[str, Any] = {
+        "error_failures": len(errors),
+        "warn_failures": len(failures) - len(errors),
+    }
+    if failures:
+        metadata["failures"] = MetadataValue.md(
+            "\n".join(f"- {describe_failure(f)}" for f in failures[:_MAX_FAILURES_IN_METADATA])
+        )
+    docs = _field(outcome, "data_docs_path", default=None)
+    if docs:
+        metadata["data_docs"] = MetadataValue.path(str(docs))
+    summary = _field(outcome, "summary", default=None)
+    if blocked and callable(summary):
+        metadata["summary"] = MetadataValue.md(f"```\n{summary()}\n```")
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=not failures and not outcome_failed_without_details,
+        severity=AssetCheckSeverity.ERROR if blocked else AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
+
+
+def outcome_results(
+    outcome: Any, targets: Mapping[str, AssetKey], check_name: str = GX_CHECK_NAME
+) -> Iterator[AssetCheckResult]:
+    """Per-asset results of a ValidationOutcome (`targets`: suite target -> asset key)."""
+    failures = list(_field(outcome, "failures", default=[]) or [])
+    passed = bool(_field(outcome, "passed", default=not failures))
+    assigned = failures_by_target(failures, list(targets))
+    # An outcome that failed without a single error-severity failure to show still blocks.
+    unexplained = not passed and not any(failure_is_error(f) for f in failures)
+    for target, asset_key in targets.items():
+        yield check_result(asset_key, check_name, assigned[target], outcome, unexplained)
+
+
+# --------------------------------------------------------------------------- GX checks
+
+
+def build_source_validation_checks() -> AssetChecksDefinition:
+    """The blocking Great Expectations check of every raw table, in one op."""
+    specs = [
+        AssetCheckSpec(
+            GX_CHECK_NAME,
+            asset=raw_asset_key(table),
+            blocking=True,
+            description=f"Great Expectations suite of {table.key} (types, keys, domains, "
+            "references, fx coverage, row counts). An error-severity failure stops the build.",
+        )
+        for table in TABLES
+    ]
+
+    @multi_asset_check(
+        specs=specs,
+        name="great_expectations_sources",
+        can_subset=True,
+        description="Validate the raw tables with Great Expectations before dbt reads them.",
+    )
+    def great_expectations_sources(
+        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
+    ) -> Iterator[AssetCheckResult]:
+        validate_sources = pipeline_function("validate_sources")
+        selected = sorted(
+            {check_key.asset_key for check_key in context.selected_asset_check_keys},
+            key=lambda key: key.to_user_string(),
+        )
+        targets = {table_of(key).key: key for key in selected}
+        outcome = validate_sources(
+            nyckeltal.warehouse_path(),
+            as_of=nyckeltal.as_of_date(),
+            run_started_at=dt.datetime.now(dt.UTC),
+            tables=list(targets),
+        )
+        summary = _field(outcome, "summary", default=None)
+        if callable(summary):
+            context.log.info(summary())
+        yield from outcome_results(outcome, targets)
+
+    return great_expectations_sources
+
+
+def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDefinition:
+    """The blocking Great Expectations check of every mart, in one op."""
+    specs = [
+        AssetCheckSpec(
+            GX_CHECK_NAME,
+            asset=key,
+            blocking=True,
+            description="Great Expectations suite of the mart (KPI ranges, keys, nulls, "
+            "segment reconciliation). An error-severity failure stops publishing.",
+        )
+        for key in mart_keys
+    ]
+
+    @multi_asset_check(
+        specs=specs,
+        name="great_expectations_marts",
+        can_subset=True,
+        description="Validate the marts with Great Expectations before they are published.",
+    )
+    def great_expectations_marts(
+        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
+    ) -> Iterator[AssetCheckResult]:
+        validate_marts = pipeline_function("validate_marts")
+        selected = sorted(
+            {check_key.asset_key for check_key in context.selected_asset_check_keys},
+            key=lambda key: key.to_user_string(),
+        )
+        outcome = validate_marts(nyckeltal.warehouse_path(), as_of=nyckeltal.as_of_date())
+        summary = _field(outcome, "summary", default=None)
+        if callable(summary):
+            context.log.info(summary())
+        yield from outcome_results(outcome, {key.path[-1]: key for key in selected})
+
+    return great_expectations_marts
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+def freshness_reference_time(as_of: dt.date | None, now: dt.datetime | None = None) -> dt.datetime:
+    """The instant data age is measured from: now, or the end of the as-of day in a replay."""
+    if as_of is not None:
+        return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _as_utc(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+
+
+def freshness_verdict(
+    latest: dt.date | dt.datetime | None,
+    reference: dt.datetime,
+    warn_after_hours: float,
+    error_after_hours: float,
+) -> tuple[bool, AssetCheckSeverity, float | None]:
+    """(passed, severity, age in hours) of a table whose newest loaded_at value is `latest`.
+
+    No row at all is an ERROR; older than error_after an ERROR, older than warn_after a
+    WARN; otherwise passed.
+    """
+    if latest is None:
+        return False, AssetCheckSeverity.ERROR, None
+    age_hours = (reference - _as_utc(latest)).total_seconds() / 3600
+    if age_hours > error_after_hours:
+        return False, AssetCheckSeverity.ERROR, age_hours
+    if age_hours > warn_after_hours:
+        return False, AssetCheckSeverity.WARN, age_hours
+    return True, AssetCheckSeverity.WARN, age_hours
+
+
+def latest_loaded_at(
+    connection: duckdb.DuckDBPyConnection, table: Table
+) -> dt.date | dt.datetime | None:
+    row = connection.execute(
+        f"select max({table.loaded_at_field}) from {table.schema}.{table.name}"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def build_freshness_checks() -> AssetChecksDefinition:
+    """The freshness check of every raw table with a loaded_at field, in one op."""
+    tables = [table for table in TABLES if table.loaded_at_field]
+    specs = [
+        AssetCheckSpec(
+            FRESHNESS_CHECK_NAME,
+            asset=raw_asset_key(table),
+            description=f"max({table.loaded_at_field}) is at most {table.warn_after_hours} h "
+            f"old (WARN) / {table.error_after_hours} h old (ERROR).",
+        )
+        for table in tables
+    ]
+
+    @multi_asset_check(
+        specs=specs,
+        name="source_freshness",
+        can_subset=True,
+        description="How old the newest row of each raw table is (contract thresholds).",
+    )
+    def source_freshness(
+        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
+    ) -> Iterator[AssetCheckResult]:
+        selected = {check_key.asset_key for check_key in context.selected_asset_check_keys}
+        reference = freshness_reference_time(nyckeltal.as_of_date())
+        warehouse = nyckeltal.warehouse_path()
+        if not warehouse.exists():
+            raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            for table in tables:
+                key = raw_asset_key(table)
+                if key not in selected:
+                    continue
+                try:
+                    latest = latest_loaded_at(connection, table)
+                except duckdb.CatalogException:
+                    latest = None
+                passed, severity, age = freshness_verdict(
+                    latest, reference, table.warn_after_hours, table.error_after_hours
+                )
+                yield AssetCheckResult(
+                    asset_key=key,
+                    check_name=FRESHNESS_CHECK_NAME,
+                    passed=passed,
+                    severity=severity,
+                    metadata={
+                        "loaded_at_field": table.loaded_at_field,
+                        "latest": str(latest) if latest is not None else "no rows",
+                        "age_hours": round(age, 1) if age is not None else None,
+                        "warn_after_hours": table.warn_after_hours,
+                        "error_after_hours": table.error_after_hours,
+                        "measured_at": reference.isoformat(timespec="seconds"),
+                    },
+                )
+
+    return source_freshness

@@ -1,0 +1,67 @@
+"""The Dagster code location (`dagster dev` from the repository root loads `defs`).
+
+Loading needs no environment variable: the defaults build the embedded DuckDB warehouse of
+the project, and the dbt manifest is prepared here (`dbt parse`) when it is missing or
+older than the models — on a fresh clone, in CI and under `dagster dev` alike.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from orchestration.assets import (
+    build_dbt_assets,
+    build_publish_assets,
+    daily_partitions,
+    mart_asset_keys,
+    raw_table_specs,
+)
+from orchestration.checks import (
+    build_freshness_checks,
+    build_mart_validation_checks,
+    build_source_validation_checks,
+)
+from orchestration.jobs import build_daily_refresh_job
+from orchestration.resources import (
+    OrchestrationSettings,
+    build_resources,
+    dbt_project,
+    prepare_manifest,
+    retry_policy,
+)
+from orchestration.schedules import build_daily_schedule
+
+
+def build_definitions(config: OrchestrationSettings | None = None) -> Definitions:
+    """Everything of the code location, configured by `config` (default: the environment)."""
+    config = config or OrchestrationSettings.from_environment()
+    project = dbt_project(config.dbt_target_path)
+    manifest_path = prepare_manifest(project)
+    partitions_def = daily_partitions(config.partitions_start)
+    marts = mart_asset_keys(manifest_path)
+    checks = [build_source_validation_checks(), build_freshness_checks()]
+    if marts:
+        checks.append(build_mart_validation_checks(marts))
+    job = build_daily_refresh_job(retry_policy(config))
+    return Definitions(
+        assets=[
+            *raw_table_specs(),
+            *build_dbt_assets(project, manifest_path, partitions_def),
+            *build_publish_assets(marts),
+        ],
+        asset_checks=checks,
+        jobs=[job],
+        schedules=[
+            build_daily_schedule(
+                job,
+                partitions_def,
+                config.schedule_cron,
+                config.schedule_timezone,
+                config.schedule_enabled,
+            )
+        ],
+        resources=build_resources(config, project),
+    )
+
+
+defs = build_definitions()

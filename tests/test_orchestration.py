@@ -1,0 +1,385 @@
+"""Unit tests of the Dagster code location's pure helpers (no dbt, no warehouse build)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import math
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from dagster import AssetCheckSeverity, AssetKey, DailyPartitionsDefinition
+
+from orchestration import alerts
+from orchestration.assets import partition_window_vars
+from orchestration.checks import (
+    failure_is_error,
+    failures_by_target,
+    freshness_reference_time,
+    freshness_verdict,
+    outcome_results,
+    raw_asset_key,
+    table_of,
+)
+from orchestration.jobs import partition_range, refresh_run_config
+from orchestration.resources import (
+    DEFAULT_PARTITIONS_START,
+    NyckeltalResource,
+    OrchestrationSettings,
+    default_alerts_file,
+    is_transient_failure,
+    manifest_is_stale,
+    retry_policy,
+)
+from orchestration.schedules import partition_for_tick
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_settings_defaults_run_the_embedded_duckdb() -> None:
+    config = OrchestrationSettings.from_environment({})
+    assert config.warehouse == PROJECT / "warehouse" / "nyckeltal.duckdb"
+    assert config.dbt_target_path == PROJECT / "target"
+    assert config.schedule_cron == "0 6 * * *"
+    assert config.schedule_timezone == "Europe/Stockholm"
+    assert config.schedule_enabled is True
+    assert config.partitions_start == dt.date.fromisoformat(DEFAULT_PARTITIONS_START)
+    assert config.alert_change_share == 0.25
+    assert config.alerts_file is None  # beside the run's warehouse
+    assert default_alerts_file(config.warehouse) == PROJECT / "warehouse" / "alerts.jsonl"
+    assert config.alert_webhook_url is None
+    assert config.published is None
+
+
+def test_settings_from_environment(tmp_path: Path) -> None:
+    config = OrchestrationSettings.from_environment(
+        {
+            "NYCKELTAL_WAREHOUSE": str(tmp_path / "wh.duckdb"),
+            "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
+            "NYCKELTAL_DBT_TARGET_PATH": str(tmp_path / "target"),
+            "NYCKELTAL_SCHEDULE_CRON": "30 5 * * 1-5",
+            "NYCKELTAL_SCHEDULE_TIMEZONE": "UTC",
+            "NYCKELTAL_SCHEDULE_ENABLED": "false",
+            "NYCKELTAL_PARTITIONS_START": "2023-06-01",
+            "NYCKELTAL_RETRIES": "5",
+            "NYCKELTAL_RETRY_DELAY_SECONDS": "2.5",
+            "NYCKELTAL_ALERTS_FILE": str(tmp_path / "a.jsonl"),
+            "NYCKELTAL_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+            "NYCKELTAL_ALERT_CHANGE_SHARE": "0.1",
+            "NYCKELTAL_ALERT_INCLUDE_INCOMPLETE": "yes",
+        }
+    )
+    assert config.warehouse == tmp_path / "wh.duckdb"
+    assert config.dbt_target_path == tmp_path / "target"  # NYCKELTAL_ wins over DBT_
+    assert (config.schedule_cron, config.schedule_timezone) == ("30 5 * * 1-5", "UTC")
+    assert config.schedule_enabled is False
+    assert config.partitions_start == dt.date(2023, 6, 1)
+    assert (config.retries, config.retry_delay_seconds) == (5, 2.5)
+    assert config.alerts_file == tmp_path / "a.jsonl"
+    assert config.alert_webhook_url == "http://127.0.0.1:9/hook"
+    assert config.alert_change_share == 0.1
+    assert config.alert_include_incomplete is True
+    policy = retry_policy(config)
+    assert policy.max_retries == 5
+    assert policy.delay == 2.5
+    assert policy.backoff is not None and policy.backoff.value == "EXPONENTIAL"
+
+
+def test_resource_points_dbt_at_its_warehouse(tmp_path: Path) -> None:
+    resource = NyckeltalResource(warehouse=str(tmp_path / "w.duckdb"), as_of="2024-02-29")
+    before = os.environ.get("NYCKELTAL_WAREHOUSE")
+    with resource.dbt_environment():
+        assert os.environ["NYCKELTAL_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+    assert os.environ.get("NYCKELTAL_WAREHOUSE") == before
+    assert resource.as_of_date() == dt.date(2024, 2, 29)
+    assert resource.dbt_vars() == {"as_of_date": "2024-02-29"}
+    assert NyckeltalResource(warehouse="x").dbt_vars() == {}
+
+
+def test_manifest_is_stale_when_missing_or_older_than_a_model(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "a.sql"
+    model.write_text("select 1")
+    (tmp_path / "dbt_project.yml").write_text("name: x")
+    manifest = tmp_path / "target" / "manifest.json"
+    assert manifest_is_stale(manifest, tmp_path)
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    now = manifest.stat().st_mtime
+    for path in (model, model.parent, tmp_path / "dbt_project.yml"):
+        os.utime(path, (now - 60, now - 60))
+    assert not manifest_is_stale(manifest, tmp_path)
+    os.utime(model, (now + 60, now + 60))
+    assert manifest_is_stale(manifest, tmp_path)
+
+
+def test_transient_failures_are_recognised() -> None:
+    assert is_transient_failure('IO Error: Could not set lock on file "wh.duckdb"')
+    assert is_transient_failure(TimeoutError("slow"))
+    assert is_transient_failure(ConnectionResetError("reset"))
+    assert not is_transient_failure("Failure in test unique_kpi_scorecard (1 row)")
+    assert not is_transient_failure("Binder Error: column amount not found")
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def test_partition_window_vars() -> None:
+    window = partition_window_vars("2024-01-02", "2024-01-04", "2024-01-01", "2024-03-31")
+    assert window == {"partition_start_date": "2024-01-02", "partition_end_date": "2024-01-04"}
+    assert partition_window_vars("2024-01-01", "2024-03-31", "2024-01-01", "2024-03-31") == {}
+
+
+def test_partition_range_defaults_to_every_partition() -> None:
+    daily = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-11")
+    assert partition_range(daily) == ("2024-01-01", "2024-01-10")
+    assert partition_range(daily, dt.date(2024, 1, 3), dt.date(2024, 1, 5)) == (
+        "2024-01-03",
+        "2024-01-05",
+    )
+    assert partition_range(daily, dt.date(2023, 1, 1), dt.date(2030, 1, 1)) == (
+        "2024-01-01",
+        "2024-01-10",
+    )
+    with pytest.raises(ValueError):
+        partition_range(daily, dt.date(2025, 1, 1))
+
+
+def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
+    config = refresh_run_config(tmp_path / "w.duckdb", dt.date(2024, 3, 1))
+    assert config["resources"]["nyckeltal"]["config"] == {
+        "warehouse": str(tmp_path / "w.duckdb"),
+        "as_of": "2024-03-01",
+    }
+
+
+def test_schedule_tick_refreshes_the_previous_utc_day() -> None:
+    daily = DailyPartitionsDefinition(start_date="2024-01-01", timezone="UTC")
+    stockholm_six = dt.datetime(2024, 3, 5, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert partition_for_tick(stockholm_six, daily) == "2024-03-04"
+    assert partition_for_tick(dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC), daily) is None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _failure(suite: str, severity: str = "error", table: str | None = None) -> Any:
+    return SimpleNamespace(
+        suite=suite,
+        table=table,
+        severity=severity,
+        expectation="expect_column_values_to_not_be_null",
+        column="amount",
+        failing_count=2,
+    )
+
+
+def test_raw_asset_keys_match_the_dbt_sources() -> None:
+    key = AssetKey(["raw_billing", "invoices"])
+    assert table_of(key).key == "billing.invoices"
+    assert raw_asset_key(table_of(key)) == key
+
+
+def test_failures_are_attributed_to_the_tables_their_suite_names() -> None:
+    invoices = _failure("raw_billing__invoices.rows")
+    ad_spend = _failure("marketing.ad_spend", severity="warn")
+    cross = _failure("references")  # names no table: blocks every table checked
+    assigned = failures_by_target(
+        [invoices, ad_spend, cross], ["billing.invoices", "marketing.ad_spend", "crm.leads"]
+    )
+    assert assigned["billing.invoices"] == [invoices, cross]
+    assert assigned["marketing.ad_spend"] == [ad_spend, cross]
+    assert assigned["crm.leads"] == [cross]
+    assert failure_is_error(invoices) and not failure_is_error(ad_spend)
+    # The failure's table counts too, and a table's name must match whole.
+    web = _failure("rows", table="marketing.web_events")
+    assigned = failures_by_target([web], ["marketing.web_events", "billing.invoices"])
+    assert assigned == {"marketing.web_events": [web], "billing.invoices": []}
+
+
+def test_outcome_results_block_on_errors_and_warn_on_warnings() -> None:
+    outcome = SimpleNamespace(
+        passed=False,
+        failures=[_failure("billing.invoices"), _failure("marketing.ad_spend", "warn")],
+        data_docs_path=None,
+        summary=lambda: "2 failures",
+    )
+    targets = {
+        "billing.invoices": AssetKey(["raw_billing", "invoices"]),
+        "marketing.ad_spend": AssetKey(["raw_marketing", "ad_spend"]),
+        "crm.leads": AssetKey(["raw_crm", "leads"]),
+    }
+    results = {r.asset_key.path[-1]: r for r in outcome_results(outcome, targets)}
+    assert not results["invoices"].passed
+    assert results["invoices"].severity == AssetCheckSeverity.ERROR
+    assert not results["ad_spend"].passed
+    assert results["ad_spend"].severity == AssetCheckSeverity.WARN
+    assert results["leads"].passed
+
+
+def test_freshness_verdict() -> None:
+    now = dt.datetime(2024, 3, 10, 12, tzinfo=dt.UTC)
+    assert freshness_verdict(dt.datetime(2024, 3, 10, 0), now, 36, 72)[:2] == (
+        True,
+        AssetCheckSeverity.WARN,
+    )
+    passed, severity, age = freshness_verdict(dt.date(2024, 3, 8), now, 36, 72)
+    assert (passed, severity, age) == (False, AssetCheckSeverity.WARN, 60.0)
+    assert freshness_verdict(dt.date(2024, 3, 1), now, 36, 72)[:2] == (
+        False,
+        AssetCheckSeverity.ERROR,
+    )
+    assert freshness_verdict(None, now, 36, 72)[:2] == (False, AssetCheckSeverity.ERROR)
+    assert freshness_reference_time(dt.date(2024, 3, 9)) == dt.datetime(2024, 3, 10, tzinfo=dt.UTC)
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def _row(period: str, value: float | None, status: str, previous: float | None, **extra: Any):
+    return {
+        "kpi_code": extra.pop("kpi_code", "churn_rate"),
+        "segment_type": extra.pop("segment_type", "total"),
+        "segment_value": extra.pop("segment_value", "all"),
+        "period_grain": extra.pop("period_grain", "month"),
+        "period_start": dt.date.fromisoformat(period),
+        "period_end": dt.date.fromisoformat(period) + dt.timedelta(days=27),
+        "value": value,
+        "previous_value": previous,
+        "status": status,
+        "target_value": 2.0,
+        "unit": "percent",
+        "is_complete_period": extra.pop("is_complete_period", True),
+        "is_suppressed": extra.pop("is_suppressed", False),
+    }
+
+
+def test_alert_when_a_kpi_goes_off_track() -> None:
+    rows = [
+        _row("2024-01-01", 1.5, "on_track", None),
+        _row("2024-02-01", 1.6, "off_track", 1.5),  # +6.7 %: only the status alerts
+    ]
+    (alert,) = alerts.evaluate_alerts(rows)
+    assert alert.reasons == (alerts.BECAME_OFF_TRACK,)
+    assert alert.previous_status == "on_track"
+    assert alert.period_start == "2024-02-01"
+    assert "off track (was on_track" in alert.message()
+
+
+def test_no_alert_while_it_stays_off_track_or_moves_little() -> None:
+    rows = [
+        _row("2024-01-01", 5.0, "off_track", None),
+        _row("2024-02-01", 5.5, "off_track", 5.0),
+    ]
+    assert alerts.evaluate_alerts(rows) == []
+
+
+def test_alert_on_a_large_move_against_previous_value() -> None:
+    rows = [
+        _row("2024-01-01", 1.0, "on_track", None),
+        _row("2024-02-01", 1.3, "on_track", 1.0),  # +30 % > 25 %
+    ]
+    (alert,) = alerts.evaluate_alerts(rows)
+    assert alert.reasons == (alerts.MOVED_MORE_THAN_SHARE,)
+    assert alert.change_share == pytest.approx(0.3)
+    assert "+30.0%" in alert.message()
+    assert alerts.evaluate_alerts(rows, change_share_threshold=0.5) == []
+
+
+def test_change_share_edge_cases() -> None:
+    assert alerts.change_share(None, 1.0) is None
+    assert alerts.change_share(1.0, None) is None
+    assert alerts.change_share(0.0, 0.0) == 0.0
+    assert math.isinf(alerts.change_share(3.0, 0.0))
+    assert alerts.change_share(-1.5, -1.0) == pytest.approx(0.5)
+
+
+def test_latest_complete_period_only_and_no_suppressed_rows() -> None:
+    rows = [
+        _row("2024-01-01", 1.0, "on_track", None),
+        _row("2024-02-01", 1.0, "on_track", 1.0),
+        _row("2024-03-01", 9.0, "off_track", 1.0, is_complete_period=False),
+        _row("2024-02-01", None, "off_track", None, kpi_code="nps", is_suppressed=True),
+    ]
+    assert alerts.evaluate_alerts(rows) == []
+    (alert,) = alerts.evaluate_alerts(rows, include_incomplete=True)
+    assert alert.reasons == (alerts.BECAME_OFF_TRACK, alerts.MOVED_MORE_THAN_SHARE)
+
+
+def test_grains_are_kept_apart() -> None:
+    rows = [
+        _row("2024-01-01", 10.0, "off_track", None, kpi_code="market_share", period_grain="year"),
+        _row("2024-04-01", 1.0, "on_track", None, kpi_code="market_share", period_grain="quarter"),
+    ]
+    (alert,) = alerts.evaluate_alerts(rows)
+    assert (alert.period_grain, alert.previous_status) == ("year", None)
+    assert "first period" in alert.message()
+
+
+def test_alert_file_round_trip_and_deduplication(tmp_path: Path) -> None:
+    rows = [_row("2024-01-01", 1.0, "on_track", None), _row("2024-02-01", 3.0, "off_track", 1.0)]
+    found = alerts.evaluate_alerts(rows)
+    path = tmp_path / "deep" / "alerts.jsonl"
+    assert alerts.read_alert_ids(path) == set()
+    records = alerts.alert_records(found, run_id="r1", emitted_at=dt.datetime(2024, 3, 1))
+    alerts.append_alerts(path, records)
+    (line,) = path.read_text().splitlines()
+    record = json.loads(line)
+    assert record["kpi_code"] == "churn_rate"
+    assert record["run_id"] == "r1"
+    assert record["change_share"] == 2.0
+    assert record["reasons"] == ["became_off_track", "moved_more_than_share"]
+    assert alerts.unseen(found, alerts.read_alert_ids(path)) == []
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        length = int(self.headers["Content-Length"])
+        type(self).received.append(json.loads(self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A local webhook on 127.0.0.1 recording the JSON bodies POSTed to it."""
+    received: list[dict[str, Any]] = []
+    handler = type("Recorder", (_Recorder,), {"received": received})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_alerts_are_posted_to_the_webhook(webhook: tuple[str, list[dict[str, Any]]]) -> None:
+    url, received = webhook
+    rows = [_row("2024-01-01", 1.0, "on_track", None), _row("2024-02-01", 3.0, "off_track", 1.0)]
+    records = alerts.alert_records(alerts.evaluate_alerts(rows), run_id="r1")
+    assert alerts.post_alerts(url, records) == 204
+    (body,) = received
+    assert body["source"] == "nyckeltal"
+    assert body["alerts"][0]["kpi_code"] == "churn_rate"
+    assert "churn_rate total/all 2024-02-01" in body["text"]
+
+
+def test_webhook_must_be_http() -> None:
+    with pytest.raises(ValueError):
+        alerts.post_alerts("file:///etc/passwd", [])

@@ -1,0 +1,418 @@
+"""End to end: the Dagster definitions materialize the real assets on temporary warehouses.
+
+One warehouse is loaded with the minimal fixture dataset and refreshed once per session
+(`refreshed`); the other tests work on copies of it. Marked `dbt`: they run dbt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    build_schedule_context,
+    materialize,
+)
+
+from nyckeltal import pipeline
+
+pytestmark = pytest.mark.dbt
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = Path(__file__).resolve().parent.parent
+FACT_KEYS = [
+    AssetKey(["intermediate", "int_web_events_daily"]),
+    AssetKey(["intermediate", "int_invoices_daily"]),
+    AssetKey(["intermediate", "int_ad_spend_daily"]),
+]
+SCORECARD = AssetKey(["marts", "kpi_scorecard"])
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _passing_outcome(*args: Any, **kwargs: Any) -> Any:
+    return SimpleNamespace(passed=True, failures=[], data_docs_path=None, summary=lambda: "ok")
+
+
+def _publish_stub(warehouse: Path, published: Path | None = None) -> Path:
+    target = published or warehouse.with_name("nyckeltal_published.duckdb")
+    shutil.copyfile(warehouse, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def orchestration_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Private dbt target and warehouse paths, quick retries; stubs for pipeline steps that
+    the installation does not have (validation and publishing land separately)."""
+    root = tmp_path_factory.mktemp("orchestration")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("NYCKELTAL_"):
+                patch.delenv(name)
+        patch.setenv("DBT_TARGET_PATH", str(root / "target"))
+        patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+        patch.setenv("NYCKELTAL_WAREHOUSE", str(root / "session" / "wh.duckdb"))
+        patch.setenv("NYCKELTAL_PARTITIONS_START", "2024-01-01")
+        patch.setenv("NYCKELTAL_RETRIES", "1")
+        patch.setenv("NYCKELTAL_RETRY_DELAY_SECONDS", "0.2")
+        patch.setenv("GX_ANALYTICS_ENABLED", "false")
+        for name in ("validate_sources", "validate_marts"):
+            if not hasattr(pipeline, name):
+                patch.setattr(pipeline, name, _passing_outcome, raising=False)
+        if not hasattr(pipeline, "publish_marts"):
+            patch.setattr(pipeline, "publish_marts", _publish_stub, raising=False)
+        yield root
+
+
+def _load_minimal(warehouse: Path) -> None:
+    from nyckeltal.loader import load_directory
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    load_directory(FIXTURES / "minimal", warehouse, progress=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def refreshed(orchestration_env: Path) -> tuple[Path, ExecuteInProcessResult, float]:
+    """The session warehouse after one full daily refresh (every partition)."""
+    from orchestration.jobs import execute_daily_refresh
+
+    warehouse = Path(os.environ["NYCKELTAL_WAREHOUSE"])
+    _load_minimal(warehouse)
+    started = dt.datetime.now()
+    result = execute_daily_refresh(warehouse, log_level="WARNING")
+    return warehouse, result, (dt.datetime.now() - started).total_seconds()
+
+
+@pytest.fixture(scope="session")
+def definitions(orchestration_env: Path) -> Definitions:
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()
+
+
+def _copy(warehouse: Path, target_dir: Path) -> Path:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    copy = target_dir / "wh.duckdb"
+    shutil.copyfile(warehouse, copy)
+    return copy
+
+
+def _snapshot(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> dict[str, list[tuple]]:
+    """Every table of the schemas, rows in a total order: equal snapshots are equal bit for
+    bit (floats compare exactly)."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ({', '.join('?' for _ in schemas)}) "
+            "and table_type = 'BASE TABLE' order by 1, 2",
+            list(schemas),
+        ).fetchall()
+        return {
+            f"{schema}.{name}": connection.execute(
+                f'select * from {schema}."{name}" order by all'
+            ).fetchall()
+            for schema, name in tables
+        }
+
+
+def _materialized(result: ExecuteInProcessResult) -> dict[AssetKey, set[str | None]]:
+    keys: dict[AssetKey, set[str | None]] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        keys.setdefault(materialization.asset_key, set()).add(materialization.partition)
+    return keys
+
+
+def _check_evaluations(result: ExecuteInProcessResult) -> dict[tuple[str, str], Any]:
+    return {
+        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): (
+            e.event_specific_data
+        )
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+def test_definitions_load_with_no_environment_and_prepare_the_manifest(
+    orchestration_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import DEFAULT_PARTITIONS_START
+
+    for name in list(os.environ):
+        if name.startswith("NYCKELTAL_"):
+            monkeypatch.delenv(name)
+    # A fresh clone: no manifest yet in the target path.
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "fresh-target"))
+    defs = build_definitions()
+    assert (tmp_path / "fresh-target" / "manifest.json").exists()
+
+    graph = defs.resolve_asset_graph()
+    keys = set(graph.get_all_asset_keys())
+    assert AssetKey(["raw_billing", "invoices"]) in keys
+    assert {SCORECARD, AssetKey("published_marts"), AssetKey("kpi_alerts"), *FACT_KEYS} <= keys
+    # The raw tables feed staging: the lineage connects.
+    staging = graph.get(AssetKey(["staging", "stg_billing__invoices"]))
+    assert AssetKey(["raw_billing", "invoices"]) in staging.parent_keys
+    # GX checks are blocking on every raw table and mart; dbt tests are checks too.
+    check_specs = {
+        (spec.asset_key, spec.name): spec
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+    }
+    assert check_specs[(AssetKey(["raw_billing", "invoices"]), "great_expectations")].blocking
+    assert check_specs[(SCORECARD, "great_expectations")].blocking
+    assert (AssetKey(["raw_marketing", "web_events"]), "freshness") in check_specs
+    assert any(key.asset_key == SCORECARD for key in graph.asset_check_keys if "unique" in key.name)
+    # The embedded DuckDB default, and the daily job and schedule.
+    assert defs.resources["nyckeltal"].warehouse == str(PROJECT / "warehouse" / "nyckeltal.duckdb")
+    job = defs.resolve_job_def("daily_refresh")
+    assert job.partitions_def is not None
+    assert job.partitions_def.get_first_partition_key() == DEFAULT_PARTITIONS_START
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == (
+        "0 6 * * *",
+        "Europe/Stockholm",
+    )
+
+
+def test_schedule_requests_yesterdays_partition(definitions: Definitions) -> None:
+    schedule = definitions.resolve_schedule_def("daily_refresh_schedule")
+    tick = dt.datetime(2024, 1, 10, 6, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    with DagsterInstance.ephemeral() as instance:
+        context = build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=tick,
+            repository_def=definitions.get_repository_def(),
+        )
+        result = schedule.evaluate_tick(context)
+    (request,) = result.run_requests or []
+    assert request.partition_key == "2024-01-09"
+    assert request.run_key == "2024-01-09"
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def test_daily_refresh_builds_checks_publishes_and_alerts(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+) -> None:
+    warehouse, result, seconds = refreshed
+    print(f"full daily refresh: {seconds:.1f} s")
+    assert result.success
+    materialized = _materialized(result)
+    for key in (*FACT_KEYS, SCORECARD, AssetKey("published_marts"), AssetKey("kpi_alerts")):
+        assert key in materialized, key
+    # Every partition at once: the facts record each daily partition.
+    assert "2024-01-02" in materialized[FACT_KEYS[1]]
+    checks = _check_evaluations(result)
+    assert checks[("raw_billing/invoices", "great_expectations")].passed
+    assert checks[("marts/kpi_scorecard", "great_expectations")].passed
+    assert ("raw_billing/invoices", "freshness") in checks  # 2024 data: stale, not blocking
+    assert any(name.startswith("unique") for _, name in checks)  # dbt tests ran as checks
+    published = warehouse.with_name("nyckeltal_published.duckdb")
+    with duckdb.connect(str(published), read_only=True) as connection:
+        published_rows = connection.execute("select count(*) from marts.kpi_scorecard").fetchone()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        built_rows = connection.execute("select count(*) from marts.kpi_scorecard").fetchone()
+    assert published_rows == built_rows and built_rows[0] > 0
+    assert warehouse.with_name("alerts.jsonl").exists()
+
+
+def test_one_partition_materializes_in_process(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+    definitions: Definitions,
+    tmp_path: Path,
+) -> None:
+    from orchestration.jobs import refresh_run_config
+
+    warehouse = _copy(refreshed[0], tmp_path)
+    with duckdb.connect(str(warehouse)) as connection:
+        # Corrections land for two days; only the partition run's day is refreshed.
+        connection.execute("update raw_billing.invoices set amount = 2000 where invoice_id = 'I1'")
+        connection.execute("update raw_billing.invoices set amount = 98 where invoice_id = 'I3'")
+    job = definitions.resolve_job_def("daily_refresh")
+    result = job.execute_in_process(
+        partition_key="2024-01-04",
+        asset_selection=FACT_KEYS,
+        run_config=refresh_run_config(warehouse, log_level="WARNING"),
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    assert _materialized(result) == {key: {"2024-01-04"} for key in FACT_KEYS}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        amounts = dict(
+            connection.execute(
+                "select invoice_id, original_amount from intermediate.int_invoices_daily"
+            ).fetchall()
+        )
+    assert amounts["I1"] == 2000  # issued 2024-01-04: refreshed
+    assert amounts["I3"] == 49  # issued 2024-01-10: another partition, untouched
+
+
+def test_a_failing_blocking_check_stops_the_marts(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from orchestration.jobs import execute_daily_refresh
+
+    warehouse = _copy(refreshed[0], tmp_path)
+    before = _snapshot(warehouse)
+    bad = SimpleNamespace(
+        suite="billing.invoices",
+        table="billing.invoices",
+        severity="error",
+        expectation="expect_column_values_to_be_in_set",
+        column="status",
+        failing_count=1,
+    )
+
+    def failing_sources(*args: Any, **kwargs: Any) -> Any:
+        return SimpleNamespace(
+            passed=False, failures=[bad], data_docs_path=None, summary=lambda: "1 error"
+        )
+
+    monkeypatch.setattr(pipeline, "validate_sources", failing_sources, raising=False)
+    result = execute_daily_refresh(warehouse, log_level="CRITICAL")
+    assert not result.success
+    check = _check_evaluations(result)[("raw_billing/invoices", "great_expectations")]
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    materialized = _materialized(result)
+    assert not any(key.path[0] in {"staging", "intermediate", "marts"} for key in materialized)
+    assert AssetKey("published_marts") not in materialized
+    assert not warehouse.with_name("nyckeltal_published.duckdb").exists()
+    assert _snapshot(warehouse) == before
+
+
+def test_a_backfill_of_three_days_twice_gives_identical_marts(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+) -> None:
+    from orchestration.jobs import execute_daily_refresh
+
+    # On the session warehouse itself (its dbt partial parse matches): a backfill must
+    # leave it exactly as the full refresh built it, which this test asserts.
+    warehouse = refreshed[0]
+    full_build = _snapshot(warehouse, ("marts", "intermediate"))
+    snapshots = []
+    for _ in range(2):
+        result = execute_daily_refresh(
+            warehouse, start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4), log_level="WARNING"
+        )
+        assert result.success
+        assert _materialized(result)[FACT_KEYS[0]] == {"2024-01-02", "2024-01-03", "2024-01-04"}
+        snapshots.append(_snapshot(warehouse, ("marts", "intermediate")))
+    assert snapshots[0] == snapshots[1]
+    assert snapshots[0] == full_build  # a re-run day gives the same scorecard, bit for bit
+    assert snapshots[0]["marts.kpi_scorecard"]
+    published = _snapshot(warehouse.with_name("nyckeltal_published.duckdb"))
+    assert published["marts.kpi_scorecard"] == snapshots[0]["marts.kpi_scorecard"]
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        length = int(self.headers["Content-Length"])
+        type(self).received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+    definitions: Definitions,
+    tmp_path: Path,
+) -> None:
+    from orchestration.assets import build_publish_assets
+    from orchestration.jobs import refresh_run_config
+    from orchestration.resources import AlertsResource
+
+    warehouse = _copy(refreshed[0], tmp_path)
+    with duckdb.connect(str(warehouse)) as connection:
+        kpi, segment_type, segment_value, grain, latest, previous = connection.execute(
+            """
+            select kpi_code, segment_type, segment_value, period_grain,
+                max(period_start), list(period_start order by period_start desc)[2]
+            from marts.kpi_scorecard
+            where is_complete_period and not is_suppressed and value is not null
+            group by all
+            having count(*) >= 2
+            order by all
+            limit 1
+            """
+        ).fetchone()
+        key = [kpi, segment_type, segment_value, grain]
+        where = "kpi_code = ? and segment_type = ? and segment_value = ? and period_grain = ?"
+        # Push the KPI off track in its latest complete period, on track the period before.
+        connection.execute(
+            f"update marts.kpi_scorecard set status = 'on_track' where {where} "
+            "and period_start = ?",
+            [*key, previous],
+        )
+        connection.execute(
+            f"update marts.kpi_scorecard set status = 'off_track' where {where} "
+            "and period_start = ?",
+            [*key, latest],
+        )
+
+    received: list[dict[str, Any]] = []
+    handler = type("Recorder", (_Recorder,), {"received": received})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    alerts_file = tmp_path / "alerts" / "alerts.jsonl"
+    resources = {
+        "nyckeltal": definitions.resources["nyckeltal"],
+        "alerts": AlertsResource(
+            alerts_file=str(alerts_file),
+            webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
+        ),
+    }
+    _, asset = build_publish_assets([SCORECARD])
+    run_config = refresh_run_config(warehouse, log_level="WARNING")
+    try:
+        first = materialize([asset], resources=resources, run_config=run_config)
+        again = materialize([asset], resources=resources, run_config=run_config)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert first.success and again.success
+    records = [json.loads(line) for line in alerts_file.read_text().splitlines()]
+    pushed = [
+        r
+        for r in records
+        if (r["kpi_code"], r["segment_type"], r["segment_value"]) == tuple(key[:3])
+        and r["period_start"] == latest.isoformat()
+    ]
+    assert pushed and "became_off_track" in pushed[0]["reasons"]
+    assert len(received) == 1  # the second run found nothing new to send
+    posted = received[0]["alerts"]
+    assert [r["alert_id"] for r in posted] == [r["alert_id"] for r in records]
+    metadata = first.asset_materializations_for_node("kpi_alerts")[0].metadata
+    assert metadata["new_alerts"].value == len(records)
+    assert again.asset_materializations_for_node("kpi_alerts")[0].metadata["new_alerts"].value == 0
