@@ -39,8 +39,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parent.parent
 FACT_KEYS = [
     AssetKey(["intermediate", "int_web_events_daily"]),
-    AssetKey(["intermediate", "int_invoices_daily"]),
-    AssetKey(["intermediate", "int_ad_spend_daily"]),
+    AssetKey(["intermediate", "int_invoices_converted"]),
+    AssetKey(["intermediate", "int_ad_spend_converted"]),
 ]
 SCORECARD = AssetKey(["marts", "kpi_scorecard"])
 
@@ -264,7 +264,7 @@ def test_one_partition_materializes_in_process(
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amounts = dict(
             connection.execute(
-                "select invoice_id, original_amount from intermediate.int_invoices_daily"
+                "select invoice_id, original_amount from intermediate.int_invoices_converted"
             ).fetchall()
         )
     assert amounts["I1"] == 2000  # issued 2024-01-04: refreshed

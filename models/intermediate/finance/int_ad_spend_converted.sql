@@ -1,9 +1,29 @@
 {#- One row per campaign and day of ad spend, in the reporting currency at the rate of the
-    spend date, with the campaign's channel. -#}
+    spend date, with the campaign's channel.
+    Daily partitioned (Dagster) on spend_date: a run with the vars partition_start_date /
+    partition_end_date replaces exactly the spend dated in that inclusive window; without
+    them (and on the first build) the whole table is rebuilt. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        tags=['partitioned_daily'],
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where spend_date between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
+        ],
+    )
+}}
+
 with ad_spend as (
 
     select spend_date, campaign_id, spend, currency, impressions, clicks
     from {{ ref('stg_marketing__ad_spend') }}
+    {% if is_incremental() and var('partition_start_date', none) %}
+        where
+            spend_date between cast('{{ var("partition_start_date") }}' as date)
+            and cast('{{ var("partition_end_date") }}' as date)
+    {% endif %}
 
 ),
 

@@ -1,5 +1,20 @@
 {#- One row per invoice or credit note, with its amount in the reporting currency at the
-    rate in force on its UTC issue date. -#}
+    rate in force on its UTC issue date.
+    Daily partitioned (Dagster) on issued_on: a run with the vars partition_start_date /
+    partition_end_date replaces exactly the invoices issued in that inclusive window; without
+    them (and on the first build) the whole table is rebuilt. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        tags=['partitioned_daily'],
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where issued_on between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
+        ],
+    )
+}}
+
 with invoices as (
 
     select
@@ -13,6 +28,11 @@ with invoices as (
         currency,
         status
     from {{ ref('stg_billing__invoices') }}
+    {% if is_incremental() and var('partition_start_date', none) %}
+        where
+            issued_on between cast('{{ var("partition_start_date") }}' as date)
+            and cast('{{ var("partition_end_date") }}' as date)
+    {% endif %}
 
 ),
 

@@ -5,7 +5,7 @@
 with web_events as (
 
     select event_id, occurred_at, visitor_id, event_name, channel
-    from {{ ref('stg_marketing__web_events') }}
+    from {{ ref('int_web_events_daily') }}
 
 ),
 

@@ -6,7 +6,7 @@
 with recursive web_events as (
 
     select event_id, occurred_at, visitor_id, event_name
-    from {{ ref('stg_marketing__web_events') }}
+    from {{ ref('int_web_events_daily') }}
 
 ),
 
