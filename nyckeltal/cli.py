@@ -71,15 +71,30 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="validate sources, build the marts, validate them, publish them",
-        description="Run the daily build on the warehouse: Great Expectations source suites, "
-        "dbt build, mart suites, then atomically replace the published marts file that BI "
-        "tools read. An error-severity failure stops the run (exit 1) and publishes nothing.",
+        description="Run the daily refresh on the warehouse, in process: the same Dagster job "
+        "the schedule runs (Great Expectations source checks, dbt build, mart checks, then an "
+        "atomic replace of the published marts file that BI tools read, then KPI alerts). An "
+        "error-severity failure stops the run (exit 1) and publishes nothing.",
     )
     run.add_argument(
         "--as-of",
         type=_date,
         metavar="DATE",
         help="compute KPIs as of this date (default: latest event in the data)",
+    )
+    run.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        metavar="DATE",
+        help="backfill: refresh only the daily partitions of the large facts from this day",
+    )
+    run.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        metavar="DATE",
+        help="backfill: last day of the range (inclusive, with --from)",
     )
     _add_warehouse_option(run)
 
@@ -155,11 +170,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from nyckeltal.pipeline import run_daily_build
+    from nyckeltal.errors import NyckeltalError
+    from orchestration.jobs import run_daily_refresh
 
     warehouse = settings.warehouse_path(args.warehouse)
-    run_daily_build(warehouse, as_of=args.as_of)
-    return 0
+    if not warehouse.exists():
+        raise NyckeltalError(
+            f"no warehouse at {warehouse}: load data first (`nyckeltal demo` or "
+            "`nyckeltal load DIR`)"
+        )
+    if (args.start is None) != (args.end is None):
+        raise NyckeltalError("--from and --to go together (a backfill range of days)")
+    if args.start and args.end and args.start > args.end:
+        raise NyckeltalError(f"--from {args.start} is after --to {args.end}")
+    succeeded = run_daily_refresh(warehouse, as_of=args.as_of, start=args.start, end=args.end)
+    return 0 if succeeded else 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
