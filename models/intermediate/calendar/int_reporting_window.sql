@@ -63,7 +63,9 @@ engagement_responses as (
 
 payroll as (
 
-    select {{ last_day_of_month('pay_month') }} as pay_month_end
+    select
+        pay_month,
+        {{ last_day_of_month('pay_month') }} as pay_month_end
     from {{ ref('stg_hr__payroll') }}
 
 ),
@@ -117,8 +119,11 @@ event_date_ranges as (
 
 other_date_ranges as (
 
-    {#- Dates that only widen the calendar (rates, market periods, employment spells). -#}
+    {#- Dates that only widen the calendar (rates, market periods, employment spells, and
+        payroll pay_month: its conversion date, the 1st, may precede every event date). -#}
     select min(rate_date) as first_date, max(rate_date) as last_date from fx_rates
+    union all
+    select min(pay_month) as first_date, max(pay_month) as last_date from payroll
     union all
     select min(period_start) as first_date, max(period_end) as last_date
     from market_sizes
