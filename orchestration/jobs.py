@@ -33,6 +33,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from orchestration.checks import FRESHNESS_CHECK_NAME
+
 DAILY_REFRESH_JOB = "daily_refresh"
 
 
@@ -110,8 +112,12 @@ def execute_daily_refresh(
 
 
 def failure_summary(result: ExecuteInProcessResult) -> list[str]:
-    """One line per failed step and per failed blocking check of a run."""
-    lines = []
+    """What went wrong in a run: each failed step, each failed blocking check with the data
+    quality summary behind it (suite, expectation, failing count, example rows), and the
+    sources that are not fresh (reported, never blocking)."""
+    lines: list[str] = []
+    summaries: list[str] = []
+    stale: list[str] = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
@@ -119,13 +125,21 @@ def failure_summary(result: ExecuteInProcessResult) -> list[str]:
             lines.append(f"step {event.step_key} failed: {message[0] if message else ''}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if evaluation is not None and not evaluation.passed:
-                severity = evaluation.severity.value if evaluation.severity else "ERROR"
-                lines.append(
-                    f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
-                    f"failed ({severity})"
-                )
-    return lines
+            if evaluation is None or evaluation.passed:
+                continue
+            severity = evaluation.severity.value if evaluation.severity else "ERROR"
+            where = evaluation.asset_key.to_user_string()
+            if evaluation.check_name == FRESHNESS_CHECK_NAME:
+                stale.append(f"{where} ({severity.lower()})")
+                continue
+            lines.append(f"check {where}:{evaluation.check_name} failed ({severity})")
+            summary = evaluation.metadata.get("summary")
+            text = str(summary.value).strip("`\n ") if summary is not None else ""
+            if text and text not in summaries:
+                summaries.append(text)
+    if stale:
+        lines.append("sources not fresh (reported, not blocking): " + ", ".join(stale))
+    return lines + [line for text in summaries for line in text.splitlines()]
 
 
 def run_daily_refresh(
@@ -139,7 +153,11 @@ def run_daily_refresh(
     return True on success. Failed steps and checks are summarised on stderr."""
     result = execute_daily_refresh(warehouse, as_of, start=start, end=end)
     if not result.success:
-        print("The daily refresh failed:", file=sys.stderr)
+        print(
+            "The daily refresh failed; nothing was published unless the published_marts step "
+            "succeeded, so BI tools keep reading the previous marts:",
+            file=sys.stderr,
+        )
         for line in failure_summary(result):
             print(f"  {line}", file=sys.stderr)
     return result.success
