@@ -2,7 +2,8 @@
     one row per campaign and horizon. The window is [started_on, started_on + h months)
     (calendar-month addition); cost = ad spend of the campaign dated in the window; return =
     gross margin x revenue (non-void invoices, credit notes included) issued in the window
-    by the customers whose acquisition_campaign_id is the campaign. -#}
+    by the customers whose acquisition_campaign_id is the campaign
+    (int_campaign_attributed_invoices). -#}
 {%- set horizons = [3, 6, 12] %}
 with reporting_window as (
 
@@ -16,22 +17,15 @@ campaigns as (
 
 ),
 
-customers as (
-
-    select customer_id, acquisition_campaign_id from {{ ref('stg_crm__customers') }}
-
-),
-
 ad_spend as (
 
     select campaign_id, spend_date, spend from {{ ref('int_ad_spend_converted') }}
 
 ),
 
-invoices as (
+campaign_revenue_invoices as (
 
-    select invoice_id, customer_id, issued_on, is_void, amount
-    from {{ ref('int_invoices_converted') }}
+    select campaign_id, issued_on, amount from {{ ref('int_campaign_attributed_invoices') }}
 
 ),
 
@@ -64,21 +58,6 @@ window_costs as (
             and campaign_windows.window_start <= ad_spend.spend_date
             and campaign_windows.window_end > ad_spend.spend_date
     group by campaign_windows.kpi_code, campaign_windows.campaign_id
-
-),
-
-campaign_revenue_invoices as (
-
-    select
-        customers.acquisition_campaign_id as campaign_id,
-        invoices.issued_on,
-        invoices.amount
-    from invoices
-    inner join customers
-        on invoices.customer_id = customers.customer_id
-    where
-        not invoices.is_void
-        and customers.acquisition_campaign_id is not null
 
 ),
 
