@@ -1,11 +1,15 @@
-"""The daily build: what `nyckeltal run` does, as step functions Dagster wraps too.
+"""The steps of the daily build, as plain functions.
+
+`nyckeltal run` and the schedule execute them through the Dagster job
+(`orchestration.jobs.run_daily_refresh`), which wraps each step as assets and blocking checks:
 
 1. `validate_sources`: the Great Expectations source suites on the raw tables;
 2. `build_models`: `dbt build` (seeds, models and their tests) into the warehouse file;
 3. `validate_marts`: the mart suites on what dbt built;
 4. `publish_marts`: atomically replace the PUBLISHED file that BI tools read.
 
-`run_daily_build` does the four in order. An error-severity failure stops it with a
+`run_daily_build` does the four in order without Dagster (the data-quality tests use it: it is
+the same steps, without the orchestration overhead). An error-severity failure stops it with a
 `DataQualityError` whose message is the summary (suite, expectation, failing count, example
 rows); nothing is published, so yesterday's KPIs are still served. Warnings are printed and
 the run goes on.
