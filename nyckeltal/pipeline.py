@@ -1,7 +1,8 @@
 """The steps of the daily build, as plain functions.
 
 `nyckeltal run` and the schedule execute them through the Dagster job
-(`orchestration.jobs.run_daily_refresh`), which wraps each step as assets and blocking checks:
+(`orchestration.jobs.run_daily_refresh`): validations become blocking asset checks, the dbt
+build becomes one asset per model (dagster-dbt), publishing an asset of its own.
 
 1. `validate_sources`: the Great Expectations source suites on the raw tables;
 2. `build_models`: `dbt build` (seeds, models and their tests) into the warehouse file;
