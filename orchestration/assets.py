@@ -43,6 +43,8 @@ from dagster_dbt import (
 )
 
 from nyckeltal.contract import TABLES
+from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
+from nyckeltal.scorecard import SCORECARD_RELATION
 from orchestration import alerts as kpi_alerts_rules
 from orchestration.checks import pipeline_function, raw_asset_key
 from orchestration.resources import (
@@ -56,24 +58,6 @@ PARTITIONED_TAG = "partitioned_daily"
 # dbt's tests on the raw sources are left to the blocking Great Expectations checks on the
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
-SCORECARD_RELATION = "marts.kpi_scorecard"
-SCORECARD_COLUMNS = (
-    "kpi_code",
-    "period_start",
-    "period_end",
-    "period_grain",
-    "segment_type",
-    "segment_value",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "target_value",
-    "status",
-    "previous_value",
-    "is_complete_period",
-    "is_suppressed",
-)
 
 
 # --------------------------------------------------------------------------- raw tables
