@@ -8,9 +8,7 @@
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         tags=['partitioned_daily'],
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where occurred_on between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
-        ],
+        pre_hook=["{{ delete_partition_window('occurred_on') }}"],
     )
 }}
 
@@ -41,10 +39,8 @@ final as (
         channel,
         campaign_id
     from web_events
-    {% if is_incremental() and var('partition_start_date', none) %}
-        where
-            occurred_on between cast('{{ var("partition_start_date") }}' as date)
-            and cast('{{ var("partition_end_date") }}' as date)
+    {% if is_partition_run() %}
+        where {{ partition_window_predicate('occurred_on') }}
     {% endif %}
 
 )

@@ -9,9 +9,7 @@
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         tags=['partitioned_daily'],
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where spend_date between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
-        ],
+        pre_hook=["{{ delete_partition_window('spend_date') }}"],
     )
 }}
 
@@ -19,10 +17,8 @@ with ad_spend as (
 
     select spend_date, campaign_id, spend, currency, impressions, clicks
     from {{ ref('stg_marketing__ad_spend') }}
-    {% if is_incremental() and var('partition_start_date', none) %}
-        where
-            spend_date between cast('{{ var("partition_start_date") }}' as date)
-            and cast('{{ var("partition_end_date") }}' as date)
+    {% if is_partition_run() %}
+        where {{ partition_window_predicate('spend_date') }}
     {% endif %}
 
 ),

@@ -9,9 +9,7 @@
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         tags=['partitioned_daily'],
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }}{% if var('partition_start_date', none) %} where issued_on between cast('{{ var('partition_start_date') }}' as date) and cast('{{ var('partition_end_date') }}' as date){% endif %}{% endif %}"
-        ],
+        pre_hook=["{{ delete_partition_window('issued_on') }}"],
     )
 }}
 
@@ -28,10 +26,8 @@ with invoices as (
         currency,
         status
     from {{ ref('stg_billing__invoices') }}
-    {% if is_incremental() and var('partition_start_date', none) %}
-        where
-            issued_on between cast('{{ var("partition_start_date") }}' as date)
-            and cast('{{ var("partition_end_date") }}' as date)
+    {% if is_partition_run() %}
+        where {{ partition_window_predicate('issued_on') }}
     {% endif %}
 
 ),
