@@ -106,12 +106,22 @@ def failure_names_target(failure: Any, target: str) -> bool:
     return _contains_run(_tokens(label), _tokens(target))
 
 
+def failure_table_is_target(failure: Any, target: str) -> bool:
+    """Whether a failure's table is exactly `target` ('billing.invoices'), or a relation
+    named `target` in any schema ('marts.nps_monthly' for 'nps_monthly')."""
+    table = str(_field(failure, "table", "relation", default="") or "")
+    return bool(table) and (table == target or table.rsplit(".", 1)[-1] == target)
+
+
 def failures_by_target(failures: Sequence[Any], targets: Sequence[str]) -> dict[str, list[Any]]:
-    """Assign each failure to the targets its suite names. A failure that names none of
-    them (a cross-table suite, say) is assigned to every target: it must still block."""
+    """Assign each failure to the target its table is, else to the targets its suite names
+    (so a mart whose name is part of another's cannot take its failures). A failure that
+    names none of them (a cross-table suite, say) is assigned to every target: it must
+    still block."""
     assigned: dict[str, list[Any]] = {target: [] for target in targets}
     for failure in failures:
-        named = [target for target in targets if failure_names_target(failure, target)]
+        named = [target for target in targets if failure_table_is_target(failure, target)]
+        named = named or [target for target in targets if failure_names_target(failure, target)]
         for target in named or targets:
             assigned[target].append(failure)
     return assigned

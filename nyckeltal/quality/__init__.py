@@ -2,7 +2,8 @@
 
 - `spec`: a suite as data (checks with a severity), turned into GX JSON;
 - `source_suites`: the suites of the fifteen raw tables, derived from `nyckeltal.contract`;
-- `mart_suites`: the suites of the marts (the kpi_scorecard contract);
+- `mart_suites`: the suites of the marts (the kpi_scorecard contract, every wide mart);
+- `mart_contracts`: the enforced dbt contracts of the marts, read from the model YAML;
 - `project`: the GX file context in `expectations/` (generated, committed, checked for drift);
 - `batches`: the pandas DataFrames fetched from DuckDB that each suite validates;
 - `runner`: running a checkpoint batch by batch, building Data Docs;

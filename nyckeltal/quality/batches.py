@@ -23,6 +23,7 @@ from nyckeltal.quality import source_suites
 from nyckeltal.quality.mart_suites import RECONCILED
 from nyckeltal.quality.spec import (
     INTEGRITY,
+    MART,
     RECONCILIATION,
     ROW_COUNTS,
     ROWS,
@@ -315,6 +316,15 @@ def scorecard_batches(connection: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
     yield Batch("all rows", connection.execute(query).df())
 
 
+def mart_batches(connection: duckdb.DuckDBPyConnection, mart_relation: str) -> Iterator[Batch]:
+    """Every row of a wide mart, every column (a missing contract column must fail the
+    columns expectation, not the fetch). Marts hold one row per period and segment: small."""
+    schema, name = mart_relation.split(".")
+    if not table_exists(connection, schema, name):
+        raise LookupError(f"{mart_relation} does not exist (did dbt build the marts?)")
+    yield Batch("all rows", connection.execute(f"select * from {quote(schema)}.{quote(name)}").df())
+
+
 def reconciliation_query() -> str:
     rules = ", ".join(
         f"('{code}', '{segment_type}')"
@@ -393,4 +403,6 @@ def batches(
         return scorecard_batches(connection)
     if suite.kind == RECONCILIATION:
         return reconciliation_batches(connection)
+    if suite.kind == MART and suite.table:
+        return mart_batches(connection, suite.table)
     raise ValueError(f"no fetch for suite {suite.name} (kind {suite.kind})")

@@ -26,6 +26,7 @@ INTEGRITY = "integrity"  # the offending rows of the cross-row / cross-table che
 ROW_COUNTS = "row_counts"  # one row per raw table: rows now and at the previous load
 SCORECARD = "scorecard"  # the kpi_scorecard mart
 RECONCILIATION = "reconciliation"  # segment sums against the total rows of the scorecard
+MART = "mart"  # every row of a wide mart (marts.<name>: small, one batch)
 
 
 def stable_id(*parts: str) -> str:

@@ -1,15 +1,27 @@
-"""Mart suites on a hand-made kpi_scorecard: bad rows are caught, legitimate nulls are not."""
+"""Mart suites on hand-made marts: bad rows are caught, legitimate nulls are not.
+
+The kpi_scorecard cases each run the scorecard's suites only (every suite fetches its own
+DataFrame, so the others cannot see those rows); the wide marts are broken all at once and
+validated by the whole `marts` checkpoint in one run; the clean marts pass every suite.
+"""
 
 from __future__ import annotations
 
+import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import execute
+from conftest import WIDE_MART_ROWS, execute
 from test_quality_sources import find
 
 from nyckeltal import pipeline
-from nyckeltal.quality.outcome import ValidationOutcome
+from nyckeltal.quality import project
+from nyckeltal.quality.mart_suites import MART_KEYS, mart_suite_name
+from nyckeltal.quality.outcome import Failure, ValidationOutcome
+from nyckeltal.scorecard import SCORECARD_RELATION
 
 ROW = (
     "insert into marts.kpi_scorecard values ('{kpi}', '2024-02-01', '2024-02-29', 'month', "
@@ -151,11 +163,29 @@ def passing_sources(*args: object, **kwargs: object) -> ValidationOutcome:
     return ValidationOutcome("sources", [], None, "stub")
 
 
+@pytest.fixture
+def scorecard_suites_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `marts` checkpoint holds the kpi_scorecard suites only (keeps each case quick)."""
+    every = project.checkpoint_suites
+
+    def scorecard_only() -> dict[str, list[Any]]:
+        checkpoints = every()
+        checkpoints[project.MARTS_CHECKPOINT] = [
+            suite
+            for suite in checkpoints[project.MARTS_CHECKPOINT]
+            if suite.table == SCORECARD_RELATION
+        ]
+        return checkpoints
+
+    monkeypatch.setattr(project, "checkpoint_suites", scorecard_only)
+
+
 @pytest.mark.parametrize(
     ("statements", "suite", "expectation", "column"),
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
+@pytest.mark.usefixtures("scorecard_suites_only")
 def test_bad_mart_rows_are_caught_and_nothing_is_published(
     warehouse: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -189,7 +219,185 @@ def test_clean_scorecard_with_legitimate_nulls_passes_and_is_published(
             .replace("None", "null"))  # fmt: skip
     outcome = pipeline.validate_marts(warehouse)
     assert outcome.passed and not outcome.failures, outcome.summary()
+    # Every suite of the checkpoint ran, the wide marts' included.
+    expected = {suite.name for suite in project.checkpoint_suites()[project.MARTS_CHECKPOINT]}
+    assert {result.suite for result in outcome.suites} == expected
+    assert {mart_suite_name(mart) for mart in WIDE_MART_ROWS} <= expected
+    assert all(result.rows for result in outcome.suites)
     monkeypatch.setattr(pipeline, "validate_sources", passing_sources)
     monkeypatch.setattr(pipeline, "build_models", lambda *args, **kwargs: None)
     result = pipeline.run_daily_build(warehouse)
     assert result.published.exists() and result.marts.passed
+
+
+# --------------------------------------------------------------------------- wide marts
+
+DUPLICATE = "duplicate key"
+# mart -> (SQL run on the clean mart, the failures it must cause: (expectation, column or
+# (column_A, column_B) or None for the grain)). Every mart gets a duplicate of one of its
+# rows and an out-of-range value; a few get a null key, a part larger than its whole or a
+# number on a suppressed group. Nothing else may fail.
+WIDE_CASES: dict[str, tuple[list[str], list[tuple[str, object]]]] = {
+    "customer_retention_monthly": (
+        ["update {t} set churn_rate_pct = 120 where segment_type = 'customer_segment'"],
+        [("expect_column_values_to_be_between", "churn_rate_pct")],
+    ),
+    "mrr_movements_monthly": (
+        ["update {t} set churned_mrr = -8.8 where month_start = '2024-02-01'"],
+        [("expect_column_values_to_be_between", "churned_mrr")],
+    ),
+    "customer_lifetime_value_ttm": (
+        ["update {t} set monthly_churn_rate = 1.5 where segment_type = 'total' "
+         "and month_start = '2024-02-01'"],
+        [("expect_column_values_to_be_between", "monthly_churn_rate")],
+    ),
+    "nps_monthly": (
+        ["update {t} set net_promoter_score = 150 where segment_value = 'post_purchase'",
+         "update {t} set segment_value = null where segment_value = 'relationship'"],
+        [("expect_column_values_to_be_between", "net_promoter_score"),
+         ("expect_column_values_to_not_be_null", "segment_value")],
+    ),
+    "customer_acquisition_cost_monthly": (
+        ["update {t} set cac_paid = -5 where month_start = '2024-02-01'"],
+        [("expect_column_values_to_be_between", "cac_paid")],
+    ),
+    "paid_channel_acquisition_cost_monthly": (
+        ["update {t} set customers_acquired = -1 where channel = 'email'"],
+        [("expect_column_values_to_be_between", "customers_acquired")],
+    ),
+    "lead_costs_monthly": (
+        ["update {t} set cost_per_mql = -1 where segment_type = 'campaign'"],
+        [("expect_column_values_to_be_between", "cost_per_mql")],
+    ),
+    "campaign_roi": (
+        ["update {t} set cost_6m = -10 where campaign_id = 'CA1'"],
+        [("expect_column_values_to_be_between", "cost_6m")],
+    ),
+    "web_funnel_monthly": (
+        ["update {t} set step_conversion_pct = 101, visitors_reaching_step = 2 "
+         "where step_order = 2"],
+        [("expect_column_values_to_be_between", "step_conversion_pct"),
+         ("expect_column_pair_values_a_to_be_greater_than_b",
+          ("visitors_reaching_previous_step", "visitors_reaching_step")),
+         ("expect_column_pair_values_a_to_be_greater_than_b",
+          ("visitors", "visitors_reaching_step"))],
+    ),
+    "web_conversion_monthly": (
+        ["update {t} set conversion_rate_pct = -1 where segment_type = 'channel'"],
+        [("expect_column_values_to_be_between", "conversion_rate_pct")],
+    ),
+    "revenue_per_employee_monthly": (
+        ["update {t} set average_fte = -1 where segment_value = 'sales'"],
+        [("expect_column_values_to_be_between", "average_fte")],
+    ),
+    "market_share_by_period": (
+        ["update {t} set market_revenue = -1 where segment_type = 'region'"],
+        [("expect_column_values_to_be_between", "market_revenue")],
+    ),
+    "employee_engagement_by_wave": (
+        ["update {t} set engagement_score = 5.5 where segment_type = 'dimension'",
+         "update {t} set favorable_pct = 50 where segment_value = 'sales'"],
+        [("expect_column_values_to_be_between", "engagement_score"),
+         ("expect_column_values_to_be_null", "favorable_pct")],
+    ),
+}  # fmt: skip
+
+
+def uniqueness(mart: str) -> tuple[str, object]:
+    key = MART_KEYS[mart]
+    if len(key) == 1:
+        return "expect_column_values_to_be_unique", key[0]
+    return "expect_compound_columns_to_be_unique", None
+
+
+def expected_failures() -> dict[tuple[str, str, object], str]:
+    """(suite, expectation, column) -> the mart, for every failure the injection causes."""
+    expected = {}
+    for mart, (_, failures) in WIDE_CASES.items():
+        for expectation, column in [uniqueness(mart), *failures]:
+            expected[(mart_suite_name(mart), expectation, column)] = mart
+    return expected
+
+
+def failure_key(failure: Failure) -> tuple[str, str, object]:
+    column: object = failure.column
+    if "column_A" in failure.kwargs:
+        column = (failure.kwargs["column_A"], failure.kwargs["column_B"])
+    return failure.suite, failure.expectation, column
+
+
+@pytest.fixture(scope="module")
+def broken_wide_marts(
+    clean_warehouse_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ValidationOutcome, bool, float]]:
+    """One daily build over marts where every wide mart was broken: (the marts outcome,
+    whether the published file stayed identical, seconds of the run)."""
+    warehouse = tmp_path_factory.mktemp("broken_marts") / "warehouse.duckdb"
+    shutil.copyfile(clean_warehouse_file, warehouse)
+    published = pipeline.publish_marts(warehouse)
+    before = published.read_bytes()
+    statements = []
+    for mart, (sql, _) in WIDE_CASES.items():
+        table = f"marts.{mart}"
+        statements.append(f"insert into {table} select * from {table} limit 1")  # duplicate
+        statements += [statement.format(t=table) for statement in sql]
+    execute(warehouse, *statements)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "validate_sources", passing_sources)
+        patch.setattr(pipeline, "build_models", lambda *args, **kwargs: None)
+        started = time.perf_counter()
+        with pytest.raises(pipeline.DataQualityError) as caught:
+            pipeline.run_daily_build(warehouse)
+        seconds = time.perf_counter() - started
+    yield caught.value.outcome, published.read_bytes() == before, seconds
+
+
+def test_every_wide_mart_has_a_case() -> None:
+    assert set(WIDE_CASES) == set(MART_KEYS) == set(WIDE_MART_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("suite", "expectation", "column"),
+    list(expected_failures()),
+    ids=[
+        f"{mart}-{DUPLICATE if (expectation, column) == uniqueness(mart) else column}"
+        for (_, expectation, column), mart in expected_failures().items()
+    ],
+)
+def test_bad_wide_mart_rows_are_caught_with_error_severity(
+    broken_wide_marts: tuple[ValidationOutcome, bool, float],
+    suite: str,
+    expectation: str,
+    column: object,
+) -> None:
+    outcome, _, _ = broken_wide_marts
+    matches = [f for f in outcome.failures if failure_key(f) == (suite, expectation, column)]
+    assert matches, f"{suite}/{expectation}/{column} not flagged:\n{outcome.summary()}"
+    (failure,) = matches
+    assert failure.severity == "error" and failure.reason
+    assert failure.failing_count, failure
+    assert failure.table == f"marts.{suite.removeprefix('marts__')}"
+
+
+def test_broken_wide_marts_fail_exactly_as_injected_and_publish_nothing(
+    broken_wide_marts: tuple[ValidationOutcome, bool, float],
+) -> None:
+    outcome, published_unchanged, seconds = broken_wide_marts
+    print(f"marts checkpoint over 13 broken wide marts: {seconds:.1f} s")
+    assert not outcome.passed and published_unchanged
+    assert {failure_key(f) for f in outcome.failures} == set(expected_failures()), outcome.summary()
+    assert len(outcome.failures) == len(expected_failures())
+
+
+def test_wide_mart_failures_block_their_own_dagster_asset_only(
+    broken_wide_marts: tuple[ValidationOutcome, bool, float],
+) -> None:
+    from orchestration.checks import failures_by_target
+
+    outcome, _, _ = broken_wide_marts
+    targets = [SCORECARD_RELATION.split(".")[1], *MART_KEYS]
+    assigned = failures_by_target(outcome.failures, targets)
+    expected = expected_failures()
+    for target, failures in assigned.items():
+        assert [expected[failure_key(f)] for f in failures] == [target] * len(failures)
+        assert failures or target not in WIDE_CASES, target

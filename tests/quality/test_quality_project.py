@@ -10,7 +10,16 @@ from nyckeltal import settings
 from nyckeltal.cli import main
 from nyckeltal.contract import TABLES
 from nyckeltal.quality import project
+from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
+from nyckeltal.quality.mart_suites import (
+    MART_KEYS,
+    SCORECARD_MART,
+    mart_suite_name,
+    wide_mart_suite,
+)
 from nyckeltal.quality.severity import SEVERITIES
+from nyckeltal.quality.spec import MART
+from nyckeltal.scorecard import COLUMNS
 
 COMMITTED = settings.project_dir() / "expectations"
 
@@ -44,6 +53,8 @@ def test_generated_project_loads_in_great_expectations(tmp_path: Path) -> None:
     context = project.open_context(tmp_path)
     assert {c.name for c in context.checkpoints.all()} == {"sources", "marts"}
     assert len(context.checkpoints.get("sources").validation_definitions) == 15 * 3 + 1
+    marts = context.checkpoints.get("marts").validation_definitions
+    assert len(marts) == 2 + len(MART_KEYS)
     assert len(list(context.suites.all())) == len(project.all_suites())
     # Loading and running must not rewrite the generated files.
     assert project.write_project(tmp_path) == []
@@ -65,3 +76,38 @@ def test_cli_validate_reports_and_exits_non_zero(
     assert "ERROR raw_crm__nps_responses, column score" in output
     assert "response_id='N9'" in output and "Data Docs: " in output
     assert main(["validate", "--warehouse", str(warehouse), "--checkpoint", "marts"]) == 0
+
+
+def test_every_mart_has_a_suite_in_the_marts_checkpoint_built_from_its_yaml() -> None:
+    contracts = mart_contracts()
+    assert SCORECARD_MART in contracts and len(contracts) == 14
+    marts = {suite.name: suite for suite in project.checkpoint_suites()["marts"]}
+    for name, contract in contracts.items():
+        if name == SCORECARD_MART:
+            assert list(contract.columns) == list(COLUMNS)  # the reader's list is the contract
+            continue
+        suite = marts[mart_suite_name(name)]
+        assert (suite.kind, suite.table) == (MART, f"marts.{name}")
+        columns_check = suite.checks[0]
+        assert columns_check.kwargs["column_set"] == list(contract.columns)
+        assert all(check.severity == "error" and check.reason for check in suite.checks)
+        not_null = {
+            check.column
+            for check in suite.checks
+            if check.type == "expect_column_values_to_not_be_null"
+            and "row_condition" not in check.kwargs
+        }
+        assert set(MART_KEYS[name]) <= not_null
+
+
+def test_mart_keys_are_the_grain_the_yaml_declares() -> None:
+    contracts = mart_contracts()
+    assert set(MART_KEYS) == set(contracts) - {SCORECARD_MART}
+    for name, key in MART_KEYS.items():
+        assert key in contracts[name].unique_keys, (name, contracts[name].unique_keys)
+
+
+def test_a_mart_without_a_declared_grain_is_refused() -> None:
+    contract = MartContract("churn_forecast", "models/marts/x.yml", ("month_start",), ("date",))
+    with pytest.raises(KeyError, match="MART_KEYS"):
+        wide_mart_suite(contract)
