@@ -35,3 +35,8 @@ format: setup
 
 clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* expectations/uncommitted
+
+# Speed and memory figures (benchmarks/README.md): writes benchmarks/results.md and .json.
+.PHONY: benchmark
+benchmark: setup
+	$(BIN)/python -m nyckeltal.benchmark --scales 1,10 --repeats 3 --out benchmarks/results.md
