@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,35 @@ def minimal_dataset(tmp_path: Path) -> Path:
     target = tmp_path / "dataset"
     shutil.copytree(FIXTURES / "minimal", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def dbt_built_warehouse(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str | Path], Path]:
+    """Build a warehouse once per session and dataset, for tests that only read it.
+
+    The dataset is "demo" (the bundled demo) or a folder of raw files; it is loaded with the
+    CLI, then `dbt build` runs without the unit tests (they have their own runs). Readers must
+    open the warehouse read-only.
+    """
+    from nyckeltal.cli import main
+    from nyckeltal.dbt_runner import run_dbt
+
+    built: dict[str, Path] = {}
+
+    def build(dataset: str | Path) -> Path:
+        key = str(dataset)
+        if key not in built:
+            folder = tmp_path_factory.mktemp("dbt_built")
+            warehouse = folder / "nyckeltal.duckdb"
+            load = ["demo"] if key == "demo" else ["load", key]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
+                patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+                assert main([*load, "--warehouse", str(warehouse)]) == 0
+                run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], warehouse)
+            built[key] = warehouse
+        return built[key]
+
+    return build
