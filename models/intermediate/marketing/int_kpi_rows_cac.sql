@@ -29,18 +29,9 @@ ad_spend as (
 
 ),
 
-campaigns as (
-
-    select campaign_id, channel from {{ ref('stg_marketing__campaigns') }}
-
-),
-
-{# Paid channels: the channels with at least one campaign (kpis.md "Paid channels"). #}
 paid_channels as (
 
-    select distinct channel
-    from campaigns
-    where channel is not null
+    select channel from {{ ref('int_paid_channels') }}
 
 ),
 
