@@ -1,6 +1,6 @@
 """Our churn and NPS KPIs checked against public data that nobody on this project wrote.
 
-Each test maps a file of `shared/reference-data/` (see its README for origin and licence)
+Each test maps a file of `tests/reference_data/` (its README names origin, licence and checksum)
 into the raw data contract in a temporary DuckDB warehouse, builds only the KPI model it
 needs (`dbt build --select +int_kpi_rows_<family>`) and compares our KPI rows with figures
 computed independently from the file with plain Python:
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
+import hashlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -31,18 +32,36 @@ pytestmark = pytest.mark.dbt
 REPORTING_CURRENCY = "EUR"
 
 
-def reference_data_dir() -> Path:
-    """`shared/reference-data/` beside the repository, or under NYCKELTAL_SHARED_DIR."""
-    override = os.environ.get("NYCKELTAL_SHARED_DIR")
-    shared = Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
-    return shared / "reference-data"
+REFERENCE_DATA = Path(__file__).parent / "reference_data"
+
+
+def expected_checksums() -> dict[str, str]:
+    """File name -> SHA-256, from the table in tests/reference_data/README.md."""
+    readme = (REFERENCE_DATA / "README.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\| `([^`]+\.csv)` \|.*\| `([0-9a-f]{64})` \|$", readme, re.M))
 
 
 def reference_file(name: str) -> Path:
-    path = reference_data_dir() / name
-    if not path.exists():
-        pytest.skip(f"reference data {path} not found (set NYCKELTAL_SHARED_DIR)")
+    """A reference file, checked against its recorded checksum; missing or changed fails."""
+    path = REFERENCE_DATA / name
+    assert path.exists(), f"reference data {path} is missing (see tests/reference_data/README.md)"
+    expected = expected_checksums().get(name)
+    assert expected, f"{name} has no checksum in tests/reference_data/README.md"
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert actual == expected, f"{path} changed: sha256 {actual}, expected {expected}"
     return path
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "telco_customer_churn.csv",
+        "mrr_playbook_subscription_periods.csv",
+        "prepbench_case040_nps_survey.csv",
+    ],
+)
+def test_reference_file_is_present_and_unchanged(name: str) -> None:
+    assert reference_file(name).stat().st_size > 0
 
 
 def shift_month_start(day: dt.date, months: int) -> dt.date:
