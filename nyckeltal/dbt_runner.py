@@ -8,7 +8,6 @@ the tests and Dagster build exactly the same way.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,10 +26,7 @@ def dbt_executable() -> str:
 
 
 def dbt_environment(warehouse: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["NYCKELTAL_WAREHOUSE"] = str(warehouse)
-    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    return env
+    return settings.subprocess_environment({"NYCKELTAL_WAREHOUSE": str(warehouse)})
 
 
 def dbt_command(

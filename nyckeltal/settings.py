@@ -1,53 +1,147 @@
-"""Where things are: the dbt project, the warehouse file, the reporting currency.
+"""Every setting of Nyckeltal, read in this one module.
 
-Configuration comes from environment variables with defaults that run the embedded DuckDB
-demo, so that every entry point (CLI, Dagster, tests) resolves the same paths.
+Settings come from environment variables named `NYCKELTAL_<FIELD>` (upper case), or from a
+`.env` file in the project directory (`.env.example` lists them all), with defaults that run
+the embedded DuckDB demo: nothing needs to be set. The command line, Dagster, the loader,
+Great Expectations and dbt all ask `current()` (or the small functions below), so they agree
+on every path and value. Relative paths are taken from the project directory, whatever the
+working directory.
+
+dbt reads its settings through this module too: `dbt_vars()` passes the reporting currency
+to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml, and
+`subprocess_environment()` is the environment dbt runs with.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import yaml
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
+DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
+ALERTS_FILE_NAME = "alerts.jsonl"
+_PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
+PATH_FIELDS = ("warehouse", "published", "dbt_target_path", "gx_dir", "alerts_file")
+
+
+class Settings(BaseSettings):
+    """The configuration of one process; see README.md "Configuration" for each field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NYCKELTAL_",
+        env_file=_PACKAGE_PROJECT_DIR / ".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    # Where things are.
+    project_dir: Path = _PACKAGE_PROJECT_DIR
+    warehouse: Path = DEFAULT_WAREHOUSE
+    published: Path | None = None  # None: nyckeltal_published.duckdb beside the warehouse
+    target: str = "duckdb"  # the dbt target of profiles.yml
+    dbt_target_path: Path = Field(
+        default=Path("target"),
+        validation_alias=AliasChoices("NYCKELTAL_DBT_TARGET_PATH", "DBT_TARGET_PATH"),
+    )
+    gx_dir: Path = Path("expectations")
+
+    # KPIs.
+    reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
+
+    # Data quality.
+    max_row_drop: float = Field(default=0.5, ge=0, le=1)
+    dq_warn: str = ""
+    dq_error: str = ""
+    dq_batch_rows: int = 200_000
+
+    # The daily job.
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "Europe/Stockholm"
+    schedule_enabled: bool = True
+    partitions_start: dt.date = dt.date(2024, 9, 1)  # the first day of the bundled demo
+    retries: int = Field(default=3, ge=0)
+    retry_delay_seconds: float = Field(default=10.0, ge=0)
+
+    # KPI alerts.
+    alerts_file: Path | None = None  # None: alerts.jsonl beside the warehouse
+    alert_webhook_url: str | None = None
+    alert_change_share: float = Field(default=0.25, ge=0)
+    alert_include_incomplete: bool = False
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.strip().upper() if value else None
+
+    @field_validator("project_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator(*PATH_FIELDS)
+    @classmethod
+    def _from_project(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """Relative paths are taken from the project directory (validated before them)."""
+        if value is None:
+            return None
+        value = value.expanduser()
+        project = info.data.get("project_dir", _PACKAGE_PROJECT_DIR)
+        return (value if value.is_absolute() else project / value).resolve()
+
+
+def current() -> Settings:
+    """The settings of the environment now (read again on every call: tests change it)."""
+    return Settings()
 
 
 def project_dir() -> Path:
     """The dbt project directory (the repository root unless NYCKELTAL_PROJECT_DIR is set)."""
-    override = os.environ.get("NYCKELTAL_PROJECT_DIR")
-    if override:
-        return Path(override).resolve()
-    return Path(__file__).resolve().parent.parent
+    return current().project_dir
 
 
 def warehouse_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The DuckDB warehouse file: the argument, else NYCKELTAL_WAREHOUSE, else the default.
-
-    A relative NYCKELTAL_WAREHOUSE or default is taken relative to the project directory, so
-    that the CLI, dbt and Dagster agree whatever the working directory.
-    """
+    """The DuckDB warehouse file: the argument, else NYCKELTAL_WAREHOUSE, else the default."""
     if explicit is not None:
         return Path(explicit).resolve()
-    configured = os.environ.get("NYCKELTAL_WAREHOUSE")
-    path = Path(configured) if configured else DEFAULT_WAREHOUSE
-    return path if path.is_absolute() else (project_dir() / path).resolve()
+    return current().warehouse
 
 
-@cache
-def dbt_project_vars() -> dict[str, object]:
-    """The `vars:` block of dbt_project.yml (the defaults of every KPI setting)."""
-    with open(project_dir() / "dbt_project.yml", encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle).get("vars") or {})
+def published_path(
+    warehouse: str | os.PathLike[str] | None = None,
+    explicit: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The PUBLISHED marts file that BI tools and `nyckeltal scorecard` read: the argument,
+    else NYCKELTAL_PUBLISHED, else `nyckeltal_published.duckdb` beside the warehouse file."""
+    if explicit is not None:
+        return Path(explicit).resolve()
+    configured = current().published
+    return configured or warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
 
 
-def reporting_currency() -> str:
-    """The reporting currency: NYCKELTAL_REPORTING_CURRENCY, else the dbt var default."""
-    return os.environ.get(
-        "NYCKELTAL_REPORTING_CURRENCY", str(dbt_project_vars()["reporting_currency"])
-    ).upper()
+def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
+    """The JSON-lines alert file: NYCKELTAL_ALERTS_FILE, else alerts.jsonl beside the
+    warehouse file."""
+    configured = current().alerts_file
+    return configured or warehouse_path(warehouse).with_name(ALERTS_FILE_NAME)
+
+
+def dbt_target_path() -> Path:
+    """Where dbt keeps its manifest and artifacts."""
+    return current().dbt_target_path
+
+
+def gx_dir() -> Path:
+    """The Great Expectations project directory."""
+    return current().gx_dir
 
 
 def demo_data_dir() -> Path:
@@ -55,23 +149,60 @@ def demo_data_dir() -> Path:
     return project_dir() / "seeds" / "demo"
 
 
-DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
+@cache
+def _dbt_project_vars(project: Path) -> dict[str, object]:
+    with open(project / "dbt_project.yml", encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle).get("vars") or {})
 
 
-def published_path(
-    warehouse: str | os.PathLike[str] | None = None,
-    explicit: str | os.PathLike[str] | None = None,
-) -> Path:
-    """The PUBLISHED marts file that BI tools and `nyckeltal scorecard` read.
+def dbt_project_vars() -> dict[str, object]:
+    """The `vars:` block of dbt_project.yml (the defaults of every KPI setting)."""
+    return _dbt_project_vars(project_dir())
 
-    The argument, else NYCKELTAL_PUBLISHED (relative to the project directory), else
-    `nyckeltal_published.duckdb` beside the warehouse file. dbt never writes it: a run that
-    passes validation replaces it atomically (`nyckeltal.publish`).
-    """
-    if explicit is not None:
-        return Path(explicit).resolve()
-    configured = os.environ.get("NYCKELTAL_PUBLISHED")
-    if configured:
-        path = Path(configured)
-        return path if path.is_absolute() else (project_dir() / path).resolve()
-    return warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
+
+def reporting_currency() -> str:
+    """The reporting currency: NYCKELTAL_REPORTING_CURRENCY, else the dbt var default."""
+    configured = current().reporting_currency
+    return configured or str(dbt_project_vars()["reporting_currency"]).upper()
+
+
+def dbt_vars() -> dict[str, str]:
+    """The dbt vars that carry settings: the reporting currency when it is not the default
+    (passing only changed vars keeps dbt's partial parse valid between runs)."""
+    currency = reporting_currency()
+    default = str(dbt_project_vars()["reporting_currency"]).upper()
+    return {} if currency == default else {"reporting_currency": currency}
+
+
+def subprocess_environment(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process (dbt): this one's, plus `overrides`."""
+    environment = dict(os.environ)
+    environment.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    environment.update(overrides or {})
+    return environment
+
+
+@contextmanager
+def environment_overrides(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block (for libraries such as
+    dagster-dbt that start dbt with the current process environment)."""
+    saved = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dagster_home() -> str | None:
+    """DAGSTER_HOME, when set: runs are then recorded where `dagster dev` shows them."""
+    return os.environ.get("DAGSTER_HOME") or None
+
+
+def environment_snapshot(prefixes: tuple[str, ...] = ("NYCKELTAL_",)) -> dict[str, str]:
+    """The variables with these prefixes (the benchmark records them with its figures)."""
+    return {name: value for name, value in os.environ.items() if name.startswith(prefixes)}

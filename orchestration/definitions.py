@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from nyckeltal import settings
+from nyckeltal.settings import Settings
 from orchestration.assets import (
     build_dbt_assets,
     build_publish_assets,
@@ -23,7 +25,6 @@ from orchestration.checks import (
 )
 from orchestration.jobs import build_daily_refresh_job
 from orchestration.resources import (
-    OrchestrationSettings,
     build_resources,
     dbt_project,
     prepare_manifest,
@@ -32,9 +33,9 @@ from orchestration.resources import (
 from orchestration.schedules import build_daily_schedule
 
 
-def build_definitions(config: OrchestrationSettings | None = None) -> Definitions:
+def build_definitions(config: Settings | None = None) -> Definitions:
     """Everything of the code location, configured by `config` (default: the environment)."""
-    config = config or OrchestrationSettings.from_environment()
+    config = config or settings.current()
     project = dbt_project(config.dbt_target_path)
     manifest_path = prepare_manifest(project)
     partitions_def = daily_partitions(config.partitions_start)
@@ -46,7 +47,7 @@ def build_definitions(config: OrchestrationSettings | None = None) -> Definition
     return Definitions(
         assets=[
             *raw_table_specs(),
-            *build_dbt_assets(project, manifest_path, partitions_def),
+            build_dbt_assets(project, manifest_path, partitions_def),
             *build_publish_assets(marts),
         ],
         asset_checks=checks,

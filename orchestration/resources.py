@@ -1,31 +1,16 @@
-"""Configuration, resources and the dbt manifest of the code location.
+"""Resources, retries and the dbt manifest of the code location.
 
-Everything is configured by environment variables whose defaults run the embedded DuckDB
-demo, so `dagster dev` works from a fresh clone with nothing set:
-
-- NYCKELTAL_WAREHOUSE: the DuckDB file dbt builds (nyckeltal.settings; default
-  warehouse/nyckeltal.duckdb in the project).
-- NYCKELTAL_PUBLISHED: the published copy BI tools read (default: chosen by
-  nyckeltal.publish, beside the warehouse).
-- NYCKELTAL_DBT_TARGET_PATH (else DBT_TARGET_PATH, else <project>/target): where the dbt
-  manifest is prepared and where each dbt invocation keeps its artifacts.
-- NYCKELTAL_SCHEDULE_CRON / NYCKELTAL_SCHEDULE_TIMEZONE: the daily schedule (06:00
-  Europe/Stockholm); NYCKELTAL_SCHEDULE_ENABLED=false leaves it stopped until switched on
-  in the UI.
-- NYCKELTAL_PARTITIONS_START: first day of the daily partitions of the large facts.
-- NYCKELTAL_RETRIES / NYCKELTAL_RETRY_DELAY_SECONDS: retries of a failed step, with
-  exponential backoff from that delay.
-- NYCKELTAL_ALERTS_FILE / NYCKELTAL_ALERT_WEBHOOK_URL / NYCKELTAL_ALERT_CHANGE_SHARE /
-  NYCKELTAL_ALERT_INCLUDE_INCOMPLETE: KPI alerts (see orchestration.alerts).
+Every setting comes from nyckeltal.settings (environment variables NYCKELTAL_*, or `.env`),
+whose defaults run the embedded DuckDB demo, so `dagster dev` works from a fresh clone with
+nothing set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import Backoff, ConfigurableResource, Jitter, RetryPolicy
@@ -34,88 +19,12 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.dbt_runner import dbt_executable
-
-DEFAULT_SCHEDULE_CRON = "0 6 * * *"
-DEFAULT_SCHEDULE_TIMEZONE = "Europe/Stockholm"
-# The first day of the bundled demo data; set NYCKELTAL_PARTITIONS_START for your own.
-DEFAULT_PARTITIONS_START = "2024-09-01"
-DEFAULT_RETRIES = 3
-DEFAULT_RETRY_DELAY_SECONDS = 10.0
-DEFAULT_ALERT_CHANGE_SHARE = 0.25
-ALERTS_FILE_NAME = "alerts.jsonl"
+from nyckeltal.settings import Settings
 
 # Files whose change makes the prepared manifest stale (relative to the project).
 _MANIFEST_INPUT_DIRS = ("models", "macros", "seeds", "snapshots", "analyses", "tests/dbt")
 _MANIFEST_INPUT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 _MANIFEST_IGNORED_DIRS = ("seeds/demo",)
-
-
-def _env(environ: Mapping[str, str], name: str) -> str | None:
-    value = environ.get(name, "").strip()
-    return value or None
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-@dataclass(frozen=True)
-class OrchestrationSettings:
-    """What the environment configures; `from_environment()` applies the defaults."""
-
-    warehouse: Path
-    published: Path | None
-    dbt_target_path: Path
-    schedule_cron: str
-    schedule_timezone: str
-    schedule_enabled: bool
-    partitions_start: dt.date
-    retries: int
-    retry_delay_seconds: float
-    alerts_file: Path | None  # None: alerts.jsonl beside the run's warehouse
-    alert_webhook_url: str | None
-    alert_change_share: float
-    alert_include_incomplete: bool
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> OrchestrationSettings:
-        env = os.environ if environ is None else environ
-        project = nyckeltal_settings.project_dir()
-        warehouse_value = _env(env, "NYCKELTAL_WAREHOUSE")
-        warehouse = (
-            Path(warehouse_value) if warehouse_value else nyckeltal_settings.DEFAULT_WAREHOUSE
-        )
-        warehouse = warehouse if warehouse.is_absolute() else project / warehouse
-        published_value = _env(env, "NYCKELTAL_PUBLISHED")
-        target_value = _env(env, "NYCKELTAL_DBT_TARGET_PATH") or _env(env, "DBT_TARGET_PATH")
-        target = Path(target_value) if target_value else Path("target")
-        alerts_value = _env(env, "NYCKELTAL_ALERTS_FILE")
-        return cls(
-            warehouse=warehouse.resolve(),
-            published=Path(published_value).resolve() if published_value else None,
-            dbt_target_path=(target if target.is_absolute() else project / target).resolve(),
-            schedule_cron=_env(env, "NYCKELTAL_SCHEDULE_CRON") or DEFAULT_SCHEDULE_CRON,
-            schedule_timezone=_env(env, "NYCKELTAL_SCHEDULE_TIMEZONE") or DEFAULT_SCHEDULE_TIMEZONE,
-            schedule_enabled=_truthy(_env(env, "NYCKELTAL_SCHEDULE_ENABLED") or "true"),
-            partitions_start=dt.date.fromisoformat(
-                _env(env, "NYCKELTAL_PARTITIONS_START") or DEFAULT_PARTITIONS_START
-            ),
-            retries=int(_env(env, "NYCKELTAL_RETRIES") or DEFAULT_RETRIES),
-            retry_delay_seconds=float(
-                _env(env, "NYCKELTAL_RETRY_DELAY_SECONDS") or DEFAULT_RETRY_DELAY_SECONDS
-            ),
-            alerts_file=Path(alerts_value).resolve() if alerts_value else None,
-            alert_webhook_url=_env(env, "NYCKELTAL_ALERT_WEBHOOK_URL"),
-            alert_change_share=float(
-                _env(env, "NYCKELTAL_ALERT_CHANGE_SHARE") or DEFAULT_ALERT_CHANGE_SHARE
-            ),
-            alert_include_incomplete=_truthy(_env(env, "NYCKELTAL_ALERT_INCLUDE_INCOMPLETE")),
-        )
-
-
-def default_alerts_file(warehouse: Path) -> Path:
-    """The alert log beside the warehouse file (warehouse/alerts.jsonl by default)."""
-    return warehouse.parent / ALERTS_FILE_NAME
 
 
 # --------------------------------------------------------------------------- retries
@@ -145,7 +54,7 @@ def is_transient_failure(error: BaseException | str) -> bool:
     return any(marker in text for marker in _TRANSIENT_MARKERS)
 
 
-def retry_policy(config: OrchestrationSettings) -> RetryPolicy:
+def retry_policy(config: Settings) -> RetryPolicy:
     """Retry a failed step `retries` times, waiting delay, 2 x delay, 4 x delay, ... (+- jitter)."""
     return RetryPolicy(
         max_retries=config.retries,
@@ -160,7 +69,7 @@ def retry_policy(config: OrchestrationSettings) -> RetryPolicy:
 
 def dbt_project(target_path: Path | None = None) -> DbtProject:
     """The dbt project of this repository, its artifacts in the configured target path."""
-    target = target_path or OrchestrationSettings.from_environment().dbt_target_path
+    target = target_path or nyckeltal_settings.dbt_target_path()
     return DbtProject(
         project_dir=nyckeltal_settings.project_dir(),
         target_path=target,
@@ -247,8 +156,10 @@ class NyckeltalResource(ConfigurableResource):
         return dt.date.fromisoformat(self.as_of) if self.as_of else None
 
     def dbt_vars(self) -> dict[str, str]:
-        """The dbt vars every build of this run passes (the as-of date, when set)."""
-        return {"as_of_date": self.as_of} if self.as_of else {}
+        """The dbt vars every build of this run passes: the settings dbt reads (the
+        reporting currency when not the default) and the as-of date, when set."""
+        as_of = {"as_of_date": self.as_of} if self.as_of else {}
+        return {**nyckeltal_settings.dbt_vars(), **as_of}
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
@@ -263,16 +174,8 @@ class NyckeltalResource(ConfigurableResource):
             # dagster-dbt puts each invocation's artifacts under DBT_TARGET_PATH and reuses
             # the partial parse found there.
             overrides["DBT_TARGET_PATH"] = self.dbt_target_path
-        saved = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
-        try:
+        with nyckeltal_settings.environment_overrides(overrides):
             yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 class AlertsResource(ConfigurableResource):
@@ -280,12 +183,12 @@ class AlertsResource(ConfigurableResource):
 
     alerts_file: str | None = None  # None: alerts.jsonl beside the run's warehouse
     webhook_url: str | None = None
-    change_share: float = DEFAULT_ALERT_CHANGE_SHARE
+    change_share: float = Settings.model_fields["alert_change_share"].default
     include_incomplete_periods: bool = False
     webhook_timeout_seconds: float = 10.0
 
 
-def build_resources(config: OrchestrationSettings, project: DbtProject) -> dict[str, object]:
+def build_resources(config: Settings, project: DbtProject) -> dict[str, object]:
     """The resources of the Definitions, from the environment's settings."""
     return {
         "dbt": dbt_resource(project),

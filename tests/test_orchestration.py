@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, DailyPartitionsDefinition
+from pydantic import ValidationError
 
+from nyckeltal import settings
+from nyckeltal.settings import Settings
 from orchestration import alerts
 from orchestration.assets import partition_window_vars
 from orchestration.checks import (
@@ -29,10 +32,7 @@ from orchestration.checks import (
 )
 from orchestration.jobs import partition_range, refresh_run_config
 from orchestration.resources import (
-    DEFAULT_PARTITIONS_START,
     NyckeltalResource,
-    OrchestrationSettings,
-    default_alerts_file,
     is_transient_failure,
     manifest_is_stale,
     retry_policy,
@@ -45,39 +45,53 @@ PROJECT = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------- settings
 
 
-def test_settings_defaults_run_the_embedded_duckdb() -> None:
-    config = OrchestrationSettings.from_environment({})
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No NYCKELTAL_ or DBT_TARGET_PATH variable set: the defaults apply."""
+    for name in list(os.environ):
+        if name.startswith("NYCKELTAL_") or name == "DBT_TARGET_PATH":
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_settings_defaults_run_the_embedded_duckdb(clean_environment: pytest.MonkeyPatch) -> None:
+    config = Settings(_env_file=None)
     assert config.warehouse == PROJECT / "warehouse" / "nyckeltal.duckdb"
     assert config.dbt_target_path == PROJECT / "target"
     assert config.schedule_cron == "0 6 * * *"
     assert config.schedule_timezone == "Europe/Stockholm"
     assert config.schedule_enabled is True
-    assert config.partitions_start == dt.date.fromisoformat(DEFAULT_PARTITIONS_START)
+    assert config.partitions_start == dt.date(2024, 9, 1)
     assert config.alert_change_share == 0.25
     assert config.alerts_file is None  # beside the run's warehouse
-    assert default_alerts_file(config.warehouse) == PROJECT / "warehouse" / "alerts.jsonl"
+    assert settings.alerts_path() == PROJECT / "warehouse" / "alerts.jsonl"
     assert config.alert_webhook_url is None
     assert config.published is None
+    assert settings.published_path() == PROJECT / "warehouse" / "nyckeltal_published.duckdb"
+    assert settings.reporting_currency() == "EUR"
+    assert settings.dbt_vars() == {}
 
 
-def test_settings_from_environment(tmp_path: Path) -> None:
-    config = OrchestrationSettings.from_environment(
-        {
-            "NYCKELTAL_WAREHOUSE": str(tmp_path / "wh.duckdb"),
-            "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
-            "NYCKELTAL_DBT_TARGET_PATH": str(tmp_path / "target"),
-            "NYCKELTAL_SCHEDULE_CRON": "30 5 * * 1-5",
-            "NYCKELTAL_SCHEDULE_TIMEZONE": "UTC",
-            "NYCKELTAL_SCHEDULE_ENABLED": "false",
-            "NYCKELTAL_PARTITIONS_START": "2023-06-01",
-            "NYCKELTAL_RETRIES": "5",
-            "NYCKELTAL_RETRY_DELAY_SECONDS": "2.5",
-            "NYCKELTAL_ALERTS_FILE": str(tmp_path / "a.jsonl"),
-            "NYCKELTAL_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook",
-            "NYCKELTAL_ALERT_CHANGE_SHARE": "0.1",
-            "NYCKELTAL_ALERT_INCLUDE_INCOMPLETE": "yes",
-        }
-    )
+def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.MonkeyPatch) -> None:
+    variables = {
+        "NYCKELTAL_WAREHOUSE": str(tmp_path / "wh.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
+        "NYCKELTAL_DBT_TARGET_PATH": str(tmp_path / "target"),
+        "NYCKELTAL_SCHEDULE_CRON": "30 5 * * 1-5",
+        "NYCKELTAL_SCHEDULE_TIMEZONE": "UTC",
+        "NYCKELTAL_SCHEDULE_ENABLED": "false",
+        "NYCKELTAL_PARTITIONS_START": "2023-06-01",
+        "NYCKELTAL_RETRIES": "5",
+        "NYCKELTAL_RETRY_DELAY_SECONDS": "2.5",
+        "NYCKELTAL_ALERTS_FILE": str(tmp_path / "a.jsonl"),
+        "NYCKELTAL_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+        "NYCKELTAL_ALERT_CHANGE_SHARE": "0.1",
+        "NYCKELTAL_ALERT_INCLUDE_INCOMPLETE": "yes",
+        "NYCKELTAL_REPORTING_CURRENCY": "sek",
+    }
+    for name, value in variables.items():
+        clean_environment.setenv(name, value)
+    config = Settings(_env_file=None)
     assert config.warehouse == tmp_path / "wh.duckdb"
     assert config.dbt_target_path == tmp_path / "target"  # NYCKELTAL_ wins over DBT_
     assert (config.schedule_cron, config.schedule_timezone) == ("30 5 * * 1-5", "UTC")
@@ -88,10 +102,37 @@ def test_settings_from_environment(tmp_path: Path) -> None:
     assert config.alert_webhook_url == "http://127.0.0.1:9/hook"
     assert config.alert_change_share == 0.1
     assert config.alert_include_incomplete is True
+    # The reporting currency reaches the loader and GX (reporting_currency) and dbt (a var).
+    assert settings.reporting_currency() == "SEK"
+    assert settings.dbt_vars() == {"reporting_currency": "SEK"}
+    assert NyckeltalResource(warehouse="x").dbt_vars() == {"reporting_currency": "SEK"}
     policy = retry_policy(config)
     assert policy.max_retries == 5
     assert policy.delay == 2.5
     assert policy.backoff is not None and policy.backoff.value == "EXPONENTIAL"
+
+
+def test_relative_paths_are_taken_from_the_project(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("NYCKELTAL_PUBLISHED", "out/published.duckdb")
+    clean_environment.setenv("NYCKELTAL_WAREHOUSE", "data/wh.duckdb")
+    assert settings.warehouse_path() == PROJECT / "data" / "wh.duckdb"
+    assert settings.published_path() == PROJECT / "out" / "published.duckdb"
+
+
+def test_a_bad_setting_names_the_variable(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("NYCKELTAL_RETRIES", "many")
+    with pytest.raises(ValidationError, match="retries"):
+        Settings(_env_file=None)
+
+
+def test_environment_variables_are_read_in_one_module() -> None:
+    readers = sorted(
+        str(path.relative_to(PROJECT))
+        for folder in ("nyckeltal", "orchestration")
+        for path in (PROJECT / folder).rglob("*.py")
+        if "os.environ" in path.read_text(encoding="utf-8")
+    )
+    assert readers == ["nyckeltal/settings.py"]
 
 
 def test_resource_points_dbt_at_its_warehouse(tmp_path: Path) -> None:

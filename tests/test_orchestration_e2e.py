@@ -157,8 +157,8 @@ def _check_evaluations(result: ExecuteInProcessResult) -> dict[tuple[str, str], 
 def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     orchestration_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from nyckeltal.settings import Settings
     from orchestration.definitions import build_definitions
-    from orchestration.resources import DEFAULT_PARTITIONS_START
 
     for name in list(os.environ):
         if name.startswith("NYCKELTAL_"):
@@ -189,7 +189,8 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     assert defs.resources["nyckeltal"].warehouse == str(PROJECT / "warehouse" / "nyckeltal.duckdb")
     job = defs.resolve_job_def("daily_refresh")
     assert job.partitions_def is not None
-    assert job.partitions_def.get_first_partition_key() == DEFAULT_PARTITIONS_START
+    default_start = Settings.model_fields["partitions_start"].default.isoformat()
+    assert job.partitions_def.get_first_partition_key() == default_start
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == (
         "0 6 * * *",
