@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="backfill: last day of the range (inclusive, with --from)",
     )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show Dagster's and dbt's own log lines (default: one line per stage)",
+    )
     _add_warehouse_option(run)
 
     validate = commands.add_parser(
@@ -183,7 +189,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise NyckeltalError("--from and --to go together (a backfill range of days)")
     if args.start and args.end and args.start > args.end:
         raise NyckeltalError(f"--from {args.start} is after --to {args.end}")
-    succeeded = run_daily_refresh(warehouse, as_of=args.as_of, start=args.start, end=args.end)
+    succeeded = run_daily_refresh(
+        warehouse, as_of=args.as_of, start=args.start, end=args.end, verbose=args.verbose
+    )
     return 0 if succeeded else 1
 
 

@@ -98,7 +98,11 @@ def build_models(
     _require_warehouse(warehouse)
     print(f"Building the warehouse {warehouse}" + (f" as of {as_of}" if as_of else ""))
     try:
-        run_dbt(["build"], warehouse, {**build_vars(as_of), **dict(extra_vars or {})})
+        run_dbt(
+            ["build", "--exclude-resource-type", "unit_test"],
+            warehouse,
+            {**build_vars(as_of), **dict(extra_vars or {})},
+        )
     except DbtError as error:
         raise BuildError(str(error)) from None
 
@@ -127,9 +131,7 @@ def publish_marts(warehouse: Path, published: Path | None = None) -> Path:
     from nyckeltal.publish import publish
 
     target = published or settings.published_path(warehouse)
-    publication = publish(warehouse, target, as_of_date=_as_of_date(warehouse))
-    tables = ", ".join(f"{name} ({rows:,})" for name, rows in publication.row_counts.items())
-    print(f"Published {len(publication.row_counts)} marts to {target}: {tables}")
+    publish(warehouse, target, as_of_date=_as_of_date(warehouse))
     return target
 
 

@@ -2,12 +2,11 @@
 
 - `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
   them), keyed like the dbt sources so that the lineage connects.
-- dbt, in three @dbt_assets so that only the large facts are partitioned:
-  `dbt_foundation` (staging and whatever the facts read: calendar, fx rates),
-  `dbt_daily_facts` (the models tagged `partitioned_daily`: web events, invoices, ad
-  spend, daily partitions, single-run backfills passing the window to dbt as the vars
-  `partition_start_date` / `partition_end_date`), and `dbt_kpis` (everything else:
-  intermediate KPI models, seeds, marts). dbt tests are asset checks of their models.
+- `dbt_models`: every dbt seed and model, built by one `dbt build` per run. Daily
+  partitions with single-run backfills: a range of days is passed to dbt as the vars
+  `partition_start_date` / `partition_end_date` (the facts tagged `partitioned_daily`
+  replace those days), every partition at once is a full build. dbt's data tests are
+  asset checks of their models; its unit tests never run here (`make test` runs them).
 - `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
 - `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
 """
@@ -21,8 +20,10 @@ from typing import Any
 
 import duckdb
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetsDefinition,
     AssetSpec,
     BackfillPolicy,
@@ -30,6 +31,7 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    Output,
     PartitionsDefinition,
     asset,
 )
@@ -42,15 +44,17 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from nyckeltal import pipeline
+from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.contract import TABLES
+from nyckeltal.progress import stage
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 from nyckeltal.scorecard import SCORECARD_RELATION
 from orchestration import alerts as kpi_alerts_rules
-from orchestration.checks import pipeline_function, raw_asset_key
+from orchestration.checks import raw_asset_key
 from orchestration.resources import (
     AlertsResource,
     NyckeltalResource,
-    default_alerts_file,
     is_transient_failure,
 )
 
@@ -58,6 +62,7 @@ PARTITIONED_TAG = "partitioned_daily"
 # dbt's tests on the raw sources are left to the blocking Great Expectations checks on the
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
+EXCLUDE_DEV_ONLY_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 # --------------------------------------------------------------------------- raw tables
@@ -153,50 +158,49 @@ def run_dbt_build(
     policy; any other (a failing test, bad SQL) fails at once. The artifacts of a
     successful invocation are removed; a failed one's are kept for debugging.
     """
-    # `buildable`: a test runs with the op that builds the last of its parents, so a
-    # relationships test between a KPI model and a staging model waits for the KPI model.
-    arguments = ["build", "--indirect-selection", "buildable"]
+    # dbt unit tests assert fixed fixtures, not the data: they run in `make test`
+    # (tests/test_dbt_unit_tests.py), never in a refresh, where a var such as as_of_date
+    # would change their expected rows.
+    arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS]
     if dbt_vars:
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")
-    with nyckeltal.dbt_environment():
+    models = tests = 0
+    with stage("dbt build") as progress, nyckeltal.dbt_environment():
         invocation = dbt.cli(arguments, context=context, raise_on_error=False)
-        yield from invocation.stream()
-    if not invocation.is_successful():
-        raise _dbt_failure(invocation)
+        for event in invocation.stream():
+            if isinstance(event, Output | AssetMaterialization):
+                models += 1
+            elif isinstance(event, AssetCheckResult):
+                tests += 1
+            yield event
+        progress.detail = f"{models} models and seeds, {tests} data tests"
+        if not invocation.is_successful():
+            raise _dbt_failure(invocation)
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 def build_dbt_assets(
     project: DbtProject, manifest_path: Path, partitions_def: PartitionsDefinition
-) -> list[AssetsDefinition]:
-    """The three dbt asset groups (see the module docstring)."""
-    dbt_translator = translator()
-    facts = f"tag:{PARTITIONED_TAG}"
+) -> AssetsDefinition:
+    """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
+
+    Partitioned by the daily partitions of the large facts with single-run backfills: a run
+    of a range of days passes that window to dbt (the facts replace exactly those days, the
+    models on top of them recompute what the window touches), a run of every partition is a
+    full build. One invocation means one parse and one DuckDB connection per refresh.
+    """
 
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        select=f"+{facts}",
-        exclude=f"{facts} {SOURCE_TESTS}",
-        name="dbt_foundation",
-        dagster_dbt_translator=dbt_translator,
-    )
-    def dbt_foundation(
-        context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
-    ) -> Iterator[Any]:
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
-
-    @dbt_assets(
-        manifest=manifest_path,
-        project=project,
-        select=facts,
-        name="dbt_daily_facts",
+        exclude=SOURCE_TESTS,
+        name="dbt_models",
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
-        dagster_dbt_translator=dbt_translator,
+        dagster_dbt_translator=translator(),
     )
-    def dbt_daily_facts(
+    def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
     ) -> Iterator[Any]:
         selected = context.partition_key_range
@@ -210,19 +214,7 @@ def build_dbt_assets(
         )
         yield from run_dbt_build(context, dbt, nyckeltal, {**nyckeltal.dbt_vars(), **window})
 
-    @dbt_assets(
-        manifest=manifest_path,
-        project=project,
-        exclude=f"+{facts} {SOURCE_TESTS}",
-        name="dbt_kpis",
-        dagster_dbt_translator=dbt_translator,
-    )
-    def dbt_kpis(
-        context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
-    ) -> Iterator[Any]:
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
-
-    return [dbt_foundation, dbt_daily_facts, dbt_kpis]
+    return dbt_models
 
 
 def mart_asset_keys(manifest_path: Path) -> list[AssetKey]:
@@ -272,8 +264,9 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def published_marts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        publish_marts = pipeline_function("publish_marts")
-        path = publish_marts(nyckeltal.warehouse_path(), nyckeltal.published_path())
+        with stage("publish") as progress:
+            path = pipeline.publish_marts(nyckeltal.warehouse_path(), nyckeltal.published_path())
+            progress.detail = str(path)
         context.log.info(f"published the marts to {path}")
         return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})
 
@@ -287,43 +280,14 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def kpi_alerts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
     ) -> MaterializeResult:
-        rules = kpi_alerts_rules
-        alerts_file = (
-            Path(alerts.alerts_file)
-            if alerts.alerts_file
-            else default_alerts_file(nyckeltal.warehouse_path())
-        )
-        rows = read_scorecard_rows(nyckeltal.warehouse_path())
-        if not rows:
-            context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")
-        found = rules.evaluate_alerts(
-            rows, alerts.change_share, include_incomplete=alerts.include_incomplete_periods
-        )
-        fresh = rules.unseen(found, rules.read_alert_ids(alerts_file))
-        records = rules.alert_records(fresh, run_id=context.run.run_id)
-        for record in records:
-            context.log.warning(f"KPI alert: {record['message']}")
-        delivered = None
-        if alerts.webhook_url and records:
-            try:
-                delivered = rules.post_alerts(
-                    alerts.webhook_url, records, timeout=alerts.webhook_timeout_seconds
-                )
-            except (urllib.error.URLError, OSError) as error:
-                # Nothing is written yet: a retry sends the same alerts again.
-                raise Failure(
-                    f"could not POST {len(records)} alert(s) to the webhook: {error}",
-                    allow_retries=True,
-                ) from error
-        rules.append_alerts(alerts_file, records)
-        context.log.info(
-            f"{len(records)} new KPI alert(s), {len(found) - len(fresh)} already reported; "
-            f"alert file {alerts_file}"
-        )
+        with stage("alerts") as progress:
+            records, found, rows, delivered = raise_alerts(context, nyckeltal, alerts)
+            progress.detail = f"{len(records)} new, {len(found) - len(records)} already reported"
+        alerts_file = alerts_file_of(alerts, nyckeltal)
         return MaterializeResult(
             metadata={
                 "new_alerts": len(records),
-                "already_reported": len(found) - len(fresh),
+                "already_reported": len(found) - len(records),
                 "scorecard_rows": len(rows),
                 "alerts_file": MetadataValue.path(str(alerts_file)),
                 "webhook_status": delivered,
@@ -335,3 +299,47 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         )
 
     return [published_marts, kpi_alerts]
+
+
+def alerts_file_of(alerts: AlertsResource, nyckeltal: NyckeltalResource) -> Path:
+    """The configured alert file, else alerts.jsonl beside the run's warehouse."""
+    if alerts.alerts_file:
+        return Path(alerts.alerts_file)
+    return nyckeltal_settings.alerts_path(nyckeltal.warehouse_path())
+
+
+def raise_alerts(
+    context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
+) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], int | None]:
+    """Evaluate the scorecard's alerts, deliver the new ones; (new records, all found alerts,
+    scorecard rows, webhook HTTP status)."""
+    rules = kpi_alerts_rules
+    alerts_file = alerts_file_of(alerts, nyckeltal)
+    rows = read_scorecard_rows(nyckeltal.warehouse_path())
+    if not rows:
+        context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")
+    found = rules.evaluate_alerts(
+        rows, alerts.change_share, include_incomplete=alerts.include_incomplete_periods
+    )
+    fresh = rules.unseen(found, rules.read_alert_ids(alerts_file))
+    records = rules.alert_records(fresh, run_id=context.run.run_id)
+    for record in records:
+        context.log.warning(f"KPI alert: {record['message']}")
+    delivered = None
+    if alerts.webhook_url and records:
+        try:
+            delivered = rules.post_alerts(
+                alerts.webhook_url, records, timeout=alerts.webhook_timeout_seconds
+            )
+        except (urllib.error.URLError, OSError) as error:
+            # Nothing is written yet: a retry sends the same alerts again.
+            raise Failure(
+                f"could not POST {len(records)} alert(s) to the webhook: {error}",
+                allow_retries=True,
+            ) from error
+    rules.append_alerts(alerts_file, records)
+    context.log.info(
+        f"{len(records)} new KPI alert(s), {len(found) - len(fresh)} already reported; "
+        f"alert file {alerts_file}"
+    )
+    return records, found, rows, delivered

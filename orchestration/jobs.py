@@ -10,8 +10,8 @@ failed step is retried with exponential backoff when the failure looks transient
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from nyckeltal import settings
+from nyckeltal.progress import show_on_console
 from orchestration.checks import FRESHNESS_CHECK_NAME
 
 DAILY_REFRESH_JOB = "daily_refresh"
@@ -82,7 +84,7 @@ def partition_range(
 
 def _instance() -> DagsterInstance:
     # With DAGSTER_HOME set, CLI runs are recorded where `dagster dev` shows them.
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    return DagsterInstance.get() if settings.dagster_home() else DagsterInstance.ephemeral()
 
 
 def execute_daily_refresh(
@@ -148,11 +150,21 @@ def run_daily_refresh(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    verbose: bool = False,
 ) -> bool:
     """Run the daily refresh on `warehouse` in process, the same job the schedule runs;
-    return True on success. Failed steps and checks are summarised on stderr."""
-    result = execute_daily_refresh(warehouse, as_of, start=start, end=end)
-    if not result.success:
+    return True on success. Each stage prints one line (rows, seconds); Dagster's and dbt's
+    own log lines only when `verbose`. Failed steps and checks are summarised on stderr."""
+    show_on_console()
+    started = time.perf_counter()
+    window = f", days {start}..{end}" if start and end else ""
+    print(f"Refreshing {warehouse}" + (f" as of {as_of}" if as_of else "") + window)
+    result = execute_daily_refresh(
+        warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
+    )
+    if result.success:
+        print(f"Refreshed in {time.perf_counter() - started:.1f} s")
+    else:
         print(
             "The daily refresh failed; nothing was published unless the published_marts step "
             "succeeded, so BI tools keep reading the previous marts:",
