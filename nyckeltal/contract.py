@@ -1,9 +1,10 @@
-"""The raw data contract (`shared/data-contract.md`) as data.
+"""The raw data contract as data; `docs/data-contract.md` describes it for users.
 
 This module is the single Python source of truth for the fifteen raw tables: the loader
 validates files against it, the demo generator writes to it, the Great Expectations suites
 are derived from it and a test checks that the dbt sources declare the same tables and
-columns. Change the contract here first.
+columns. Change the contract here first, then `docs/data-contract.md` (`tests/test_docs.py`
+checks that its tables, columns, types and nullability match this module).
 """
 
 from __future__ import annotations

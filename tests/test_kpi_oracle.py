@@ -1,10 +1,10 @@
-"""The scorecard equals two independent pandas implementations of kpis.md.
+"""The scorecard equals two independent pandas implementations of docs/kpis.md.
 
 `tests/kpi_oracle/families_1_to_5.py` (revenue per employee, CAC, LTV, conversion, ROI) and
 `tests/kpi_oracle/families_6_to_10.py` (churn, NPS, cost per lead, engagement, market share)
-were written from kpis.md alone. Each recomputes its KPIs from the raw tables and is compared
-with `marts.kpi_scorecard`: the same keys, and the same period, grain, unit, flags and numbers
-(relative tolerance 1e-6, nulls equal nulls).
+were written from the KPI specification (docs/kpis.md) alone. Each recomputes its KPIs from
+the raw tables and is compared with `marts.kpi_scorecard`: the same keys, and the same period,
+grain, unit, flags and numbers (relative tolerance 1e-6, nulls equal nulls).
 
 Datasets: the bundled demo, and `tests/fixtures/kpi_oracle_1_to_5`, a tiny dataset of hard
 cases (instants on month boundaries, equal started_at, MRR 0, spells inside a month, void and

@@ -1,5 +1,5 @@
-"""The suites of the marts: the `kpi_scorecard` contract (kpis.md, end of file) and the wide
-marts BI tools read beside it.
+"""The suites of the marts: the `kpi_scorecard` contract (docs/kpis.md#the-kpi_scorecard-contract)
+and the wide marts BI tools read beside it.
 
 - `marts__kpi_scorecard`: columns, keys, enumerations, KPI ranges and nulls;
 - `marts__kpi_scorecard__reconciliation`: segment rows that partition the total (every customer

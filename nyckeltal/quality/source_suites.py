@@ -30,9 +30,10 @@ ROW_COUNTS_SUITE = "raw__row_counts"
 # validation never holds a whole table in memory.
 MONTHLY_BATCHED = ("marketing.web_events", "billing.invoices", "marketing.ad_spend")
 
-# Dates that, like every timestamp, feed the as-of date of the KPIs (kpis.md, "Precise
-# rules"): a value after the moment of the run would publish periods that have not happened.
-# Planning dates (hired_on, a campaign's ended_on, market research periods) may be ahead.
+# Dates that, like every timestamp, feed the as-of date of the KPIs
+# (docs/kpis.md#which-periods-and-rows-are-published): a value after the moment of the run
+# would publish periods that have not happened. Planning dates (hired_on, a campaign's
+# ended_on, market research periods) may be ahead.
 EVENT_DATES = (
     "marketing.ad_spend.spend_date",
     "marketing.expenses.booked_on",

@@ -1,1 +1,1 @@
-"""Independent reference implementations of kpis.md (plain Python + pandas)."""
+"""Independent reference implementations of docs/kpis.md (plain Python + pandas)."""

@@ -1,7 +1,8 @@
-"""Reference implementation of KPI families 1-5 of kpis.md, in plain Python + pandas.
+"""Reference implementation of KPI families 1-5 of docs/kpis.md, in plain Python + pandas.
 
-Written from the text of /work/shared/kpis.md (and the team's DECISIONS.md where the spec is
-silent), independently of the dbt models, to cross-check `marts.kpi_scorecard`:
+Written from the text of the KPI specification (docs/kpis.md, and DECISIONS.md where the
+specification is silent), independently of the dbt models, to cross-check
+`marts.kpi_scorecard`:
 
 1. revenue_per_employee
 2. cac, cac_paid, cac_payback_months

@@ -1,10 +1,10 @@
-"""Independent reference implementation of the KPI families 6-10 of kpis.md.
+"""Independent reference implementation of the KPI families 6-10 of docs/kpis.md.
 
 Churn (churn_rate, revenue_churn_rate, net_revenue_retention), NPS, cost per lead (cpl,
 cost_per_mql), employee engagement (engagement_score, engagement_favorable_pct) and market
 share, computed in plain pandas from the raw_* tables of a warehouse, straight from the text of
-/work/shared/kpis.md (plus DECISIONS.md where the spec is silent). It shares no code with the
-dbt models, so that a difference between the two points at a bug on one side.
+the KPI specification (docs/kpis.md, plus DECISIONS.md where it is silent). It shares no code
+with the dbt models, so that a difference between the two points at a bug on one side.
 
 Usage: ``oracle_rows(duckdb.connect(path, read_only=True), {"as_of_date": "2026-03-10"})``
 returns the scorecard columns (without target, status and previous_value).

@@ -1,5 +1,5 @@
 {#- One row per published month: from the month of the earliest event through the as_of
-    month (kpis.md, "Which periods"). -#}
+    month (docs/kpis.md#which-periods-and-rows-are-published). -#}
 with reporting_window as (
 
     select as_of_date, first_period_start from {{ ref('int_reporting_window') }}

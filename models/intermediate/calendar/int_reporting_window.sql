@@ -90,7 +90,7 @@ employees as (
 
 event_date_ranges as (
 
-    {#- The dates that define as_of (kpis.md, "Precise rules"). -#}
+    {#- The dates that define as_of (docs/kpis.md#which-periods-and-rows-are-published). -#}
     select min(issued_on) as first_date, max(issued_on) as last_date from invoices
     union all
     select min(started_on) as first_date, max(started_on) as last_date from subscriptions

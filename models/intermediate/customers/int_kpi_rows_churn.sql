@@ -1,7 +1,7 @@
-{#- KPI rows of churn_rate, revenue_churn_rate and net_revenue_retention (kpis.md §6): one row
-    per KPI, published month and segment. Only the customers active at the start of the
-    month enter these KPIs; each counts with its whole MRR in its one plan, product line and
-    customer segment at the start of the month. -#}
+{#- KPI rows of churn_rate, revenue_churn_rate and net_revenue_retention
+    (docs/kpis.md#churn-and-revenue-retention): one row per KPI, published month and segment. Only
+    the customers active at the start of the month enter these KPIs; each counts with its whole MRR
+    in its one plan, product line and customer segment at the start of the month. -#}
 with calendar_months as (
 
     select month_start, month_end, is_complete_period from {{ ref('int_calendar_months') }}

@@ -1,6 +1,6 @@
-{#- KPI rows of ltv and ltv_to_cac (kpis.md §3): one row per KPI, published month M and
-    segment, over the trailing-twelve-month window ending with M (clipped to the published
-    months). ARPA, churn and CAC are pooled over the window's months. -#}
+{#- KPI rows of ltv and ltv_to_cac (docs/kpis.md#customer-lifetime-value): one row per KPI,
+    published month M and segment, over the trailing-twelve-month window ending with M (clipped to
+    the published months). ARPA, churn and CAC are pooled over the window's months. -#}
 with calendar_months as (
 
     select month_start, month_end, is_complete_period from {{ ref('int_calendar_months') }}

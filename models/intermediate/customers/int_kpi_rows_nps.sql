@@ -1,5 +1,5 @@
-{#- KPI rows of nps (kpis.md §7): one row per published month and segment. Responses are
-    dated by the UTC month of responded_at; promoters score 9-10, detractors 0-6. -#}
+{#- KPI rows of nps (docs/kpis.md#net-promoter-score): one row per published month and segment.
+    Responses are dated by the UTC month of responded_at; promoters score 9-10, detractors 0-6. -#}
 with calendar_months as (
 
     select month_start, month_end, is_complete_period from {{ ref('int_calendar_months') }}

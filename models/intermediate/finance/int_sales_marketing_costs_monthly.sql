@@ -1,5 +1,6 @@
-{#- One row per published month: the sales and marketing cost of the CAC (kpis.md §2), in
-    the reporting currency, split into its three parts. -#}
+{#- One row per published month: the sales and marketing cost of the CAC
+    (docs/kpis.md#customer-acquisition-cost), in the reporting currency, split into its three
+    parts. -#}
 with calendar_months as (
 
     select month_start from {{ ref('int_calendar_months') }}

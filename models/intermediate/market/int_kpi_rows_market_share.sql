@@ -1,4 +1,4 @@
-{#- KPI rows of market_share (kpis.md section 10): per row of marketing.market_sizes, the
+{#- KPI rows of market_share (docs/kpis.md#market-share): per row of marketing.market_sizes, the
     company revenue from customers of the row's region on invoices of the row's product line
     issued in [period_start, period_end + 1 day) / the row's market revenue x 100; plus
     region and product-line roll-ups (sum of company revenue / sum of market revenue over the

@@ -1,6 +1,6 @@
-{#- KPI rows of the customer acquisition cost family (kpis.md section 2): cac (total/all),
-    cac_paid (channel/<channel> for channels with at least one campaign, plus total/all) and
-    cac_payback_months (total/all), one row per published month and segment. -#}
+{#- KPI rows of the customer acquisition cost family (docs/kpis.md#customer-acquisition-cost): cac
+    (total/all), cac_paid (channel/<channel> for channels with at least one campaign, plus
+    total/all) and cac_payback_months (total/all), one row per published month and segment. -#}
 with calendar_months as (
 
     select month_start, month_end, is_complete_period

@@ -1,5 +1,5 @@
-{#- KPI rows of cost per lead (kpis.md section 8): cpl (ad spend of the month / leads created
-    in the month) and cost_per_mql (the same spend / leads qualified in the month), for
+{#- KPI rows of cost per lead (docs/kpis.md#cost-per-lead): cpl (ad spend of the month / leads
+    created in the month) and cost_per_mql (the same spend / leads qualified in the month), for
     campaign/<campaign_id>, channel/<channel> (channels with at least one campaign) and
     total/all (all ad spend / leads carrying a campaign_id), one row per published month. -#}
 with calendar_months as (

@@ -1,5 +1,5 @@
-{#- KPI rows of campaign return on investment (kpis.md section 5): roi_3m, roi_6m and roi_12m,
-    one row per campaign and horizon. The window is [started_on, started_on + h months)
+{#- KPI rows of campaign return on investment (docs/kpis.md#return-on-investment): roi_3m, roi_6m
+    and roi_12m, one row per campaign and horizon. The window is [started_on, started_on + h months)
     (calendar-month addition); cost = ad spend of the campaign dated in the window; return =
     gross margin x revenue (non-void invoices, credit notes included) issued in the window
     by the customers whose acquisition_campaign_id is the campaign

@@ -1,4 +1,4 @@
-{#- KPI rows of the engagement family (kpis.md section 9): engagement_score and
+{#- KPI rows of the engagement family (docs/kpis.md#employee-engagement): engagement_score and
     engagement_favorable_pct per survey wave and group, with suppressed groups published
     with null numerator, denominator and value. -#}
 with engagement_groups as (

@@ -1,4 +1,4 @@
-{#- Every KPI row of every family (kpis.md sections 1-10), stacked: one row per kpi_code,
+{#- Every KPI row of every family (docs/kpis.md), stacked: one row per kpi_code,
     period_start, segment_type and segment_value, in the int_kpi_rows_<family> interface.
     Columns are listed explicitly so that a family with a different column order fails
     loudly instead of shifting values. -#}

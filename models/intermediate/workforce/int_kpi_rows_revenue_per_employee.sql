@@ -1,5 +1,5 @@
-{#- KPI rows of revenue_per_employee (kpis.md section 1): revenue of the month / average FTE
-    of the month, for total/all (every published month), department/<department> (total
+{#- KPI rows of revenue_per_employee (docs/kpis.md#revenue-per-employee): revenue of the month /
+    average FTE of the month, for total/all (every published month), department/<department> (total
     revenue over the department's average FTE; departments with FTE > 0) and
     product_line/<product_line> (revenue of the product line's invoices over the average FTE
     of the employees assigned to it; product lines with FTE > 0 or any invoice, void

@@ -1,7 +1,8 @@
 {#- One row per calendar day, department and product line (null when the employees have
     none) with at least one active employee: the sum of `fte` of the employees active that
     day. Employee active on day d: hired_on <= d and (terminated_on is null or
-    d <= terminated_on); terminated_on is the last day worked (kpis.md, Conventions). -#}
+    d <= terminated_on); terminated_on is the last day worked
+    (docs/kpis.md#conventions-that-apply-to-every-kpi). -#}
 with calendar_days as (
 
     select calendar_date, month_start from {{ ref('int_calendar_days') }}

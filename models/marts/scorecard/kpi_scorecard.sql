@@ -1,6 +1,6 @@
 {{ config(contract={'enforced': true}) }}
 
-{#- The KPI scorecard (kpis.md, "The kpi_scorecard mart"): every KPI row of every family
+{#- The KPI scorecard (docs/kpis.md#the-kpi_scorecard-contract): every KPI row of every family
     with its target, status and the value of the previous period of the same grain. -#}
 with kpi_rows as (
 
