@@ -40,8 +40,6 @@ FORBIDDEN = (
 )
 SCANNED_SUFFIXES = frozenset((".md", ".yml", ".yaml", ".py", ".sql", ".toml", ".cfg", ".csv"))
 SCANNED_NAMES = frozenset(("Makefile",))
-# Files another branch is fixing; remove an entry as soon as its fix is merged.
-PENDING = frozenset(("tests/test_reference_data.py",))
 
 MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 DOCS_ANCHOR = re.compile(r"docs/(kpis|data-contract)\.md#([\w-]+)")
@@ -62,19 +60,11 @@ def _tracked_files() -> list[str]:
 def test_no_reference_leaves_the_repository() -> None:
     offending = []
     for name in _tracked_files():
-        if name in PENDING:
-            continue
         text = (PROJECT / name).read_text(encoding="utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if any(pattern in line for pattern in FORBIDDEN):
                 offending.append(f"{name}:{number}: {line.strip()[:120]}")
     assert not offending, "references outside the repository:\n" + "\n".join(offending)
-
-
-def test_pending_files_exist() -> None:
-    """An entry of PENDING whose file is gone is stale: remove it."""
-    tracked = set(_tracked_files())
-    assert tracked >= PENDING, PENDING - tracked
 
 
 # --- Markdown structure -------------------------------------------------------------------
