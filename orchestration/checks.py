@@ -35,6 +35,9 @@ from nyckeltal import pipeline
 from nyckeltal.contract import TABLES, Table
 from nyckeltal.progress import logger as progress_logger
 from nyckeltal.progress import stage
+from nyckeltal.quality.outcome import Failure as DataQualityFailure
+from nyckeltal.quality.outcome import ValidationOutcome
+from nyckeltal.quality.severity import ERROR
 from orchestration.resources import NyckeltalResource
 
 GX_CHECK_NAME = "great_expectations"
@@ -57,15 +60,6 @@ def table_of(asset_key: AssetKey) -> Table:
 # --------------------------------------------------------------------------- outcomes
 
 
-def _field(item: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(item, Mapping) and name in item:
-            return item[name]
-        if hasattr(item, name):
-            return getattr(item, name)
-    return default
-
-
 def _tokens(text: str) -> list[str]:
     return [token for token in re.split(r"[^a-z0-9]+", text.lower()) if token]
 
@@ -75,39 +69,33 @@ def _contains_run(haystack: list[str], needle: list[str]) -> bool:
     return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))
 
 
-def failure_is_error(failure: Any) -> bool:
-    """An `error`-severity failure blocks; anything else (warn, info) is reported only."""
-    severity = str(_field(failure, "severity", default="error")).lower()
-    return severity.rsplit(".", 1)[-1] in {"error", "critical", "fatal"}
+def failure_is_error(failure: DataQualityFailure) -> bool:
+    """An `error`-severity failure blocks; a `warn` one is reported only."""
+    return failure.severity == ERROR
 
 
-def failure_names_target(failure: Any, target: str) -> bool:
+def failure_names_target(failure: DataQualityFailure, target: str) -> bool:
     """Whether a failure's suite (or table) names `target` ('billing.invoices',
     'kpi_scorecard'), however the suite spells it (raw_billing.invoices, billing__invoices)."""
-    label = " ".join(
-        str(value)
-        for value in (
-            _field(failure, "suite", "suite_name", "expectation_suite_name", default=""),
-            _field(failure, "table", "relation", default=""),
-        )
-        if value
-    )
+    label = " ".join(value for value in (failure.suite, failure.table) if value)
     return _contains_run(_tokens(label), _tokens(target))
 
 
-def failure_table_is_target(failure: Any, target: str) -> bool:
+def failure_table_is_target(failure: DataQualityFailure, target: str) -> bool:
     """Whether a failure's table is exactly `target` ('billing.invoices'), or a relation
     named `target` in any schema ('marts.nps_monthly' for 'nps_monthly')."""
-    table = str(_field(failure, "table", "relation", default="") or "")
+    table = failure.table or ""
     return bool(table) and (table == target or table.rsplit(".", 1)[-1] == target)
 
 
-def failures_by_target(failures: Sequence[Any], targets: Sequence[str]) -> dict[str, list[Any]]:
+def failures_by_target(
+    failures: Sequence[DataQualityFailure], targets: Sequence[str]
+) -> dict[str, list[DataQualityFailure]]:
     """Assign each failure to the target its table is, else to the targets its suite names
     (so a mart whose name is part of another's cannot take its failures). A failure that
     names none of them (a cross-table suite, say) is assigned to every target: it must
     still block."""
-    assigned: dict[str, list[Any]] = {target: [] for target in targets}
+    assigned: dict[str, list[DataQualityFailure]] = {target: [] for target in targets}
     for failure in failures:
         named = [target for target in targets if failure_table_is_target(failure, target)]
         named = named or [target for target in targets if failure_names_target(failure, target)]
@@ -116,28 +104,11 @@ def failures_by_target(failures: Sequence[Any], targets: Sequence[str]) -> dict[
     return assigned
 
 
-def describe_failure(failure: Any) -> str:
-    headline = getattr(failure, "headline", None)
-    if callable(headline):
-        return str(headline())
-    suite = _field(failure, "suite", "suite_name", default="?")
-    expectation = _field(failure, "expectation_type", "expectation", "type", default="?")
-    column = _field(failure, "column", default=None)
-    count = _field(failure, "failing_count", "unexpected_count", "count", default=None)
-    severity = _field(failure, "severity", default="error")
-    text = f"[{severity}] {suite}: {expectation}"
-    if column:
-        text += f" on {column}"
-    if count is not None:
-        text += f" ({count} failing)"
-    return text
-
-
 def check_result(
     asset_key: AssetKey,
     check_name: str,
-    failures: Sequence[Any],
-    outcome: Any,
+    failures: Sequence[DataQualityFailure],
+    outcome: ValidationOutcome,
     outcome_failed_without_details: bool = False,
 ) -> AssetCheckResult:
     """One check result from the failures attributed to an asset."""
@@ -149,14 +120,12 @@ def check_result(
     }
     if failures:
         metadata["failures"] = MetadataValue.md(
-            "\n".join(f"- {describe_failure(f)}" for f in failures[:_MAX_FAILURES_IN_METADATA])
+            "\n".join(f"- {f.headline()}" for f in failures[:_MAX_FAILURES_IN_METADATA])
         )
-    docs = _field(outcome, "data_docs_path", default=None)
-    if docs:
-        metadata["data_docs"] = MetadataValue.path(str(docs))
-    summary = _field(outcome, "summary", default=None)
-    if blocked and callable(summary):
-        metadata["summary"] = MetadataValue.md(f"```\n{summary()}\n```")
+    if outcome.data_docs_path:
+        metadata["data_docs"] = MetadataValue.path(str(outcome.data_docs_path))
+    if blocked:
+        metadata["summary"] = MetadataValue.md(f"```\n{outcome.summary()}\n```")
     return AssetCheckResult(
         asset_key=asset_key,
         check_name=check_name,
@@ -167,11 +136,11 @@ def check_result(
 
 
 def outcome_results(
-    outcome: Any, targets: Mapping[str, AssetKey], check_name: str = GX_CHECK_NAME
+    outcome: ValidationOutcome, targets: Mapping[str, AssetKey], check_name: str = GX_CHECK_NAME
 ) -> Iterator[AssetCheckResult]:
     """Per-asset results of a ValidationOutcome (`targets`: suite target -> asset key)."""
-    failures = list(_field(outcome, "failures", default=[]) or [])
-    passed = bool(_field(outcome, "passed", default=not failures))
+    failures = outcome.failures
+    passed = outcome.passed
     assigned = failures_by_target(failures, list(targets))
     # An outcome that failed without a single error-severity failure to show still blocks.
     unexplained = not passed and not any(failure_is_error(f) for f in failures)
@@ -182,29 +151,22 @@ def outcome_results(
 # --------------------------------------------------------------------------- GX checks
 
 
-def outcome_detail(outcome: Any, targets: int, noun: str) -> str:
+def outcome_detail(outcome: ValidationOutcome, targets: int, noun: str) -> str:
     """`15 tables, 297,114 rows, 0 errors, 2 warnings` for the progress line."""
     rows_by_table: dict[str, int] = {}
-    for suite in _field(outcome, "suites", default=[]) or []:
-        table = _field(suite, "table", default=None)
-        if table:
-            rows_by_table[table] = max(
-                rows_by_table.get(table, 0), _field(suite, "rows", default=0)
-            )
-    failures = list(_field(outcome, "failures", default=[]) or [])
-    errors = sum(failure_is_error(failure) for failure in failures)
+    for suite in outcome.suites:
+        if suite.table:
+            rows_by_table[suite.table] = max(rows_by_table.get(suite.table, 0), suite.rows)
+    errors, warnings = len(outcome.errors), len(outcome.warnings)
     rows = f", {sum(rows_by_table.values()):,} rows" if rows_by_table else ""
-    return f"{targets} {noun}{rows}, {errors} errors, {len(failures) - errors} warnings"
+    return f"{targets} {noun}{rows}, {errors} errors, {warnings} warnings"
 
 
-def report_outcome(context: AssetCheckExecutionContext, outcome: Any) -> None:
+def report_outcome(context: AssetCheckExecutionContext, outcome: ValidationOutcome) -> None:
     """The validation summary in the run's log; its failures on the console too."""
-    summary = _field(outcome, "summary", default=None)
-    if not callable(summary):
-        return
-    text = summary()
+    text = outcome.summary()
     context.log.info(text)
-    if _field(outcome, "failures", default=None):
+    if outcome.failures:
         progress_logger.info("\n".join(f"  {line}" for line in text.splitlines()[1:]))
 
 

@@ -10,7 +10,6 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from dagster import AssetCheckSeverity, AssetKey, DailyPartitionsDefinition
 from pydantic import ValidationError
 
 from nyckeltal import settings
+from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.settings import Settings
 from orchestration import alerts
 from orchestration.assets import partition_window_vars
@@ -213,15 +213,21 @@ def test_schedule_tick_refreshes_the_previous_utc_day() -> None:
 # --------------------------------------------------------------------------- checks
 
 
-def _failure(suite: str, severity: str = "error", table: str | None = None) -> Any:
-    return SimpleNamespace(
+def _failure(suite: str, severity: str = "error", table: str | None = None) -> Failure:
+    return Failure(
         suite=suite,
         table=table,
-        severity=severity,
         expectation="expect_column_values_to_not_be_null",
-        column="amount",
+        kwargs={"column": "amount"},
+        severity=severity,
         failing_count=2,
+        checked_count=10,
     )
+
+
+def _outcome(*failures: Failure) -> ValidationOutcome:
+    suite = SuiteResult(suite="sources", table=None, kind="rows", failures=list(failures))
+    return ValidationOutcome("sources", [suite], data_docs_path=None, run_id="test")
 
 
 def test_raw_asset_keys_match_the_dbt_sources() -> None:
@@ -248,12 +254,7 @@ def test_failures_are_attributed_to_the_tables_their_suite_names() -> None:
 
 
 def test_outcome_results_block_on_errors_and_warn_on_warnings() -> None:
-    outcome = SimpleNamespace(
-        passed=False,
-        failures=[_failure("billing.invoices"), _failure("marketing.ad_spend", "warn")],
-        data_docs_path=None,
-        summary=lambda: "2 failures",
-    )
+    outcome = _outcome(_failure("billing.invoices"), _failure("marketing.ad_spend", "warn"))
     targets = {
         "billing.invoices": AssetKey(["raw_billing", "invoices"]),
         "marketing.ad_spend": AssetKey(["raw_marketing", "ad_spend"]),

@@ -14,7 +14,6 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ from dagster import (
 )
 
 from nyckeltal import pipeline
+from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 
 pytestmark = pytest.mark.dbt
 
@@ -48,20 +48,9 @@ SCORECARD = AssetKey(["marts", "kpi_scorecard"])
 # --------------------------------------------------------------------------- fixtures
 
 
-def _passing_outcome(*args: Any, **kwargs: Any) -> Any:
-    return SimpleNamespace(passed=True, failures=[], data_docs_path=None, summary=lambda: "ok")
-
-
-def _publish_stub(warehouse: Path, published: Path | None = None) -> Path:
-    target = published or warehouse.with_name("nyckeltal_published.duckdb")
-    shutil.copyfile(warehouse, target)
-    return target
-
-
 @pytest.fixture(scope="session")
 def orchestration_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Private dbt target and warehouse paths, quick retries; stubs for pipeline steps that
-    the installation does not have (validation and publishing land separately)."""
+    """Private dbt target and warehouse paths, quick retries."""
     root = tmp_path_factory.mktemp("orchestration")
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
@@ -74,11 +63,6 @@ def orchestration_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         patch.setenv("NYCKELTAL_RETRIES", "1")
         patch.setenv("NYCKELTAL_RETRY_DELAY_SECONDS", "0.2")
         patch.setenv("GX_ANALYTICS_ENABLED", "false")
-        for name in ("validate_sources", "validate_marts"):
-            if not hasattr(pipeline, name):
-                patch.setattr(pipeline, name, _passing_outcome, raising=False)
-        if not hasattr(pipeline, "publish_marts"):
-            patch.setattr(pipeline, "publish_marts", _publish_stub, raising=False)
         yield root
 
 
@@ -281,19 +265,19 @@ def test_a_failing_blocking_check_stops_the_marts(
 
     warehouse = _copy(refreshed[0], tmp_path)
     before = _snapshot(warehouse)
-    bad = SimpleNamespace(
-        suite="billing.invoices",
+    bad = Failure(
+        suite="raw_billing__invoices",
         table="billing.invoices",
-        severity="error",
         expectation="expect_column_values_to_be_in_set",
-        column="status",
+        kwargs={"column": "status"},
+        severity="error",
         failing_count=1,
+        checked_count=10,
     )
 
-    def failing_sources(*args: Any, **kwargs: Any) -> Any:
-        return SimpleNamespace(
-            passed=False, failures=[bad], data_docs_path=None, summary=lambda: "1 error"
-        )
+    def failing_sources(*args: Any, **kwargs: Any) -> ValidationOutcome:
+        suite = SuiteResult("raw_billing__invoices", "billing.invoices", "rows", failures=[bad])
+        return ValidationOutcome("sources", [suite], data_docs_path=None, run_id="test")
 
     monkeypatch.setattr(pipeline, "validate_sources", failing_sources, raising=False)
     result = execute_daily_refresh(warehouse, log_level="CRITICAL")
