@@ -75,3 +75,24 @@ def published_path(
         path = Path(configured)
         return path if path.is_absolute() else (project_dir() / path).resolve()
     return warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
+
+
+DEFAULT_REPORT_DIR_NAME = "report"
+
+
+def report_dir(
+    warehouse: str | os.PathLike[str] | None = None,
+    explicit: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Where `nyckeltal report` and the Dagster `kpi_report` asset write the KPI report.
+
+    The argument, else NYCKELTAL_REPORT_DIR (relative to the project directory), else
+    `report/` beside the warehouse file.
+    """
+    if explicit is not None:
+        return Path(explicit).resolve()
+    configured = os.environ.get("NYCKELTAL_REPORT_DIR")
+    if configured:
+        path = Path(configured)
+        return path if path.is_absolute() else (project_dir() / path).resolve()
+    return warehouse_path(warehouse).with_name(DEFAULT_REPORT_DIR_NAME)
