@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+@cache
 def _vega_bundle() -> str:
     """vega-embed, Vega-Lite (the version Altair writes) and Vega, as one classic script."""
     major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
