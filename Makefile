@@ -21,6 +21,7 @@ run: setup
 	$(BIN)/nyckeltal scorecard --summary
 
 test: setup
+	bash scripts/install-test-dependencies.sh
 	$(BIN)/python -m pytest
 
 lint: setup

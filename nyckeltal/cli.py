@@ -145,6 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
         "nyckeltal_published.duckdb beside the warehouse)",
     )
     _add_warehouse_option(scorecard)
+
+    report = commands.add_parser(
+        "report",
+        help="write the KPI report (static HTML pages) from the published marts file",
+        description="Write the KPI report: an overview page with one card per KPI (latest "
+        "complete value, target, status, change, 12-period trend) and a page per KPI family "
+        "(segment breakdown, formula, what to do when off track). Static files that open "
+        "offline in a browser.",
+    )
+    report.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output folder (default: $NYCKELTAL_REPORT_DIR or report/ beside the warehouse)",
+    )
+    report.add_argument(
+        "--published",
+        metavar="PATH",
+        help="published marts file (default: $NYCKELTAL_PUBLISHED or "
+        "nyckeltal_published.duckdb beside the warehouse)",
+    )
+    _add_warehouse_option(report)
     return parser
 
 
@@ -224,6 +245,15 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from nyckeltal.report import build_report
+
+    published = settings.published_path(args.warehouse, args.published)
+    result = build_report(published, settings.report_dir(args.warehouse, args.out))
+    print(result.summary())
+    return 0
+
+
 COMMANDS = {
     "demo": _cmd_demo,
     "load": _cmd_load,
@@ -231,6 +261,7 @@ COMMANDS = {
     "run": _cmd_run,
     "validate": _cmd_validate,
     "scorecard": _cmd_scorecard,
+    "report": _cmd_report,
 }
 
 

@@ -28,8 +28,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
 ALERTS_FILE_NAME = "alerts.jsonl"
+DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
-PATH_FIELDS = ("warehouse", "published", "dbt_target_path", "gx_dir", "alerts_file")
+PATH_FIELDS = ("warehouse", "published", "dbt_target_path", "gx_dir", "alerts_file", "report_dir")
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NYCKELTAL_DBT_TARGET_PATH", "DBT_TARGET_PATH"),
     )
     gx_dir: Path = Path("expectations")
+
+    report_dir: Path | None = None  # None: report/ beside the warehouse
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -132,6 +135,18 @@ def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
     warehouse file."""
     configured = current().alerts_file
     return configured or warehouse_path(warehouse).with_name(ALERTS_FILE_NAME)
+
+
+def report_dir(
+    warehouse: str | os.PathLike[str] | None = None,
+    explicit: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Where `nyckeltal report` and the Dagster `kpi_report` asset write the KPI report: the
+    argument, else NYCKELTAL_REPORT_DIR, else `report/` beside the warehouse file."""
+    if explicit is not None:
+        return Path(explicit).resolve()
+    configured = current().report_dir
+    return configured or warehouse_path(warehouse).with_name(DEFAULT_REPORT_DIR_NAME)
 
 
 def dbt_target_path() -> Path:

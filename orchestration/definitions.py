@@ -24,6 +24,7 @@ from orchestration.checks import (
     build_source_validation_checks,
 )
 from orchestration.jobs import build_daily_refresh_job
+from orchestration.report import build_report_asset
 from orchestration.resources import (
     build_resources,
     dbt_project,
@@ -49,6 +50,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
             *raw_table_specs(),
             build_dbt_assets(project, manifest_path, partitions_def),
             *build_publish_assets(marts),
+            build_report_asset(),
         ],
         asset_checks=checks,
         jobs=[job],

@@ -1,0 +1,284 @@
+"""The charts of the KPI report: Altair (Vega-Lite) specifications, rendered in the page.
+
+Each function returns a Vega-Lite spec (a dict) with its data inline, so that a page needs
+only the bundled Vega JavaScript (written once beside the pages) and no network. Incomplete
+periods are drawn hollow and labelled "in progress"; suppressed groups are written as
+"suppressed", never plotted as 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+from nyckeltal.report.data import (
+    STATUS_LABELS,
+    Breakdown,
+    Row,
+    display_status,
+    display_value,
+    period_label,
+    short_period_label,
+)
+
+LINE = "#2f5d8c"
+STATUS_COLOURS = {
+    "on_track": "#1a9850",
+    "at_risk": "#e6a100",
+    "off_track": "#d73027",
+    "no_target": "#8a94a6",
+    "suppressed": "#d5d9e0",
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {"labelColor": "#4a5568", "titleColor": "#4a5568", "gridColor": "#eef0f3"},
+}
+
+
+def _status_scale(present: set[str]) -> alt.Scale:
+    domain = [status for status in STATUS_COLOURS if status in present]
+    return alt.Scale(domain=domain, range=[STATUS_COLOURS[s] for s in domain])
+
+
+def _status_legend(present: set[str]) -> alt.Legend:
+    labels = {status: STATUS_LABELS[status] for status in present}
+    expression = " : ".join(f"datum.value === '{key}' ? '{text}'" for key, text in labels.items())
+    return alt.Legend(title=None, orient="bottom", labelExpr=f"{expression} : datum.value")
+
+
+def _point_record(row: Row, currency: str, grain: str) -> dict[str, Any]:
+    suppressed = bool(row["is_suppressed"])
+    return {
+        "period": short_period_label(row["period_start"], grain),
+        "period_name": period_label(row),
+        "value": None if suppressed else row["value"],
+        "shown": display_value(row, currency),
+        "complete": bool(row["is_complete_period"]),
+        "state": "complete" if row["is_complete_period"] else "in progress",
+        "status": display_status(row),
+        "status_name": STATUS_LABELS.get(display_status(row), display_status(row)),
+        "target": row["target_value"],
+        "suppressed": suppressed,
+        "segment": row["segment_value"],
+    }
+
+
+TOOLTIP = [
+    alt.Tooltip("period_name:N", title="Period"),
+    alt.Tooltip("shown:N", title="Value"),
+    alt.Tooltip("status_name:N", title="Status"),
+    alt.Tooltip("state:N", title="Period is"),
+]
+
+
+def trend_chart(
+    rows: list[Row],
+    currency: str,
+    width: int | str = "container",
+    height: int = 110,
+    axis_labels: bool = True,
+) -> dict[str, Any]:
+    """The value of one series over its periods: a line, filled points for complete periods,
+    hollow points labelled "in progress" for the others, the target as a dashed rule."""
+    if not rows:
+        return {}
+    grain = rows[0]["period_grain"]
+    records = [_point_record(row, currency, grain) for row in rows]
+    order = [record["period"] for record in records]
+    data = alt.Data(values=records)
+    x = alt.X(
+        "period:O",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=-45, labelFontSize=9, labels=axis_labels, ticks=False),
+    )
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=4))
+    base = alt.Chart(data).encode(x=x)
+    valid = "isValid(datum.value)"
+    line = base.mark_line(color=LINE, strokeWidth=2).encode(y=y).transform_filter(valid)
+    points = (
+        base.mark_point(size=55, strokeWidth=2, color=LINE, opacity=1)
+        .encode(
+            y=y,
+            fill=alt.condition("datum.complete", alt.value(LINE), alt.value("white")),
+            tooltip=TOOLTIP,
+        )
+        .transform_filter(valid)
+    )
+    in_progress = (
+        base.mark_text(dy=-11, dx=6, align="right", fontSize=9, color="#6b7280", text="in progress")
+        .encode(y=y)
+        .transform_filter(f"{valid} && !datum.complete")
+    )
+    suppressed = (
+        base.mark_text(fontSize=9, color="#6b7280", text="suppressed", angle=270)
+        .encode(y=alt.value(height / 2), tooltip=TOOLTIP)
+        .transform_filter("datum.suppressed")
+    )
+    layers = [line, points]
+    if any(record["value"] is not None and not record["complete"] for record in records):
+        layers.append(in_progress)
+    if any(record["suppressed"] for record in records):
+        layers.append(suppressed)
+    targets = {record["target"] for record in records if record["target"] is not None}
+    if len(targets) == 1:
+        target = targets.pop()
+        rule = (
+            alt.Chart(alt.Data(values=[{"target": target}]))
+            .mark_rule(color="#9aa3b2", strokeDash=[4, 3])
+            .encode(y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target:Q", title="Target")])
+        )
+        layers.insert(0, rule)
+    chart = alt.layer(*layers).properties(width=width, height=height)
+    return chart.configure(**CONFIG).to_dict()
+
+
+def segment_lines_chart(
+    rows: list[Row], currency: str, width: int | str = "container", height: int = 110
+) -> dict[str, Any]:
+    """Several segments over their periods, one coloured line each (hollow = in progress)."""
+    if not rows:
+        return {}
+    grain = rows[0]["period_grain"]
+    records = sorted(
+        (_point_record(row, currency, grain) for row in rows),
+        key=lambda record: record["segment"],
+    )
+    order = [
+        short_period_label(start, grain) for start in sorted({r["period_start"] for r in rows})
+    ]
+    base = alt.Chart(alt.Data(values=records)).encode(
+        x=alt.X(
+            "period:O",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelAngle=-45, labelFontSize=9, ticks=False),
+        ),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(tickCount=4)),
+        color=alt.Color(
+            "segment:N",
+            legend=alt.Legend(title=None, orient="bottom", columns=4, labelFontSize=9),
+        ),
+    )
+    tooltip = [alt.Tooltip("segment:N", title="Segment"), *TOOLTIP]
+    valid = "isValid(datum.value)"
+    line = base.mark_line(strokeWidth=1.5).transform_filter(valid)
+    complete = (
+        base.mark_point(size=30, strokeWidth=1.5, opacity=1, filled=True)
+        .encode(tooltip=tooltip)
+        .transform_filter(f"{valid} && datum.complete")
+    )
+    in_progress = (
+        base.mark_point(size=30, strokeWidth=1.5, opacity=1, fill="white")
+        .encode(tooltip=tooltip)
+        .transform_filter(f"{valid} && !datum.complete")
+    )
+    layers = [line, complete]
+    if any(record["value"] is not None and not record["complete"] for record in records):
+        layers.append(in_progress)
+    chart = alt.layer(*layers).properties(width=width, height=height)
+    return chart.configure(**CONFIG).to_dict()
+
+
+def campaign_chart(
+    rows: list[Row],
+    currency: str,
+    width: int | str = "container",
+    height: int | None = None,
+    axis_labels: bool = True,
+) -> dict[str, Any]:
+    """One bar per campaign window, coloured by status; windows in progress are hollow."""
+    if not rows:
+        return {}
+    records = []
+    for row in rows:
+        record = _point_record(row, currency, row["period_grain"])
+        record["campaign"] = f"{row['segment_value']} ({row['period_start'].isoformat()})"
+        records.append(record)
+    order = [record["campaign"] for record in records]
+    present = {record["status"] for record in records}
+    bar_height = 14
+    chart_height = height or max(60, bar_height * len(records))
+    base = alt.Chart(alt.Data(values=records))
+    bars = (
+        base.mark_bar(strokeWidth=1.5, height={"band": 0.8})
+        .encode(
+            y=alt.Y(
+                "campaign:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labels=axis_labels, ticks=False, labelFontSize=9, labelLimit=260),
+            ),
+            x=alt.X("value:Q", title=None, axis=alt.Axis(tickCount=4)),
+            color=alt.Color(
+                "status:N", scale=_status_scale(present), legend=_status_legend(present)
+            ),
+            fillOpacity=alt.condition("datum.complete", alt.value(1.0), alt.value(0.15)),
+            stroke=alt.Stroke(
+                "status:N", scale=_status_scale(present), legend=_status_legend(present)
+            ),
+            tooltip=[alt.Tooltip("campaign:N", title="Campaign"), *TOOLTIP],
+        )
+        .transform_filter("isValid(datum.value)")
+    )
+    zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color="#4a5568").encode(x="zero:Q")
+    chart = alt.layer(bars, zero).properties(width=width, height=chart_height)
+    return chart.configure(**CONFIG).to_dict()
+
+
+def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
+    """Segments (rows) by period (columns): each cell coloured by status and labelled with
+    its value, "suppressed" for a suppressed group; periods in progress are faded and
+    marked with an asterisk."""
+    if breakdown.grain == "campaign_window":
+        return campaign_chart(breakdown.rows, currency, width=420)
+    grain = breakdown.grain
+    incomplete = {row["period_start"] for row in breakdown.rows if not row["is_complete_period"]}
+    labels = {
+        start: short_period_label(start, grain) + (" *" if start in incomplete else "")
+        for start in breakdown.periods
+    }
+    records = []
+    for row in breakdown.rows:
+        record = _point_record(row, currency, grain)
+        record["period"] = labels[row["period_start"]]
+        record["cell"] = display_value(row, currency, with_unit=False)
+        records.append(record)
+    segments = sorted({record["segment"] for record in records})
+    present = {record["status"] for record in records}
+    cell_width = 62
+    base = alt.Chart(alt.Data(values=records)).encode(
+        x=alt.X(
+            "period:O",
+            sort=[labels[start] for start in breakdown.periods],
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=0, ticks=False, domain=False, labelFontSize=10),
+        ),
+        y=alt.Y(
+            "segment:N",
+            sort=segments,
+            title=None,
+            axis=alt.Axis(ticks=False, domain=False, labelLimit=220),
+        ),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2, cornerRadius=3).encode(
+        color=alt.Color("status:N", scale=_status_scale(present), legend=_status_legend(present)),
+        opacity=alt.condition("datum.complete", alt.value(1.0), alt.value(0.5)),
+        tooltip=[alt.Tooltip("segment:N", title="Segment"), *TOOLTIP],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text="cell:N",
+        color=alt.condition(
+            "datum.status === 'suppressed' || datum.status === 'no_target'",
+            alt.value("#1f2933"),
+            alt.value("white"),
+        ),
+        tooltip=[alt.Tooltip("segment:N", title="Segment"), *TOOLTIP],
+    )
+    chart = alt.layer(cells, text).properties(
+        width=cell_width * len(breakdown.periods), height=24 * len(segments)
+    )
+    return chart.configure(**CONFIG).to_dict()

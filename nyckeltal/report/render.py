@@ -1,0 +1,231 @@
+"""Writing the KPI report: an overview page, a page per KPI family, one JavaScript bundle.
+
+The pages are plain HTML (Jinja2 templates beside this file) with the chart specifications
+inline; `assets/vega.js` is the Vega, Vega-Lite and vega-embed bundle that vl-convert ships,
+so the report opens from a file:// URL with no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import vl_convert
+
+from nyckeltal import settings
+from nyckeltal.report import charts
+from nyckeltal.report.data import (
+    STATUS_LABELS,
+    Breakdown,
+    KpiView,
+    ReportData,
+    display_status,
+    display_value,
+    format_change,
+    format_value,
+    load_report_data,
+    period_label,
+)
+
+ASSETS = "assets"
+BUNDLE_NAME = "vega.js"
+STYLESHEET = "style.css"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    directory: Path
+    pages: tuple[Path, ...]
+    kpi_count: int
+    chart_count: int
+
+    @property
+    def overview(self) -> Path:
+        return self.directory / "index.html"
+
+    def summary(self) -> str:
+        return (
+            f"KPI report: {self.kpi_count} KPIs, {len(self.pages)} pages, "
+            f"{self.chart_count} charts in {self.directory} (open {self.overview})"
+        )
+
+
+class ChartRegistry:
+    """The chart specifications of one page, each under an id its placeholder names."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, dict[str, Any]] = {}
+
+    def add(self, spec: dict[str, Any]) -> str:
+        if not spec:
+            return ""
+        chart_id = f"chart-{len(self.specs) + 1}"
+        self.specs[chart_id] = spec
+        return chart_id
+
+    def script_json(self) -> str:
+        """The specifications as JSON that is safe inside a <script> element."""
+        text = json.dumps(self.specs, separators=(",", ":"), default=str)
+        return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("nyckeltal.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        status_label=lambda status: STATUS_LABELS.get(status, status),
+        period_label=period_label,
+        display_status=display_status,
+    )
+    return environment
+
+
+@cache
+def _vega_bundle() -> str:
+    """vega-embed, Vega-Lite (the version Altair writes) and Vega, as one classic script."""
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return vl_convert.javascript_bundle(vl_version=major_minor)
+
+
+def _card(
+    view: KpiView, data: ReportData, registry: ChartRegistry, with_chart: bool = True
+) -> dict[str, Any]:
+    currency = data.currency
+    headline = view.headline
+    if not with_chart:
+        chart_id = ""
+    elif headline is not None:
+        chart_id = registry.add(charts.trend_chart(view.trend, currency))
+    elif view.grain == "campaign_window":
+        chart_id = registry.add(
+            charts.campaign_chart(view.card_rows, currency, height=120, axis_labels=False)
+        )
+    else:
+        chart_id = registry.add(charts.segment_lines_chart(view.card_rows, currency))
+    return {
+        "view": view,
+        "status": view.status if headline else "segmented",
+        "value": display_value(headline, currency) if headline else "",
+        "period": period_label(headline) if headline else "",
+        "complete": bool(headline and headline["is_complete_period"]),
+        "target": format_value(headline["target_value"], view.unit, currency)
+        if headline and headline["target_value"] is not None
+        else "",
+        "change": format_change(headline, currency),
+        "previous": format_value(headline["previous_value"], view.unit, currency)
+        if headline and headline["previous_value"] is not None
+        else "",
+        "segment_label": data.segment_labels.get(view.card_segment or "", view.card_segment),
+        "chart_id": chart_id,
+    }
+
+
+def _breakdown(breakdown: Breakdown, data: ReportData, registry: ChartRegistry) -> dict:
+    currency = data.currency
+    rows = [
+        {
+            "segment": row["segment_value"],
+            "period": period_label(row),
+            "value": display_value(row, currency),
+            "target": format_value(row["target_value"], row["unit"], currency)
+            if row["target_value"] is not None
+            else "",
+            "status": display_status(row),
+            "previous": format_value(row["previous_value"], row["unit"], currency)
+            if row["previous_value"] is not None
+            else "",
+            "change": "" if row["is_suppressed"] else format_change(row, currency),
+            "complete": row["is_complete_period"],
+        }
+        for row in breakdown.latest
+    ]
+    return {
+        "breakdown": breakdown,
+        "chart_id": registry.add(charts.breakdown_chart(breakdown, currency)),
+        "rows": rows,
+        "latest_label": period_label(breakdown.latest[0]) if breakdown.latest_period else "",
+        "is_campaign": breakdown.grain == "campaign_window",
+    }
+
+
+def write_report(data: ReportData, out: Path) -> ReportResult:
+    """Write the overview, the family pages and the assets into `out` (replacing them)."""
+    out.mkdir(parents=True, exist_ok=True)
+    assets = out / ASSETS
+    assets.mkdir(exist_ok=True)
+    (assets / BUNDLE_NAME).write_text(_vega_bundle(), encoding="utf-8")
+    stylesheet = resources.files("nyckeltal.report") / "templates" / STYLESHEET
+    with resources.as_file(stylesheet) as source:
+        shutil.copyfile(source, assets / STYLESHEET)
+
+    environment = _environment()
+    generated = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    common = {
+        "data": data,
+        "generated_at": generated,
+        "families": data.families,
+        "asset": lambda name: f"{ASSETS}/{name}",
+    }
+    pages: list[Path] = []
+    chart_count = 0
+
+    registry = ChartRegistry()
+    sections = [
+        {"family": family, "cards": [_card(v, data, registry) for v in data.family_kpis(family)]}
+        for family in data.families
+    ]
+    html = environment.get_template("overview.html").render(
+        **common, sections=sections, charts_json=registry.script_json(), current=None
+    )
+    pages.append(_write(out / "index.html", html))
+    chart_count += len(registry.specs)
+
+    for family in data.families:
+        views = data.family_kpis(family)
+        if not views:
+            continue
+        registry = ChartRegistry()
+        kpis = []
+        for view in views:
+            # A KPI with a total gets a large trend chart beside its card instead of a small one.
+            card = _card(view, data, registry, with_chart=view.headline is None)
+            if view.headline is not None:
+                card["big_chart_id"] = registry.add(
+                    charts.trend_chart(view.trend, data.currency, width=560, height=170)
+                )
+            breakdowns = [_breakdown(b, data, registry) for b in view.breakdowns]
+            kpis.append({"card": card, "breakdowns": breakdowns})
+        html = environment.get_template("family.html").render(
+            **common,
+            family=family,
+            kpis=kpis,
+            charts_json=registry.script_json(),
+            current=family.slug,
+        )
+        pages.append(_write(out / f"{family.slug}.html", html))
+        chart_count += len(registry.specs)
+    return ReportResult(out, tuple(pages), len(data.kpis), chart_count)
+
+
+def _write(path: Path, html: str) -> Path:
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def build_report(published: Path, out: Path, currency: str | None = None) -> ReportResult:
+    """Read the published marts file and write the KPI report into `out`."""
+    data = load_report_data(published, currency or settings.reporting_currency())
+    return write_report(data, out)

@@ -1,0 +1,67 @@
+"""The `kpi_report` asset: the static KPI report, written after the marts are published.
+
+Registered by `orchestration.definitions` with `build_report_asset(published_marts)`. The
+report reads the PUBLISHED marts file (never the warehouse) and is written to the run
+config's `out`, else NYCKELTAL_REPORT_DIR, else `report/` beside the warehouse file
+(`nyckeltal.settings.report_dir`); `nyckeltal report` writes the same pages by hand.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the Config annotation at definition.
+from collections.abc import Sequence
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from nyckeltal import settings
+from orchestration.resources import NyckeltalResource
+
+PUBLISHED_MARTS_KEY = AssetKey(["published_marts"])
+
+
+class KpiReportConfig(Config):
+    """Run config of the report: the output folder (default: see the module docstring)."""
+
+    out: str | None = None
+
+
+def build_report_asset(
+    deps: Sequence[AssetKey | AssetsDefinition | str] = (PUBLISHED_MARTS_KEY,),
+) -> AssetsDefinition:
+    """The `kpi_report` asset, downstream of `deps` (the published marts)."""
+
+    @asset(
+        deps=list(deps),
+        group_name="publish",
+        kinds={"html"},
+        description="The KPI report: static HTML pages (one card per KPI with its latest "
+        "complete value, target, status and 12-period trend; one page per KPI family with the "
+        "segment breakdown, the formula and what to do when off track), read from the "
+        "published marts file. Opens offline from the file system.",
+    )
+    def kpi_report(
+        context: AssetExecutionContext, config: KpiReportConfig, nyckeltal: NyckeltalResource
+    ) -> MaterializeResult:
+        from nyckeltal.report import build_report
+
+        warehouse = nyckeltal.warehouse_path()
+        published = nyckeltal.published_path() or settings.published_path(warehouse)
+        out = settings.report_dir(warehouse, config.out)
+        result = build_report(published, out)
+        context.log.info(result.summary())
+        return MaterializeResult(
+            metadata={
+                "overview": MetadataValue.path(str(result.overview)),
+                "pages": len(result.pages),
+                "kpis": result.kpi_count,
+                "charts": result.chart_count,
+            }
+        )
+
+    return kpi_report
