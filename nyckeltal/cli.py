@@ -198,7 +198,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from nyckeltal.errors import NyckeltalError
-    from orchestration.jobs import run_daily_refresh
+    from orchestration.refresh import run_daily_refresh
 
     warehouse = settings.warehouse_path(args.warehouse)
     if not warehouse.exists():

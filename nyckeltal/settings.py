@@ -14,7 +14,6 @@ to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml,
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -70,7 +69,6 @@ class Settings(BaseSettings):
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Europe/Stockholm"
     schedule_enabled: bool = True
-    partitions_start: dt.date = dt.date(2024, 9, 1)  # the first day of the bundled demo
     retries: int = Field(default=3, ge=0)
     retry_delay_seconds: float = Field(default=10.0, ge=0)
 

@@ -2,11 +2,12 @@
 
 - `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
   them), keyed like the dbt sources so that the lineage connects.
-- `dbt_models`: every dbt seed and model, built by one `dbt build` per run. Daily
-  partitions with single-run backfills: a range of days is passed to dbt as the vars
-  `partition_start_date` / `partition_end_date` (the facts tagged `partitioned_daily`
-  replace those days), every partition at once is a full build. dbt's data tests are
-  asset checks of their models; its unit tests never run here (`make test` runs them).
+- `dbt_models`: every dbt seed and model, built by one `dbt build` per run. A run's window
+  of days is passed to dbt as the vars `partition_start_date` / `partition_end_date` (the
+  facts tagged `partitioned_daily` replace those days); without one, a full build. dbt's
+  data tests are asset checks of their models; its unit tests never run here (`make test`
+  runs them). The window is run configuration, not Dagster partitions: a partitioned run of
+  every day would record one materialization per asset and day (tens of thousands).
 - `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
 - `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
 """
@@ -26,13 +27,10 @@ from dagster import (
     AssetMaterialization,
     AssetsDefinition,
     AssetSpec,
-    BackfillPolicy,
-    DailyPartitionsDefinition,
     Failure,
     MaterializeResult,
     MetadataValue,
     Output,
-    PartitionsDefinition,
     asset,
 )
 from dagster_dbt import (
@@ -118,22 +116,6 @@ def translator() -> NyckeltalDbtTranslator:
     )
 
 
-def daily_partitions(start: Any) -> DailyPartitionsDefinition:
-    """Daily UTC partitions of the large facts, from `start` through yesterday."""
-    return DailyPartitionsDefinition(start_date=str(start), timezone="UTC")
-
-
-def partition_window_vars(
-    selected_first: str, selected_last: str, all_first: str | None, all_last: str | None
-) -> dict[str, str]:
-    """dbt vars for a run of the partitions [selected_first, selected_last] (inclusive keys
-    YYYY-MM-DD). A run of every partition rebuilds the whole facts: no window vars."""
-    covers_all = all_first is not None and all_last is not None
-    if covers_all and selected_first <= all_first and selected_last >= all_last:
-        return {}
-    return {"partition_start_date": selected_first, "partition_end_date": selected_last}
-
-
 def _dbt_failure(invocation: DbtCliInvocation) -> Failure:
     error = invocation.get_error()
     text = str(error) if error else "dbt failed"
@@ -180,15 +162,13 @@ def run_dbt_build(
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
-def build_dbt_assets(
-    project: DbtProject, manifest_path: Path, partitions_def: PartitionsDefinition
-) -> AssetsDefinition:
+def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
 
-    Partitioned by the daily partitions of the large facts with single-run backfills: a run
-    of a range of days passes that window to dbt (the facts replace exactly those days, the
-    models on top of them recompute what the window touches), a run of every partition is a
-    full build. One invocation means one parse and one DuckDB connection per refresh.
+    The run's window (NyckeltalResource.window_start/window_end, set by `nyckeltal run
+    --from/--to` and by the schedule for the previous day) is passed to dbt: the daily facts
+    replace exactly those days and the models on top of them are rebuilt. Without a window,
+    a full build. One invocation means one parse and one DuckDB connection per refresh.
     """
 
     @dbt_assets(
@@ -196,23 +176,16 @@ def build_dbt_assets(
         project=project,
         exclude=SOURCE_TESTS,
         name="dbt_models",
-        partitions_def=partitions_def,
-        backfill_policy=BackfillPolicy.single_run(),
         dagster_dbt_translator=translator(),
     )
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
     ) -> Iterator[Any]:
-        selected = context.partition_key_range
-        keys = partitions_def.get_partition_keys()
-        window = partition_window_vars(
-            selected.start, selected.end, keys[0] if keys else None, keys[-1] if keys else None
-        )
+        window = nyckeltal.window_vars()
         context.log.info(
-            f"facts window {selected.start}..{selected.end}: "
-            + ("dbt vars " + json.dumps(window) if window else "every partition, full rebuild")
+            "facts window: " + (json.dumps(window) if window else "every day, full build")
         )
-        yield from run_dbt_build(context, dbt, nyckeltal, {**nyckeltal.dbt_vars(), **window})
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
 
     return dbt_models
 

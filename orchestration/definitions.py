@@ -14,7 +14,6 @@ from nyckeltal.settings import Settings
 from orchestration.assets import (
     build_dbt_assets,
     build_publish_assets,
-    daily_partitions,
     mart_asset_keys,
     raw_table_specs,
 )
@@ -39,7 +38,6 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     config = config or settings.current()
     project = dbt_project(config.dbt_target_path)
     manifest_path = prepare_manifest(project)
-    partitions_def = daily_partitions(config.partitions_start)
     marts = mart_asset_keys(manifest_path)
     checks = [build_source_validation_checks(), build_freshness_checks()]
     if marts:
@@ -48,7 +46,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     return Definitions(
         assets=[
             *raw_table_specs(),
-            build_dbt_assets(project, manifest_path, partitions_def),
+            build_dbt_assets(project, manifest_path),
             *build_publish_assets(marts),
             build_report_asset(),
         ],
@@ -57,7 +55,6 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         schedules=[
             build_daily_schedule(
                 job,
-                partitions_def,
                 config.schedule_cron,
                 config.schedule_timezone,
                 config.schedule_enabled,

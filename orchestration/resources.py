@@ -144,6 +144,10 @@ class NyckeltalResource(ConfigurableResource):
     warehouse: str
     published: str | None = None
     as_of: str | None = None  # YYYY-MM-DD; None: the latest event date in the data
+    # The days whose rows the daily facts replace (YYYY-MM-DD, inclusive); None: all of them,
+    # a full build.
+    window_start: str | None = None
+    window_end: str | None = None
     dbt_target_path: str | None = None
 
     def warehouse_path(self) -> Path:
@@ -159,7 +163,20 @@ class NyckeltalResource(ConfigurableResource):
         """The dbt vars every build of this run passes: the settings dbt reads (the
         reporting currency when not the default) and the as-of date, when set."""
         as_of = {"as_of_date": self.as_of} if self.as_of else {}
-        return {**nyckeltal_settings.dbt_vars(), **as_of}
+        return {**nyckeltal_settings.dbt_vars(), **as_of, **self.window_vars()}
+
+    def window_vars(self) -> dict[str, str]:
+        """The facts' window as dbt vars (`partition_start_date` / `partition_end_date`);
+        none for a full build."""
+        if not (self.window_start or self.window_end):
+            return {}
+        if not (self.window_start and self.window_end):
+            raise ValueError("window_start and window_end go together")
+        start = dt.date.fromisoformat(self.window_start)
+        end = dt.date.fromisoformat(self.window_end)
+        if start > end:
+            raise ValueError(f"window_start {start} is after window_end {end}")
+        return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:

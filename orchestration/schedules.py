@@ -1,45 +1,38 @@
-"""The daily schedule: refresh yesterday's partition every morning.
+"""The daily schedule: refresh the previous day every morning.
 
 At NYCKELTAL_SCHEDULE_CRON (default `0 6 * * *`) in NYCKELTAL_SCHEDULE_TIMEZONE (default
-Europe/Stockholm) it requests a run of the daily job for the last complete UTC day — the
-partition of the large facts that the night's loads completed — with the run key set to
-that day, so a tick is never run twice. The unpartitioned KPI graph, the checks, the
-publication and the alerts run in the same run, downstream of that partition.
+Europe/Stockholm) it requests a run of the daily job whose window is the last complete UTC
+day (the day the night's loads completed): the daily facts replace that day's rows and the
+KPI graph, the checks, the publication and the alerts run downstream in the same run. The
+run key is that day, so a tick is never run twice.
 """
 
 import datetime as dt
 
 from dagster import (
     DefaultScheduleStatus,
-    PartitionsDefinition,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
-    SkipReason,
     schedule,
 )
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
+from orchestration.jobs import refresh_run_config
+
 SCHEDULE_NAME = "daily_refresh_schedule"
 
 
-def partition_for_tick(
-    scheduled_at: dt.datetime, partitions_def: PartitionsDefinition
-) -> str | None:
-    """The partition a tick refreshes: the UTC day before the tick (None if it does not
-    exist yet, i.e. before the first partition)."""
+def day_for_tick(scheduled_at: dt.datetime) -> dt.date:
+    """The day a tick refreshes: the UTC day before the tick."""
     moment = scheduled_at if scheduled_at.tzinfo else scheduled_at.replace(tzinfo=dt.UTC)
-    day = moment.astimezone(dt.UTC).date() - dt.timedelta(days=1)
-    key = day.isoformat()
-    keys = partitions_def.get_partition_keys(current_time=moment)
-    return key if key in set(keys) else None
+    return moment.astimezone(dt.UTC).date() - dt.timedelta(days=1)
 
 
 def build_daily_schedule(
     job: UnresolvedAssetJobDefinition,
-    partitions_def: PartitionsDefinition,
     cron: str,
     timezone: str,
     enabled: bool = True,
@@ -50,17 +43,14 @@ def build_daily_schedule(
         execution_timezone=timezone,
         job=job,
         default_status=DefaultScheduleStatus.RUNNING if enabled else DefaultScheduleStatus.STOPPED,
-        description=f"Daily refresh at `{cron}` ({timezone}) of the previous UTC day's partition.",
+        description=f"Daily refresh at `{cron}` ({timezone}) of the previous UTC day.",
     )
-    def daily_refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
-        scheduled_at = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-        partition_key = partition_for_tick(scheduled_at, partitions_def)
-        if partition_key is None:
-            return SkipReason(f"no daily partition before {scheduled_at.isoformat()} yet")
+    def daily_refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+        day = day_for_tick(context.scheduled_execution_time or dt.datetime.now(dt.UTC))
         return RunRequest(
-            run_key=partition_key,
-            partition_key=partition_key,
-            tags={"nyckeltal/trigger": "schedule"},
+            run_key=day.isoformat(),
+            run_config=refresh_run_config(window=(day, day)),
+            tags={"nyckeltal/trigger": "schedule", "nyckeltal/day": day.isoformat()},
         )
 
     return daily_refresh_schedule

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, DailyPartitionsDefinition
+from dagster import AssetCheckSeverity, AssetKey
 from pydantic import ValidationError
 
 from nyckeltal import settings
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.settings import Settings
 from orchestration import alerts
-from orchestration.assets import partition_window_vars
 from orchestration.checks import (
     failure_is_error,
     failures_by_target,
@@ -30,14 +29,14 @@ from orchestration.checks import (
     raw_asset_key,
     table_of,
 )
-from orchestration.jobs import partition_range, refresh_run_config
+from orchestration.jobs import refresh_run_config
 from orchestration.resources import (
     NyckeltalResource,
     is_transient_failure,
     manifest_is_stale,
     retry_policy,
 )
-from orchestration.schedules import partition_for_tick
+from orchestration.schedules import day_for_tick
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +60,6 @@ def test_settings_defaults_run_the_embedded_duckdb(clean_environment: pytest.Mon
     assert config.schedule_cron == "0 6 * * *"
     assert config.schedule_timezone == "Europe/Stockholm"
     assert config.schedule_enabled is True
-    assert config.partitions_start == dt.date(2024, 9, 1)
     assert config.alert_change_share == 0.25
     assert config.alerts_file is None  # beside the run's warehouse
     assert settings.alerts_path() == PROJECT / "warehouse" / "alerts.jsonl"
@@ -80,7 +78,6 @@ def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.Mon
         "NYCKELTAL_SCHEDULE_CRON": "30 5 * * 1-5",
         "NYCKELTAL_SCHEDULE_TIMEZONE": "UTC",
         "NYCKELTAL_SCHEDULE_ENABLED": "false",
-        "NYCKELTAL_PARTITIONS_START": "2023-06-01",
         "NYCKELTAL_RETRIES": "5",
         "NYCKELTAL_RETRY_DELAY_SECONDS": "2.5",
         "NYCKELTAL_ALERTS_FILE": str(tmp_path / "a.jsonl"),
@@ -96,7 +93,6 @@ def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.Mon
     assert config.dbt_target_path == tmp_path / "target"  # NYCKELTAL_ wins over DBT_
     assert (config.schedule_cron, config.schedule_timezone) == ("30 5 * * 1-5", "UTC")
     assert config.schedule_enabled is False
-    assert config.partitions_start == dt.date(2023, 6, 1)
     assert (config.retries, config.retry_delay_seconds) == (5, 2.5)
     assert config.alerts_file == tmp_path / "a.jsonl"
     assert config.alert_webhook_url == "http://127.0.0.1:9/hook"
@@ -171,28 +167,22 @@ def test_transient_failures_are_recognised() -> None:
     assert not is_transient_failure("Binder Error: column amount not found")
 
 
-# --------------------------------------------------------------------------- partitions
+# --------------------------------------------------------------------------- windows
 
 
-def test_partition_window_vars() -> None:
-    window = partition_window_vars("2024-01-02", "2024-01-04", "2024-01-01", "2024-03-31")
-    assert window == {"partition_start_date": "2024-01-02", "partition_end_date": "2024-01-04"}
-    assert partition_window_vars("2024-01-01", "2024-03-31", "2024-01-01", "2024-03-31") == {}
-
-
-def test_partition_range_defaults_to_every_partition() -> None:
-    daily = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-11")
-    assert partition_range(daily) == ("2024-01-01", "2024-01-10")
-    assert partition_range(daily, dt.date(2024, 1, 3), dt.date(2024, 1, 5)) == (
-        "2024-01-03",
-        "2024-01-05",
-    )
-    assert partition_range(daily, dt.date(2023, 1, 1), dt.date(2030, 1, 1)) == (
-        "2024-01-01",
-        "2024-01-10",
-    )
-    with pytest.raises(ValueError):
-        partition_range(daily, dt.date(2025, 1, 1))
+def test_window_vars() -> None:
+    resource = NyckeltalResource(warehouse="x", window_start="2024-01-02", window_end="2024-01-04")
+    assert resource.window_vars() == {
+        "partition_start_date": "2024-01-02",
+        "partition_end_date": "2024-01-04",
+    }
+    assert NyckeltalResource(warehouse="x").window_vars() == {}  # a full build
+    with pytest.raises(ValueError, match="go together"):
+        NyckeltalResource(warehouse="x", window_start="2024-01-02").window_vars()
+    with pytest.raises(ValueError, match="after"):
+        NyckeltalResource(
+            warehouse="x", window_start="2024-01-05", window_end="2024-01-04"
+        ).window_vars()
 
 
 def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
@@ -204,10 +194,20 @@ def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
 
 
 def test_schedule_tick_refreshes_the_previous_utc_day() -> None:
-    daily = DailyPartitionsDefinition(start_date="2024-01-01", timezone="UTC")
     stockholm_six = dt.datetime(2024, 3, 5, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    assert partition_for_tick(stockholm_six, daily) == "2024-03-04"
-    assert partition_for_tick(dt.datetime(2024, 1, 1, 6, tzinfo=dt.UTC), daily) is None
+    assert day_for_tick(stockholm_six) == dt.date(2024, 3, 4)
+    stockholm_half_past_midnight = dt.datetime(
+        2024, 3, 5, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))
+    )
+    assert day_for_tick(stockholm_half_past_midnight) == dt.date(2024, 3, 3)
+
+
+def test_run_config_of_a_window(tmp_path: Path) -> None:
+    config = refresh_run_config(window=(dt.date(2024, 3, 4), dt.date(2024, 3, 4)))
+    resource = config["resources"]["nyckeltal"]["config"]
+    assert (resource["window_start"], resource["window_end"]) == ("2024-03-04", "2024-03-04")
+    with pytest.raises(ValueError, match="after"):
+        refresh_run_config(window=(dt.date(2024, 3, 5), dt.date(2024, 3, 4)))
 
 
 # --------------------------------------------------------------------------- checks

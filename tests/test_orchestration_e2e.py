@@ -59,7 +59,6 @@ def orchestration_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         patch.setenv("DBT_TARGET_PATH", str(root / "target"))
         patch.setenv("DBT_LOG_PATH", str(root / "logs"))
         patch.setenv("NYCKELTAL_WAREHOUSE", str(root / "session" / "wh.duckdb"))
-        patch.setenv("NYCKELTAL_PARTITIONS_START", "2024-01-01")
         patch.setenv("NYCKELTAL_RETRIES", "1")
         patch.setenv("NYCKELTAL_RETRY_DELAY_SECONDS", "0.2")
         patch.setenv("GX_ANALYTICS_ENABLED", "false")
@@ -75,8 +74,8 @@ def _load_minimal(warehouse: Path) -> None:
 
 @pytest.fixture(scope="session")
 def refreshed(orchestration_env: Path) -> tuple[Path, ExecuteInProcessResult, float]:
-    """The session warehouse after one full daily refresh (every partition)."""
-    from orchestration.jobs import execute_daily_refresh
+    """The session warehouse after one full daily refresh (every day)."""
+    from orchestration.refresh import execute_daily_refresh
 
     warehouse = Path(os.environ["NYCKELTAL_WAREHOUSE"])
     _load_minimal(warehouse)
@@ -141,7 +140,6 @@ def _check_evaluations(result: ExecuteInProcessResult) -> dict[tuple[str, str], 
 def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     orchestration_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from nyckeltal.settings import Settings
     from orchestration.definitions import build_definitions
 
     for name in list(os.environ):
@@ -172,9 +170,7 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     # The embedded DuckDB default, and the daily job and schedule.
     assert defs.resources["nyckeltal"].warehouse == str(PROJECT / "warehouse" / "nyckeltal.duckdb")
     job = defs.resolve_job_def("daily_refresh")
-    assert job.partitions_def is not None
-    default_start = Settings.model_fields["partitions_start"].default.isoformat()
-    assert job.partitions_def.get_first_partition_key() == default_start
+    assert job.partitions_def is None  # the window of days is run config
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == (
         "0 6 * * *",
@@ -182,7 +178,7 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     )
 
 
-def test_schedule_requests_yesterdays_partition(definitions: Definitions) -> None:
+def test_schedule_requests_yesterdays_window(definitions: Definitions) -> None:
     schedule = definitions.resolve_schedule_def("daily_refresh_schedule")
     tick = dt.datetime(2024, 1, 10, 6, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
     with DagsterInstance.ephemeral() as instance:
@@ -193,7 +189,8 @@ def test_schedule_requests_yesterdays_partition(definitions: Definitions) -> Non
         )
         result = schedule.evaluate_tick(context)
     (request,) = result.run_requests or []
-    assert request.partition_key == "2024-01-09"
+    window = request.run_config["resources"]["nyckeltal"]["config"]
+    assert (window["window_start"], window["window_end"]) == ("2024-01-09", "2024-01-09")
     assert request.run_key == "2024-01-09"
 
 
@@ -209,8 +206,6 @@ def test_daily_refresh_builds_checks_publishes_and_alerts(
     materialized = _materialized(result)
     for key in (*FACT_KEYS, SCORECARD, AssetKey("published_marts"), AssetKey("kpi_alerts")):
         assert key in materialized, key
-    # Every partition at once: the facts record each daily partition.
-    assert "2024-01-02" in materialized[FACT_KEYS[1]]
     checks = _check_evaluations(result)
     assert checks[("raw_billing/invoices", "great_expectations")].passed
     assert checks[("marts/kpi_scorecard", "great_expectations")].passed
@@ -225,7 +220,7 @@ def test_daily_refresh_builds_checks_publishes_and_alerts(
     assert warehouse.with_name("alerts.jsonl").exists()
 
 
-def test_one_partition_materializes_in_process(
+def test_a_one_day_window_refreshes_that_day_only(
     refreshed: tuple[Path, ExecuteInProcessResult, float],
     definitions: Definitions,
     tmp_path: Path,
@@ -238,14 +233,14 @@ def test_one_partition_materializes_in_process(
         connection.execute("update raw_billing.invoices set amount = 2000 where invoice_id = 'I1'")
         connection.execute("update raw_billing.invoices set amount = 98 where invoice_id = 'I3'")
     job = definitions.resolve_job_def("daily_refresh")
+    day = dt.date(2024, 1, 4)
     result = job.execute_in_process(
-        partition_key="2024-01-04",
         asset_selection=FACT_KEYS,
-        run_config=refresh_run_config(warehouse, log_level="WARNING"),
+        run_config=refresh_run_config(warehouse, log_level="WARNING", window=(day, day)),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    assert _materialized(result) == {key: {"2024-01-04"} for key in FACT_KEYS}
+    assert set(_materialized(result)) == set(FACT_KEYS)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amounts = dict(
             connection.execute(
@@ -253,7 +248,7 @@ def test_one_partition_materializes_in_process(
             ).fetchall()
         )
     assert amounts["I1"] == 2000  # issued 2024-01-04: refreshed
-    assert amounts["I3"] == 49  # issued 2024-01-10: another partition, untouched
+    assert amounts["I3"] == 49  # issued 2024-01-10: outside the window, untouched
 
 
 def test_a_failing_blocking_check_stops_the_marts(
@@ -261,7 +256,7 @@ def test_a_failing_blocking_check_stops_the_marts(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from orchestration.jobs import execute_daily_refresh
+    from orchestration.refresh import execute_daily_refresh
 
     warehouse = _copy(refreshed[0], tmp_path)
     before = _snapshot(warehouse)
@@ -294,7 +289,7 @@ def test_a_failing_blocking_check_stops_the_marts(
 def test_a_backfill_of_three_days_twice_gives_identical_marts(
     refreshed: tuple[Path, ExecuteInProcessResult, float],
 ) -> None:
-    from orchestration.jobs import execute_daily_refresh
+    from orchestration.refresh import execute_daily_refresh
 
     # On the session warehouse itself (its dbt partial parse matches): a backfill must
     # leave it exactly as the full refresh built it, which this test asserts.
@@ -306,7 +301,7 @@ def test_a_backfill_of_three_days_twice_gives_identical_marts(
             warehouse, start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4), log_level="WARNING"
         )
         assert result.success
-        assert _materialized(result)[FACT_KEYS[0]] == {"2024-01-02", "2024-01-03", "2024-01-04"}
+        assert set(FACT_KEYS) <= set(_materialized(result))
         snapshots.append(_snapshot(warehouse, ("marts", "intermediate")))
     assert snapshots[0] == snapshots[1]
     assert snapshots[0] == full_build  # a re-run day gives the same scorecard, bit for bit

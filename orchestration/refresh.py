@@ -1,0 +1,109 @@
+"""Running the daily refresh in process: what `nyckeltal run` does.
+
+The same job the schedule runs (orchestration.jobs), with a progress line per stage and,
+when it fails, a summary of what failed and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+
+from nyckeltal import settings
+from nyckeltal.progress import show_on_console
+from orchestration.checks import FRESHNESS_CHECK_NAME
+from orchestration.definitions import build_definitions
+from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
+
+
+def _instance() -> DagsterInstance:
+    # With DAGSTER_HOME set, CLI runs are recorded where `dagster dev` shows them.
+    return DagsterInstance.get() if settings.dagster_home() else DagsterInstance.ephemeral()
+
+
+def execute_daily_refresh(
+    warehouse: Path | None = None,
+    as_of: dt.date | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    instance: DagsterInstance | None = None,
+    log_level: str = "INFO",
+) -> ExecuteInProcessResult:
+    """Execute the daily job in process over the days [start, end] (default: every day, a
+    full build) and return Dagster's result."""
+    if (start is None) != (end is None):
+        raise ValueError("start and end go together (a window of days)")
+    window = (start, end) if start is not None and end is not None else None
+    job = build_definitions().resolve_job_def(DAILY_REFRESH_JOB)
+    return job.execute_in_process(
+        run_config=refresh_run_config(warehouse, as_of, log_level, window),
+        instance=instance or _instance(),
+        raise_on_error=False,
+    )
+
+
+def failure_summary(result: ExecuteInProcessResult) -> list[str]:
+    """What went wrong in a run: each failed step, each failed blocking check with the data
+    quality summary behind it (suite, expectation, failing count, example rows), and the
+    sources that are not fresh (reported, never blocking)."""
+    lines: list[str] = []
+    summaries: list[str] = []
+    stale: list[str] = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error if event.step_failure_data else None
+            message = (error.message if error else "failed").strip().splitlines()
+            lines.append(f"step {event.step_key} failed: {message[0] if message else ''}")
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation is None or evaluation.passed:
+                continue
+            severity = evaluation.severity.value if evaluation.severity else "ERROR"
+            where = evaluation.asset_key.to_user_string()
+            if evaluation.check_name == FRESHNESS_CHECK_NAME:
+                stale.append(f"{where} ({severity.lower()})")
+                continue
+            lines.append(f"check {where}:{evaluation.check_name} failed ({severity})")
+            summary = evaluation.metadata.get("summary")
+            text = str(summary.value).strip("`\n ") if summary is not None else ""
+            if text and text not in summaries:
+                summaries.append(text)
+    if stale:
+        lines.append("sources not fresh (reported, not blocking): " + ", ".join(stale))
+    return lines + [line for text in summaries for line in text.splitlines()]
+
+
+def run_daily_refresh(
+    warehouse: Path,
+    as_of: dt.date | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    verbose: bool = False,
+) -> bool:
+    """Run the daily refresh on `warehouse` in process, the same job the schedule runs;
+    return True on success. Each stage prints one line (rows, seconds); Dagster's and dbt's
+    own log lines only when `verbose`. Failed steps and checks are summarised on stderr."""
+    show_on_console()
+    started = time.perf_counter()
+    window = f", days {start}..{end}" if start and end else ""
+    print(f"Refreshing {warehouse}" + (f" as of {as_of}" if as_of else "") + window)
+    result = execute_daily_refresh(
+        warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
+    )
+    if result.success:
+        print(f"Refreshed in {time.perf_counter() - started:.1f} s")
+    else:
+        print(
+            "The daily refresh failed; nothing was published unless the published_marts step "
+            "succeeded, so BI tools keep reading the previous marts:",
+            file=sys.stderr,
+        )
+        for line in failure_summary(result):
+            print(f"  {line}", file=sys.stderr)
+    return result.success
