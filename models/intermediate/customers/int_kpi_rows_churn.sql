@@ -27,35 +27,20 @@ customer_mrr_monthly as (
 
 customer_segments as (
 
-    select
-        month_start,
-        'plan' as segment_type,
-        coalesce(plan_id_at_start, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
-    union all
-    select
-        month_start,
-        'product_line' as segment_type,
-        coalesce(product_line_at_start, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
-    union all
-    select
-        month_start,
-        'customer_segment' as segment_type,
-        coalesce(customer_segment, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
+    {{ union_all_branches(
+        columns=[
+            'month_start', 'segment_type', 'segment_value',
+            'is_churned', 'mrr_at_start', 'mrr_at_next_start', 'lost_mrr',
+        ],
+        branches=[
+            {'from': 'customer_mrr_monthly', 'segment_type': "'plan'",
+                'segment_value': "coalesce(plan_id_at_start, 'unknown')"},
+            {'from': 'customer_mrr_monthly', 'segment_type': "'product_line'",
+                'segment_value': "coalesce(product_line_at_start, 'unknown')"},
+            {'from': 'customer_mrr_monthly', 'segment_type': "'customer_segment'",
+                'segment_value': "coalesce(customer_segment, 'unknown')"},
+        ],
+    ) }}
 
 ),
 
@@ -97,79 +82,43 @@ segment_retention as (
 
 retention as (
 
-    select
-        month_start,
-        segment_type,
-        segment_value,
-        customers_at_start,
-        churned_customers,
-        mrr_at_start,
-        lost_mrr,
-        retained_mrr
-    from total_retention
-    union all
-    select
-        month_start,
-        segment_type,
-        segment_value,
-        customers_at_start,
-        churned_customers,
-        mrr_at_start,
-        lost_mrr,
-        retained_mrr
-    from segment_retention
+    {{ union_all_branches(
+        columns=[
+            'month_start', 'segment_type', 'segment_value', 'customers_at_start',
+            'churned_customers', 'mrr_at_start', 'lost_mrr', 'retained_mrr',
+        ],
+        branches=[{'from': 'total_retention'}, {'from': 'segment_retention'}],
+    ) }}
 
 ),
 
 kpi_inputs as (
 
-    select
-        'churn_rate' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(churned_customers as double precision) as numerator,
-        cast(customers_at_start as double precision) as denominator
-    from retention
-    union all
-    select
-        'revenue_churn_rate' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(lost_mrr as double precision) as numerator,
-        cast(mrr_at_start as double precision) as denominator
-    from retention
-    union all
-    select
-        'net_revenue_retention' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(retained_mrr as double precision) as numerator,
-        cast(mrr_at_start as double precision) as denominator
-    from retention
+    {{ union_all_branches(
+        columns=[
+            'kpi_code', 'month_start', 'segment_type', 'segment_value',
+            'numerator', 'denominator',
+        ],
+        branches=[
+            {'from': 'retention', 'kpi_code': "'churn_rate'",
+                'numerator': 'churned_customers', 'denominator': 'customers_at_start'},
+            {'from': 'retention', 'kpi_code': "'revenue_churn_rate'",
+                'numerator': 'lost_mrr', 'denominator': 'mrr_at_start'},
+            {'from': 'retention', 'kpi_code': "'net_revenue_retention'",
+                'numerator': 'retained_mrr', 'denominator': 'mrr_at_start'},
+        ],
+    ) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_inputs.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_inputs.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_inputs.segment_value as {{ dbt.type_string() }}) as segment_value,
-        kpi_inputs.numerator,
-        kpi_inputs.denominator,
-        kpi_inputs.numerator / nullif(kpi_inputs.denominator, 0) * 100 as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_inputs
-    inner join calendar_months
-        on kpi_inputs.month_start = calendar_months.month_start
+    {{ kpi_rows_final(
+        'kpi_inputs',
+        calendar='calendar_months',
+        unit="'percent'",
+        value='numerator / nullif(denominator, 0) * 100',
+    ) }}
 
 )
 

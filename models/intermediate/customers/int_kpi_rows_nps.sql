@@ -35,21 +35,15 @@ classified_responses as (
 
 segmented_responses as (
 
-    select
-        month_start,
-        'touchpoint' as segment_type,
-        coalesce(touchpoint, 'unknown') as segment_value,
-        is_promoter,
-        is_detractor
-    from classified_responses
-    union all
-    select
-        month_start,
-        'customer_segment' as segment_type,
-        coalesce(customer_segment, 'unknown') as segment_value,
-        is_promoter,
-        is_detractor
-    from classified_responses
+    {{ union_all_branches(
+        columns=['month_start', 'segment_type', 'segment_value', 'is_promoter', 'is_detractor'],
+        branches=[
+            {'from': 'classified_responses', 'segment_type': "'touchpoint'",
+                'segment_value': "coalesce(touchpoint, 'unknown')"},
+            {'from': 'classified_responses', 'segment_type': "'customer_segment'",
+                'segment_value': "coalesce(customer_segment, 'unknown')"},
+        ],
+    ) }}
 
 ),
 
@@ -85,33 +79,26 @@ segment_scores as (
 
 scores as (
 
-    select month_start, segment_type, segment_value, responses, promoters, detractors
-    from total_scores
-    union all
-    select month_start, segment_type, segment_value, responses, promoters, detractors
-    from segment_scores
+    {{ union_all_branches(
+        columns=[
+            'month_start', 'segment_type', 'segment_value', 'responses', 'promoters', 'detractors',
+        ],
+        branches=[{'from': 'total_scores'}, {'from': 'segment_scores'}],
+    ) }}
 
 ),
 
 final as (
 
-    select
-        cast('nps' as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(scores.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(scores.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(scores.promoters - scores.detractors as double precision) as numerator,
-        cast(scores.responses as double precision) as denominator,
-        cast(scores.promoters - scores.detractors as double precision)
-        / nullif(cast(scores.responses as double precision), 0) * 100 as value,
-        cast('score' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from scores
-    inner join calendar_months
-        on scores.month_start = calendar_months.month_start
+    {{ kpi_rows_final(
+        'scores',
+        calendar='calendar_months',
+        kpi_code="'nps'",
+        numerator='scores.promoters - scores.detractors',
+        denominator='scores.responses',
+        value='numerator / nullif(denominator, 0) * 100',
+        unit="'score'",
+    ) }}
 
 )
 

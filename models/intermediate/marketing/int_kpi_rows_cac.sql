@@ -88,31 +88,23 @@ monthly_totals as (
 
 ),
 
-cac_rows as (
+{# cac and cac_paid of the total: the month's costs over all customers acquired. #}
+total_rows as (
 
-    select
-        'cac' as kpi_code,
-        month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        cast(sales_marketing_cost as double precision) as numerator,
-        cast(customers_acquired as double precision) as denominator,
-        'currency' as unit
-    from monthly_totals
-
-),
-
-cac_paid_total_rows as (
-
-    select
-        'cac_paid' as kpi_code,
-        month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        cast(ad_spend as double precision) as numerator,
-        cast(customers_acquired as double precision) as denominator,
-        'currency' as unit
-    from monthly_totals
+    {{ union_all_branches(
+        columns=[
+            'kpi_code', 'month_start', 'segment_type', 'segment_value',
+            'numerator', 'denominator', 'unit',
+        ],
+        branches=[
+            {'from': 'monthly_totals', 'kpi_code': "'cac'", 'segment_type': "'total'",
+                'segment_value': "'all'", 'numerator': 'sales_marketing_cost',
+                'denominator': 'customers_acquired', 'unit': "'currency'"},
+            {'from': 'monthly_totals', 'kpi_code': "'cac_paid'", 'segment_type': "'total'",
+                'segment_value': "'all'", 'numerator': 'ad_spend',
+                'denominator': 'customers_acquired', 'unit': "'currency'"},
+        ],
+    ) }}
 
 ),
 
@@ -132,12 +124,8 @@ cac_paid_channel_rows as (
             ad_spend_by_paid_channel_monthly.channel,
             acquisitions_by_paid_channel_monthly.channel
         ) as segment_value,
-        cast(coalesce(ad_spend_by_paid_channel_monthly.ad_spend, 0) as double precision)
-            as numerator,
-        cast(
-            coalesce(acquisitions_by_paid_channel_monthly.customers_acquired, 0)
-            as double precision
-        ) as denominator,
+        coalesce(ad_spend_by_paid_channel_monthly.ad_spend, 0) as numerator,
+        coalesce(acquisitions_by_paid_channel_monthly.customers_acquired, 0) as denominator,
         'currency' as unit
     from ad_spend_by_paid_channel_monthly
     full outer join acquisitions_by_paid_channel_monthly
@@ -158,10 +146,10 @@ cac_payback_rows as (
         month_start,
         'total' as segment_type,
         'all' as segment_value,
-        cast(sales_marketing_cost as double precision)
-        / nullif(cast(customers_acquired as double precision), 0) as numerator,
-        cast(average_acquisition_mrr as double precision)
-        * cast({{ var('gross_margin') }} as double precision) as denominator,
+        cast(sales_marketing_cost as {{ type_double() }})
+        / nullif(cast(customers_acquired as {{ type_double() }}), 0) as numerator,
+        cast(average_acquisition_mrr as {{ type_double() }})
+        * cast({{ var('gross_margin') }} as {{ type_double() }}) as denominator,
         'months' as unit
     from monthly_totals
 
@@ -169,38 +157,23 @@ cac_payback_rows as (
 
 kpi_rows as (
 
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_paid_total_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_paid_channel_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_payback_rows
+    {{ union_all_branches(
+        columns=[
+            'kpi_code', 'month_start', 'segment_type', 'segment_value',
+            'numerator', 'denominator', 'unit',
+        ],
+        branches=[
+            {'from': 'total_rows'},
+            {'from': 'cac_paid_channel_rows'},
+            {'from': 'cac_payback_rows'},
+        ],
+    ) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
-        kpi_rows.numerator,
-        kpi_rows.denominator,
-        kpi_rows.numerator / nullif(kpi_rows.denominator, 0) as value,
-        cast(kpi_rows.unit as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    inner join calendar_months
-        on kpi_rows.month_start = calendar_months.month_start
+    {{ kpi_rows_final('kpi_rows', calendar='calendar_months') }}
 
 )
 

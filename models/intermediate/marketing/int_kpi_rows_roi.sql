@@ -85,9 +85,9 @@ kpi_rows as (
         campaign_windows.window_start,
         cast({{ dbt.dateadd('day', -1, 'campaign_windows.window_end') }} as date)
             as window_last_day,
-        cast({{ var('gross_margin') }} as double precision)
-        * cast(coalesce(window_revenue.revenue, 0) as double precision) as campaign_return,
-        cast(coalesce(window_costs.campaign_cost, 0) as double precision) as campaign_cost
+        cast({{ var('gross_margin') }} as {{ type_double() }})
+        * cast(coalesce(window_revenue.revenue, 0) as {{ type_double() }}) as campaign_return,
+        cast(coalesce(window_costs.campaign_cost, 0) as {{ type_double() }}) as campaign_cost
     from campaign_windows
     left join window_costs
         on
@@ -102,23 +102,20 @@ kpi_rows as (
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        kpi_rows.window_start as period_start,
-        kpi_rows.window_last_day as period_end,
-        cast('campaign_window' as {{ dbt.type_string() }}) as period_grain,
-        cast('campaign' as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.campaign_id as {{ dbt.type_string() }}) as segment_value,
-        kpi_rows.campaign_return - kpi_rows.campaign_cost as numerator,
-        kpi_rows.campaign_cost as denominator,
-        (kpi_rows.campaign_return - kpi_rows.campaign_cost)
-        * 100
-        / nullif(kpi_rows.campaign_cost, 0) as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        kpi_rows.window_last_day <= reporting_window.as_of_date as is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    cross join reporting_window
+    {{ kpi_rows_final(
+        'kpi_rows',
+        period_start='kpi_rows.window_start',
+        period_end='kpi_rows.window_last_day',
+        period_grain="'campaign_window'",
+        segment_type="'campaign'",
+        segment_value='kpi_rows.campaign_id',
+        numerator='kpi_rows.campaign_return - kpi_rows.campaign_cost',
+        denominator='kpi_rows.campaign_cost',
+        value='numerator * 100 / nullif(denominator, 0)',
+        unit="'percent'",
+        is_complete_period='kpi_rows.window_last_day <= reporting_window.as_of_date',
+        join='cross join reporting_window',
+    ) }}
 
 )
 

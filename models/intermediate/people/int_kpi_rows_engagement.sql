@@ -21,58 +21,41 @@ reporting_window as (
 
 ),
 
+{# Suppressed groups publish no number: numerator and denominator (so value) are null. #}
 kpi_inputs as (
 
-    select
-        'engagement_score' as kpi_code,
-        survey_date,
-        segment_type,
-        segment_value,
-        cast(score_sum as double precision) as numerator,
-        cast(response_count as double precision) as denominator,
-        1.0 as value_multiplier,
-        'score' as unit,
-        is_suppressed
-    from engagement_groups
-    union all
-    select
-        'engagement_favorable_pct' as kpi_code,
-        survey_date,
-        segment_type,
-        segment_value,
-        cast(favorable_response_count as double precision) as numerator,
-        cast(response_count as double precision) as denominator,
-        100.0 as value_multiplier,
-        'percent' as unit,
-        is_suppressed
-    from engagement_groups
+    {{ union_all_branches(
+        columns=[
+            'kpi_code', 'survey_date', 'segment_type', 'segment_value',
+            'numerator', 'denominator', 'value_multiplier', 'unit', 'is_suppressed',
+        ],
+        branches=[
+            {'from': 'engagement_groups', 'kpi_code': "'engagement_score'",
+                'numerator': 'case when not is_suppressed then score_sum end',
+                'denominator': 'case when not is_suppressed then response_count end',
+                'value_multiplier': '1.0', 'unit': "'score'"},
+            {'from': 'engagement_groups', 'kpi_code': "'engagement_favorable_pct'",
+                'numerator': 'case when not is_suppressed then favorable_response_count end',
+                'denominator': 'case when not is_suppressed then response_count end',
+                'value_multiplier': '100.0', 'unit': "'percent'"},
+        ],
+    ) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_inputs.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        cast(kpi_inputs.survey_date as date) as period_start,
-        cast(kpi_inputs.survey_date as date) as period_end,
-        cast('survey' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_inputs.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_inputs.segment_value as {{ dbt.type_string() }}) as segment_value,
-        case
-            when not kpi_inputs.is_suppressed then kpi_inputs.numerator
-        end as numerator,
-        case
-            when not kpi_inputs.is_suppressed then kpi_inputs.denominator
-        end as denominator,
-        case
-            when not kpi_inputs.is_suppressed and kpi_inputs.denominator != 0
-                then kpi_inputs.numerator * kpi_inputs.value_multiplier / kpi_inputs.denominator
-        end as value,
-        cast(kpi_inputs.unit as {{ dbt.type_string() }}) as unit,
-        kpi_inputs.survey_date <= reporting_window.as_of_date as is_complete_period,
-        kpi_inputs.is_suppressed
-    from kpi_inputs
-    cross join reporting_window
+    {{ kpi_rows_final(
+        'kpi_inputs',
+        period_start='kpi_inputs.survey_date',
+        period_end='kpi_inputs.survey_date',
+        period_grain="'survey'",
+        value_input='kpi_inputs.value_multiplier',
+        value='numerator * value_input / nullif(denominator, 0)',
+        is_complete_period='kpi_inputs.survey_date <= reporting_window.as_of_date',
+        is_suppressed='kpi_inputs.is_suppressed',
+        join='cross join reporting_window',
+    ) }}
 
 )
 

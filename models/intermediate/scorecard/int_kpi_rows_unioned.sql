@@ -1,7 +1,9 @@
 {#- Every KPI row of every family (kpis.md sections 1-10), stacked: one row per kpi_code,
-    period_start, segment_type and segment_value, in the int_kpi_rows_<family> interface.
-    Columns are listed explicitly so that a family with a different column order fails
-    loudly instead of shifting values. -#}
+    period_start, segment_type and segment_value. Every int_kpi_rows_<family> model ends
+    with kpi_rows_final, so the rows are already typed; columns are listed by name so that
+    a family with a different column order fails loudly instead of shifting values.
+    The families are listed here (graph.nodes is empty while dbt parses, see DECISIONS.md);
+    tests/test_catalogue.py checks the list against seeds/kpi_catalogue.csv. -#}
 {%- set families = [
     'revenue_per_employee',
     'cac',
@@ -15,47 +17,20 @@
     'market_share',
 ] -%}
 
-with
-{% for family in families %}
-    kpi_rows_{{ family }} as (
+with unioned as (
 
-        select
-            kpi_code,
-            period_start,
-            period_end,
-            period_grain,
-            segment_type,
-            segment_value,
-            numerator,
-            denominator,
-            value,
-            unit,
-            is_complete_period,
-            is_suppressed
-        from {{ ref('int_kpi_rows_' ~ family) }}
-
-    ),
-{% endfor %}
-
-unioned as (
-
-    {% for family in families %}
-        select
-            cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
-            cast(period_start as date) as period_start,
-            cast(period_end as date) as period_end,
-            cast(period_grain as {{ dbt.type_string() }}) as period_grain,
-            cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-            cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-            cast(numerator as double precision) as numerator,
-            cast(denominator as double precision) as denominator,
-            cast(value as double precision) as value,
-            cast(unit as {{ dbt.type_string() }}) as unit,
-            cast(is_complete_period as boolean) as is_complete_period,
-            cast(is_suppressed as boolean) as is_suppressed
-        from kpi_rows_{{ family }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {%- set branches = [] %}
+    {%- for family in families %}
+        {%- do branches.append({'from': ref('int_kpi_rows_' ~ family)}) %}
+    {%- endfor %}
+    {{ union_all_branches(
+        columns=[
+            'kpi_code', 'period_start', 'period_end', 'period_grain', 'segment_type',
+            'segment_value', 'numerator', 'denominator', 'value', 'unit',
+            'is_complete_period', 'is_suppressed',
+        ],
+        branches=branches,
+    ) }}
 
 ),
 
