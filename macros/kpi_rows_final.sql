@@ -34,18 +34,13 @@
         {%- set default_complete = relation ~ '.is_complete_period' -%}
     {%- endif -%}
     select
-        kpi_code,
-        period_start,
-        period_end,
-        period_grain,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        cast({{ value }} as {{ type_double() }}) as value,
-        unit,
-        is_complete_period,
-        is_suppressed
+        {%- for column in kpi_row_columns() %}
+            {%- if column == 'value' %}
+                cast({{ value }} as {{ type_double() }}) as value,
+            {%- else %}
+                {{ column }}{{ ',' if not loop.last }}
+            {%- endif %}
+        {%- endfor %}
     from (
         select
             cast({{ kpi_code or relation ~ '.kpi_code' }} as {{ dbt.type_string() }})

@@ -27,20 +27,11 @@ customer_mrr_monthly as (
 
 customer_segments as (
 
-    {{ union_all_branches(
-        columns=[
-            'month_start', 'segment_type', 'segment_value',
-            'is_churned', 'mrr_at_start', 'mrr_at_next_start', 'lost_mrr',
-        ],
-        branches=[
-            {'from': 'customer_mrr_monthly', 'segment_type': "'plan'",
-                'segment_value': "coalesce(plan_id_at_start, 'unknown')"},
-            {'from': 'customer_mrr_monthly', 'segment_type': "'product_line'",
-                'segment_value': "coalesce(product_line_at_start, 'unknown')"},
-            {'from': 'customer_mrr_monthly', 'segment_type': "'customer_segment'",
-                'segment_value': "coalesce(customer_segment, 'unknown')"},
-        ],
-    ) }}
+    {{ unpivot('customer_mrr_monthly', ['segment_type', 'segment_value'], [
+        ["'plan'", "coalesce(plan_id_at_start, 'unknown')"],
+        ["'product_line'", "coalesce(product_line_at_start, 'unknown')"],
+        ["'customer_segment'", "coalesce(customer_segment, 'unknown')"],
+    ], keep=['month_start', 'is_churned', 'mrr_at_start', 'mrr_at_next_start', 'lost_mrr']) }}
 
 ),
 
@@ -82,43 +73,27 @@ segment_retention as (
 
 retention as (
 
-    {{ union_all_branches(
-        columns=[
-            'month_start', 'segment_type', 'segment_value', 'customers_at_start',
-            'churned_customers', 'mrr_at_start', 'lost_mrr', 'retained_mrr',
-        ],
-        branches=[{'from': 'total_retention'}, {'from': 'segment_retention'}],
-    ) }}
+    {{ union_all(['total_retention', 'segment_retention'], [
+        'month_start', 'segment_type', 'segment_value', 'customers_at_start',
+        'churned_customers', 'mrr_at_start', 'lost_mrr', 'retained_mrr',
+    ]) }}
 
 ),
 
 kpi_inputs as (
 
-    {{ union_all_branches(
-        columns=[
-            'kpi_code', 'month_start', 'segment_type', 'segment_value',
-            'numerator', 'denominator',
-        ],
-        branches=[
-            {'from': 'retention', 'kpi_code': "'churn_rate'",
-                'numerator': 'churned_customers', 'denominator': 'customers_at_start'},
-            {'from': 'retention', 'kpi_code': "'revenue_churn_rate'",
-                'numerator': 'lost_mrr', 'denominator': 'mrr_at_start'},
-            {'from': 'retention', 'kpi_code': "'net_revenue_retention'",
-                'numerator': 'retained_mrr', 'denominator': 'mrr_at_start'},
-        ],
-    ) }}
+    {{ unpivot('retention', ['kpi_code', 'numerator', 'denominator'], [
+        ["'churn_rate'", 'churned_customers', 'customers_at_start'],
+        ["'revenue_churn_rate'", 'lost_mrr', 'mrr_at_start'],
+        ["'net_revenue_retention'", 'retained_mrr', 'mrr_at_start'],
+    ], keep=['month_start', 'segment_type', 'segment_value']) }}
 
 ),
 
 final as (
 
-    {{ kpi_rows_final(
-        'kpi_inputs',
-        calendar='calendar_months',
-        unit="'percent'",
-        value='numerator / nullif(denominator, 0) * 100',
-    ) }}
+    {{ kpi_rows_final('kpi_inputs', calendar='calendar_months', unit="'percent'",
+        value='numerator / nullif(denominator, 0) * 100') }}
 
 )
 

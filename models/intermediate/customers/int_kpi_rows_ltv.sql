@@ -171,13 +171,10 @@ channel_windows as (
 
 segment_windows as (
 
-    {{ union_all_branches(
-        columns=[
-            'window_end_month', 'segment_type', 'segment_value', 'customer_months',
-            'churned_customers', 'revenue', 'acquired_customers', 'acquisition_cost',
-        ],
-        branches=[{'from': 'total_windows'}, {'from': 'channel_windows'}],
-    ) }}
+    {{ union_all(['total_windows', 'channel_windows'], [
+        'window_end_month', 'segment_type', 'segment_value', 'customer_months',
+        'churned_customers', 'revenue', 'acquired_customers', 'acquisition_cost',
+    ]) }}
 
 ),
 
@@ -212,38 +209,34 @@ lifetime_values as (
 
 ),
 
+lifetime_values_with_ltv as (
+
+    select
+        window_end_month,
+        segment_type,
+        segment_value,
+        margin_per_customer_month,
+        uncapped_monthly_churn,
+        ttm_cac,
+        margin_per_customer_month * expected_lifetime_months as ltv
+    from lifetime_values
+
+),
+
 kpi_inputs as (
 
-    {{ union_all_branches(
-        columns=[
-            'kpi_code', 'unit', 'window_end_month', 'segment_type', 'segment_value',
-            'numerator', 'denominator', 'value',
-        ],
-        branches=[
-            {'from': 'lifetime_values', 'kpi_code': "'ltv'", 'unit': "'currency'",
-                'numerator': 'margin_per_customer_month',
-                'denominator': 'uncapped_monthly_churn',
-                'value': 'margin_per_customer_month * expected_lifetime_months'},
-            {'from': 'lifetime_values', 'kpi_code': "'ltv_to_cac'", 'unit': "'ratio'",
-                'numerator': 'margin_per_customer_month * expected_lifetime_months',
-                'denominator': 'ttm_cac',
-                'value': 'margin_per_customer_month * expected_lifetime_months'
-                    ~ ' / nullif(ttm_cac, 0)'},
-        ],
-    ) }}
+    {{ unpivot('lifetime_values_with_ltv',
+        ['kpi_code', 'unit', 'numerator', 'denominator', 'value'], [
+        ["'ltv'", "'currency'", 'margin_per_customer_month', 'uncapped_monthly_churn', 'ltv'],
+        ["'ltv_to_cac'", "'ratio'", 'ltv', 'ttm_cac', 'ltv / nullif(ttm_cac, 0)'],
+    ], keep=['window_end_month', 'segment_type', 'segment_value']) }}
 
 ),
 
 final as (
 
-    {{ kpi_rows_final(
-        'kpi_inputs',
-        calendar='calendar_months',
-        month_column='window_end_month',
-        period_grain="'ttm'",
-        value_input='kpi_inputs.value',
-        value='value_input',
-    ) }}
+    {{ kpi_rows_final('kpi_inputs', calendar='calendar_months', month_column='window_end_month',
+        period_grain="'ttm'", value_input='kpi_inputs.value', value='value_input') }}
 
 )
 

@@ -35,15 +35,10 @@ classified_responses as (
 
 segmented_responses as (
 
-    {{ union_all_branches(
-        columns=['month_start', 'segment_type', 'segment_value', 'is_promoter', 'is_detractor'],
-        branches=[
-            {'from': 'classified_responses', 'segment_type': "'touchpoint'",
-                'segment_value': "coalesce(touchpoint, 'unknown')"},
-            {'from': 'classified_responses', 'segment_type': "'customer_segment'",
-                'segment_value': "coalesce(customer_segment, 'unknown')"},
-        ],
-    ) }}
+    {{ unpivot('classified_responses', ['segment_type', 'segment_value'], [
+        ["'touchpoint'", "coalesce(touchpoint, 'unknown')"],
+        ["'customer_segment'", "coalesce(customer_segment, 'unknown')"],
+    ], keep=['month_start', 'is_promoter', 'is_detractor']) }}
 
 ),
 
@@ -79,26 +74,17 @@ segment_scores as (
 
 scores as (
 
-    {{ union_all_branches(
-        columns=[
-            'month_start', 'segment_type', 'segment_value', 'responses', 'promoters', 'detractors',
-        ],
-        branches=[{'from': 'total_scores'}, {'from': 'segment_scores'}],
-    ) }}
+    {{ union_all(['total_scores', 'segment_scores'], [
+        'month_start', 'segment_type', 'segment_value', 'responses', 'promoters', 'detractors',
+    ]) }}
 
 ),
 
 final as (
 
-    {{ kpi_rows_final(
-        'scores',
-        calendar='calendar_months',
-        kpi_code="'nps'",
-        numerator='scores.promoters - scores.detractors',
-        denominator='scores.responses',
-        value='numerator / nullif(denominator, 0) * 100',
-        unit="'score'",
-    ) }}
+    {{ kpi_rows_final('scores', calendar='calendar_months', kpi_code="'nps'", unit="'score'",
+        numerator='scores.promoters - scores.detractors', denominator='scores.responses',
+        value='numerator / nullif(denominator, 0) * 100') }}
 
 )
 

@@ -132,33 +132,20 @@ product_line_rows as (
 
 segment_rows as (
 
-    {{ union_all_branches(
-        columns=[
-            'period_start', 'period_end', 'period_grain', 'segment_type', 'segment_value',
-            'company_revenue', 'market_revenue',
-        ],
-        branches=[
-            {'from': 'region_product_line_rows'},
-            {'from': 'region_rows'},
-            {'from': 'product_line_rows'},
-        ],
-    ) }}
+    {{ union_all(['region_product_line_rows', 'region_rows', 'product_line_rows'], [
+        'period_start', 'period_end', 'period_grain', 'segment_type', 'segment_value',
+        'company_revenue', 'market_revenue',
+    ]) }}
 
 ),
 
 final as (
 
-    {{ kpi_rows_final(
-        'segment_rows',
-        kpi_code="'market_share'",
-        period_grain='segment_rows.period_grain',
-        numerator='segment_rows.company_revenue',
-        denominator='segment_rows.market_revenue',
-        value='numerator * 100 / nullif(denominator, 0)',
-        unit="'percent'",
+    {{ kpi_rows_final('segment_rows', kpi_code="'market_share'", unit="'percent'",
+        period_grain='segment_rows.period_grain', numerator='segment_rows.company_revenue',
+        denominator='segment_rows.market_revenue', value='numerator * 100 / nullif(denominator, 0)',
         is_complete_period='segment_rows.period_end <= reporting_window.as_of_date',
-        join='cross join reporting_window',
-    ) }}
+        join='cross join reporting_window') }}
 
 )
 

@@ -46,29 +46,26 @@ acquisitions_monthly as (
 
 ),
 
-acquisitions_by_paid_channel_monthly as (
+{# Acquisitions and ad spend of the paid channels, one row per fact. #}
+paid_channel_facts as (
 
     select
         customers_acquired.acquisition_month as month_start,
         customers_acquired.acquisition_channel as channel,
-        count(customers_acquired.customer_id) as customers_acquired
+        1 as customers_acquired,
+        0 as ad_spend
     from customers_acquired
     inner join paid_channels
         on customers_acquired.acquisition_channel = paid_channels.channel
-    group by customers_acquired.acquisition_month, customers_acquired.acquisition_channel
-
-),
-
-ad_spend_by_paid_channel_monthly as (
-
+    union all
     select
         ad_spend.spend_month as month_start,
         ad_spend.channel,
-        sum(ad_spend.spend) as ad_spend
+        0 as customers_acquired,
+        ad_spend.spend as ad_spend
     from ad_spend
     inner join paid_channels
         on ad_spend.channel = paid_channels.channel
-    group by ad_spend.spend_month, ad_spend.channel
 
 ),
 
@@ -91,49 +88,30 @@ monthly_totals as (
 {# cac and cac_paid of the total: the month's costs over all customers acquired. #}
 total_rows as (
 
-    {{ union_all_branches(
-        columns=[
-            'kpi_code', 'month_start', 'segment_type', 'segment_value',
-            'numerator', 'denominator', 'unit',
-        ],
-        branches=[
-            {'from': 'monthly_totals', 'kpi_code': "'cac'", 'segment_type': "'total'",
-                'segment_value': "'all'", 'numerator': 'sales_marketing_cost',
-                'denominator': 'customers_acquired', 'unit': "'currency'"},
-            {'from': 'monthly_totals', 'kpi_code': "'cac_paid'", 'segment_type': "'total'",
-                'segment_value': "'all'", 'numerator': 'ad_spend',
-                'denominator': 'customers_acquired', 'unit': "'currency'"},
-        ],
-    ) }}
+    {{ unpivot('monthly_totals', ['kpi_code', 'numerator'], [
+        ["'cac'", 'sales_marketing_cost'],
+        ["'cac_paid'", 'ad_spend'],
+    ], keep=[
+        'month_start', "'total' as segment_type", "'all' as segment_value",
+        'customers_acquired as denominator', "'currency' as unit",
+    ]) }}
 
 ),
 
-{# A channel row exists when the channel has ad spend rows or acquisitions in the month
-    (full outer join): spend without acquisitions gives a null value, acquisitions without
-    spend give 0. #}
+{# A channel row exists when the channel has ad spend rows or acquisitions in the month:
+    spend without acquisitions gives a null value, acquisitions without spend give 0. #}
 cac_paid_channel_rows as (
 
     select
         'cac_paid' as kpi_code,
-        coalesce(
-            ad_spend_by_paid_channel_monthly.month_start,
-            acquisitions_by_paid_channel_monthly.month_start
-        ) as month_start,
+        month_start,
         'channel' as segment_type,
-        coalesce(
-            ad_spend_by_paid_channel_monthly.channel,
-            acquisitions_by_paid_channel_monthly.channel
-        ) as segment_value,
-        coalesce(ad_spend_by_paid_channel_monthly.ad_spend, 0) as numerator,
-        coalesce(acquisitions_by_paid_channel_monthly.customers_acquired, 0) as denominator,
+        channel as segment_value,
+        sum(ad_spend) as numerator,
+        sum(customers_acquired) as denominator,
         'currency' as unit
-    from ad_spend_by_paid_channel_monthly
-    full outer join acquisitions_by_paid_channel_monthly
-        on
-            ad_spend_by_paid_channel_monthly.month_start
-            = acquisitions_by_paid_channel_monthly.month_start
-            and ad_spend_by_paid_channel_monthly.channel
-            = acquisitions_by_paid_channel_monthly.channel
+    from paid_channel_facts
+    group by month_start, channel
 
 ),
 
@@ -157,17 +135,10 @@ cac_payback_rows as (
 
 kpi_rows as (
 
-    {{ union_all_branches(
-        columns=[
-            'kpi_code', 'month_start', 'segment_type', 'segment_value',
-            'numerator', 'denominator', 'unit',
-        ],
-        branches=[
-            {'from': 'total_rows'},
-            {'from': 'cac_paid_channel_rows'},
-            {'from': 'cac_payback_rows'},
-        ],
-    ) }}
+    {{ union_all(['total_rows', 'cac_paid_channel_rows', 'cac_payback_rows'], [
+        'kpi_code', 'month_start', 'segment_type', 'segment_value', 'numerator', 'denominator',
+        'unit',
+    ]) }}
 
 ),
 

@@ -142,12 +142,8 @@ kpi_rows as (
 
 final as (
 
-    {{ kpi_rows_final(
-        'kpi_rows',
-        calendar='calendar_months',
-        value='numerator * 100 / nullif(denominator, 0)',
-        unit="'percent'",
-    ) }}
+    {{ kpi_rows_final('kpi_rows', calendar='calendar_months', unit="'percent'",
+        value='numerator * 100 / nullif(denominator, 0)') }}
 
 )
 

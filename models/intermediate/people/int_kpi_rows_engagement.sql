@@ -21,41 +21,29 @@ reporting_window as (
 
 ),
 
-{# Suppressed groups publish no number: numerator and denominator (so value) are null. #}
 kpi_inputs as (
 
-    {{ union_all_branches(
-        columns=[
-            'kpi_code', 'survey_date', 'segment_type', 'segment_value',
-            'numerator', 'denominator', 'value_multiplier', 'unit', 'is_suppressed',
-        ],
-        branches=[
-            {'from': 'engagement_groups', 'kpi_code': "'engagement_score'",
-                'numerator': 'case when not is_suppressed then score_sum end',
-                'denominator': 'case when not is_suppressed then response_count end',
-                'value_multiplier': '1.0', 'unit': "'score'"},
-            {'from': 'engagement_groups', 'kpi_code': "'engagement_favorable_pct'",
-                'numerator': 'case when not is_suppressed then favorable_response_count end',
-                'denominator': 'case when not is_suppressed then response_count end',
-                'value_multiplier': '100.0', 'unit': "'percent'"},
-        ],
-    ) }}
+    {{ unpivot('engagement_groups', ['kpi_code', 'numerator', 'value_multiplier', 'unit'], [
+        ["'engagement_score'", 'score_sum', '1.0', "'score'"],
+        ["'engagement_favorable_pct'", 'favorable_response_count', '100.0', "'percent'"],
+    ], keep=[
+        'survey_date', 'segment_type', 'segment_value', 'response_count as denominator',
+        'is_suppressed',
+    ]) }}
 
 ),
 
+{# Suppressed groups publish no number: numerator and denominator (so value) are null. #}
 final as (
 
-    {{ kpi_rows_final(
-        'kpi_inputs',
-        period_start='kpi_inputs.survey_date',
-        period_end='kpi_inputs.survey_date',
-        period_grain="'survey'",
+    {{ kpi_rows_final('kpi_inputs', period_grain="'survey'",
+        period_start='kpi_inputs.survey_date', period_end='kpi_inputs.survey_date',
+        numerator='case when not kpi_inputs.is_suppressed then kpi_inputs.numerator end',
+        denominator='case when not kpi_inputs.is_suppressed then kpi_inputs.denominator end',
         value_input='kpi_inputs.value_multiplier',
         value='numerator * value_input / nullif(denominator, 0)',
         is_complete_period='kpi_inputs.survey_date <= reporting_window.as_of_date',
-        is_suppressed='kpi_inputs.is_suppressed',
-        join='cross join reporting_window',
-    ) }}
+        is_suppressed='kpi_inputs.is_suppressed', join='cross join reporting_window') }}
 
 )
 

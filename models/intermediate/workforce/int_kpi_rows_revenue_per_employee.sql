@@ -149,11 +149,9 @@ product_line_rows as (
 
 segment_rows as (
 
-    {{ union_all_branches(
-        columns=['month_start', 'segment_type', 'segment_value', 'revenue', 'fte_days'],
-        branches=[
-            {'from': 'total_rows'}, {'from': 'department_rows'}, {'from': 'product_line_rows'},
-        ],
+    {{ union_all(
+        ['total_rows', 'department_rows', 'product_line_rows'],
+        ['month_start', 'segment_type', 'segment_value', 'revenue', 'fte_days'],
     ) }}
 
 ),
@@ -177,15 +175,9 @@ segment_measures as (
 
 final as (
 
-    {{ kpi_rows_final(
-        'segment_measures',
-        kpi_code="'revenue_per_employee'",
-        period_start='segment_measures.month_start',
-        period_end='segment_measures.month_end',
-        numerator='segment_measures.revenue',
-        denominator='segment_measures.average_fte',
-        unit="'currency'",
-    ) }}
+    {{ kpi_rows_final('segment_measures', kpi_code="'revenue_per_employee'", unit="'currency'",
+        period_start='segment_measures.month_start', period_end='segment_measures.month_end',
+        numerator='segment_measures.revenue', denominator='segment_measures.average_fte') }}
 
 )
 
