@@ -48,9 +48,10 @@ campaign_windows as (
 {# Ad spend (cost) and attributed revenue of every campaign, dated. #}
 campaign_amounts as (
 
-    select campaign_id, spend_date as amount_on, spend as cost, 0 as revenue from ad_spend
+    select campaign_id, spend_date as amount_on, spend as spend_amount, 0 as revenue_amount
+    from ad_spend
     union all
-    select campaign_id, issued_on as amount_on, 0 as cost, amount as revenue
+    select campaign_id, issued_on as amount_on, 0 as spend_amount, amount as revenue_amount
     from campaign_revenue_invoices
 
 ),
@@ -60,8 +61,8 @@ window_amounts as (
     select
         campaign_windows.kpi_code,
         campaign_windows.campaign_id,
-        sum(campaign_amounts.cost) as campaign_cost,
-        sum(campaign_amounts.revenue) as revenue
+        sum(campaign_amounts.spend_amount) as campaign_cost,
+        sum(campaign_amounts.revenue_amount) as revenue
     from campaign_windows
     inner join campaign_amounts
         on
