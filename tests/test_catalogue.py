@@ -61,7 +61,7 @@ def _relationship_targets(tests: list) -> list[tuple[str, str]]:
 
 def test_the_catalogue_is_valid_and_lists_every_kpi_once() -> None:
     codes = catalogue.kpi_codes()
-    assert len(codes) == len(set(codes)) == 20
+    assert codes and len(codes) == len(set(codes))
     with catalogue.catalogue_path().open(newline="", encoding="utf-8") as handle:
         assert tuple(csv.DictReader(handle).fieldnames or ()) == catalogue.COLUMNS
 
