@@ -9,6 +9,7 @@ Jinja source and YAML are read as text.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ KPI_ROW_MODELS = {
     if path.stem != "int_kpi_rows_unioned"
 }
 MAX_FILES_FOR_A_NEW_KPI = 3
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _yaml_files() -> list[Path]:
@@ -34,7 +36,7 @@ def _yaml_files() -> list[Path]:
 def _data_tests(path_glob: str, name: str, column: str) -> list:
     """The data tests of column `column` of the model or seed `name`."""
     for path in PROJECT.glob(path_glob):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
         for node in document.get("models", []) + document.get("seeds", []):
             if node["name"] != name:
                 continue
@@ -104,16 +106,24 @@ def test_generated_sections_are_up_to_date() -> None:
     assert catalogue.main(["--check"]) == 0
 
 
+@functools.cache
+def _unit_test_expectations() -> dict[str, list[str]]:
+    """Model -> the expected rows (CSV text) of each of its dbt unit tests."""
+    expectations: dict[str, list[str]] = {}
+    for path in _yaml_files():
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
+        for unit_test in document.get("unit_tests", []):
+            rows = unit_test["expect"].get("rows", "")
+            expectations.setdefault(unit_test["model"], []).append(
+                rows if isinstance(rows, str) else repr(rows)
+            )
+    return expectations
+
+
 @pytest.mark.parametrize("kpi", catalogue.kpis(), ids=lambda kpi: kpi.code)
 def test_every_kpi_has_a_unit_test_of_its_model(kpi: catalogue.Kpi) -> None:
     """A dbt unit test of the KPI's model expects at least one row of the KPI."""
-    expected_rows = []
-    for path in _yaml_files():
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for unit_test in document.get("unit_tests", []):
-            if unit_test["model"] == kpi.model:
-                rows = unit_test["expect"].get("rows", "")
-                expected_rows.append(rows if isinstance(rows, str) else repr(rows))
+    expected_rows = _unit_test_expectations().get(kpi.model, [])
     assert any(re.search(rf"\b{re.escape(kpi.code)}\b", rows) for rows in expected_rows), (
         f"no unit test of {kpi.model} expects a {kpi.code} row"
     )
