@@ -129,6 +129,20 @@ def test_every_kpi_has_a_unit_test_of_its_model(kpi: catalogue.Kpi) -> None:
     )
 
 
+@pytest.mark.parametrize("family", catalogue.families())
+def test_a_family_models_accepted_kpi_codes_are_its_catalogue_codes(family: str) -> None:
+    """Where an int_kpi_rows model lists its codes (accepted_values), they are the family's."""
+    model = f"int_kpi_rows_{family}"
+    tests = _data_tests("models/intermediate/*/_int_*__models.yml", model, "kpi_code")
+    listed = [
+        test["accepted_values"]["arguments"]["values"]
+        for test in tests
+        if isinstance(test, dict) and "accepted_values" in test
+    ]
+    codes = sorted(kpi.code for kpi in catalogue.kpis() if kpi.family == family)
+    assert all(sorted(values) == codes for values in listed), (model, listed, codes)
+
+
 def test_dbt_kpi_code_tests_refer_to_the_catalogue() -> None:
     seed = ("ref('kpi_catalogue')", "kpi_code")
     scorecard = _data_tests("models/marts/scorecard/*.yml", "kpi_scorecard", "kpi_code")
