@@ -41,3 +41,10 @@ clean:
 .PHONY: benchmark
 benchmark: setup
 	$(BIN)/python -m nyckeltal.benchmark --scales 1,10 --repeats 3 --out benchmarks/results.md
+
+# Generated files of the KPI catalogue (README KPI table, the union's family list) and the
+# Great Expectations project (CONTRIBUTING.md).
+.PHONY: catalogue
+catalogue: setup
+	$(BIN)/python -m nyckeltal.catalogue --write
+	$(BIN)/python -m nyckeltal.quality.project

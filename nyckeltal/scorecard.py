@@ -31,6 +31,7 @@ COLUMNS = (
     "target_value",
     "status",
     "previous_value",
+    "previous_status",
     "is_complete_period",
     "is_suppressed",
 )

@@ -7,30 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from nyckeltal import catalogue
 from nyckeltal.cli import COMMANDS, main
 
-SPEC_KPI_CODES = {
-    "revenue_per_employee",
-    "cac",
-    "cac_paid",
-    "cac_payback_months",
-    "ltv",
-    "ltv_to_cac",
-    "conversion_rate",
-    "funnel_step_conversion",
-    "roi_3m",
-    "roi_6m",
-    "roi_12m",
-    "churn_rate",
-    "revenue_churn_rate",
-    "net_revenue_retention",
-    "nps",
-    "cpl",
-    "cost_per_mql",
-    "engagement_score",
-    "engagement_favorable_pct",
-    "market_share",
-}
+# Every kpi_code of the KPI catalogue (seeds/kpi_catalogue.csv), the specification's list.
+SPEC_KPI_CODES = set(catalogue.kpi_codes())
 
 
 @pytest.fixture(scope="module")

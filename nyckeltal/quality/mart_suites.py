@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nyckeltal import catalogue
 from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
 from nyckeltal.quality.severity import ERROR
 from nyckeltal.quality.spec import MART, RECONCILIATION, SCORECARD, Check, SuiteSpec
@@ -28,29 +29,13 @@ SCORECARD_SUITE = "marts__kpi_scorecard"
 RECONCILIATION_SUITE = "marts__kpi_scorecard__reconciliation"
 KEY = ("kpi_code", "period_start", "segment_type", "segment_value")
 
-# Every kpi_code of the catalogue and its unit.
-KPI_UNITS = {
-    "revenue_per_employee": "currency",
-    "cac": "currency",
-    "cac_paid": "currency",
-    "cac_payback_months": "months",
-    "ltv": "currency",
-    "ltv_to_cac": "ratio",
-    "conversion_rate": "percent",
-    "funnel_step_conversion": "percent",
-    "roi_3m": "percent",
-    "roi_6m": "percent",
-    "roi_12m": "percent",
-    "churn_rate": "percent",
-    "revenue_churn_rate": "percent",
-    "net_revenue_retention": "percent",
-    "nps": "score",
-    "cpl": "currency",
-    "cost_per_mql": "currency",
-    "engagement_score": "score",
-    "engagement_favorable_pct": "percent",
-    "market_share": "percent",
-}
+
+def bounds(kpi: catalogue.Kpi) -> tuple[float | None, float | None, str]:
+    return (kpi.min_value, kpi.max_value, kpi.bounds_reason)
+
+
+# Every kpi_code of the catalogue (seeds/kpi_catalogue.csv) and its unit.
+KPI_UNITS = {kpi.code: kpi.unit for kpi in catalogue.kpis()}
 UNITS = ("currency", "percent", "months", "ratio", "score")
 STATUSES = ("on_track", "at_risk", "off_track", "no_target")
 GRAINS = ("month", "ttm", "quarter", "year", "campaign_window", "survey")
@@ -66,30 +51,25 @@ REQUIRED = (
     "is_complete_period",
     "is_suppressed",
 )
-# Shares of a whole: 0..100 %. (ROI, NRR, market share and the rest are unbounded.)
-BOUNDED_PERCENT = (
-    "churn_rate",
-    "revenue_churn_rate",
-    "conversion_rate",
-    "funnel_step_conversion",
-    "engagement_favorable_pct",
-)
-RANGES = (
-    (BOUNDED_PERCENT, 0, 100, "a share of a whole is a percentage between 0 and 100"),
-    (("nps",), -100, 100, "NPS is % promoters - % detractors, between -100 and +100"),
-    (("engagement_score",), 1, 5, "the mean of answers on a 1-5 scale"),
-)
-NON_NEGATIVE = (
-    ("cac_paid", "cpl", "cost_per_mql", "net_revenue_retention"),
-    "ad spend and MRR are never negative, so neither are these",
+# Value bounds of the catalogue, one check per (low, high, reason): shares of a whole 0..100 %,
+# NPS -100..100, engagement 1-5; ad spend and MRR KPIs >= 0. (ROI, market share and the rest
+# are unbounded.)
+RANGES: tuple[tuple[tuple[str, ...], float | None, float | None, str], ...] = tuple(
+    (
+        tuple(kpi.code for kpi in catalogue.kpis() if bounds(kpi) == bound),
+        *bound,
+    )
+    for bound in dict.fromkeys(
+        bounds(kpi)
+        for kpi in catalogue.kpis()
+        if kpi.min_value is not None or kpi.max_value is not None
+    )
 )
 # KPI -> segment types whose rows partition the total/all row of the same period.
 RECONCILED = {
-    "churn_rate": ("customer_segment", "plan", "product_line"),
-    "revenue_churn_rate": ("customer_segment", "plan", "product_line"),
-    "net_revenue_retention": ("customer_segment", "plan", "product_line"),
-    "nps": ("touchpoint", "customer_segment"),
-    "conversion_rate": ("channel",),
+    kpi.code: kpi.reconciled_segment_types
+    for kpi in catalogue.kpis()
+    if kpi.reconciled_segment_types
 }
 
 
@@ -184,30 +164,19 @@ def scorecard_suite() -> SuiteSpec:
             )
         )
     for codes, low, high, reason in RANGES:
+        kwargs: dict[str, Any] = {"column": "value"}
+        if low is not None:
+            kwargs["min_value"] = low
+        if high is not None:
+            kwargs["max_value"] = high
+        kwargs["row_condition"] = _in(codes)
         checks.append(
             Check(
                 "expect_column_values_to_be_between",
-                {
-                    "column": "value",
-                    "min_value": low,
-                    "max_value": high,
-                    "row_condition": _in(codes),
-                },
+                kwargs,
                 reason=f"{', '.join(codes)}: {reason}",
             )
         )
-    codes, reason = NON_NEGATIVE
-    checks.append(
-        Check(
-            "expect_column_values_to_be_between",
-            {
-                "column": "value",
-                "min_value": 0,
-                "row_condition": _in(codes),
-            },
-            reason=f"{', '.join(codes)}: {reason}",
-        )
-    )
     checks.append(
         Check(
             "expect_column_values_to_not_be_null",

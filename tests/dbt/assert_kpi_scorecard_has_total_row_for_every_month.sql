@@ -1,32 +1,29 @@
-{#- Every monthly KPI (grain month, and the ttm KPIs published every month) has a total/all
-    row in the scorecard for every published month of int_calendar_months. Fails with one
-    row per missing (kpi_code, month). -#}
+{#- Every monthly KPI of seeds/kpi_catalogue.csv (grain month, and the ttm KPIs published
+    every month, with a total segment) has a total/all row in the scorecard for every
+    published month of int_calendar_months. Fails with one row per missing (kpi_code, month). -#}
 with published_months as (
 
     select month_start from {{ ref('int_calendar_months') }}
 
 ),
 
+kpi_catalogue as (
+
+    select kpi_code, period_grains, segment_types from {{ ref('kpi_catalogue') }}
+
+),
+
+{# The catalogue's KPIs published monthly (grain month or ttm) with a total/all row. #}
 monthly_kpi_codes as (
 
-    select codes.kpi_code
-    from (
-        values
-        ('revenue_per_employee'),
-        ('cac'),
-        ('cac_paid'),
-        ('cac_payback_months'),
-        ('ltv'),
-        ('ltv_to_cac'),
-        ('conversion_rate'),
-        ('funnel_step_conversion'),
-        ('churn_rate'),
-        ('revenue_churn_rate'),
-        ('net_revenue_retention'),
-        ('nps'),
-        ('cpl'),
-        ('cost_per_mql')
-    ) as codes (kpi_code)
+    select kpi_code
+    from kpi_catalogue
+    where
+        {{ dbt.concat(["' '", 'segment_types', "' '"]) }} like '% total %'
+        and (
+            {{ dbt.concat(["' '", 'period_grains', "' '"]) }} like '% month %'
+            or {{ dbt.concat(["' '", 'period_grains', "' '"]) }} like '% ttm %'
+        )
 
 ),
 

@@ -126,6 +126,7 @@ insert into marts.kpi_scorecard values
         null, null, 'score', 4, 'no_target', null, true, true),
     ('ltv', '2024-02-01', '2024-02-29', 'ttm', 'total', 'all', 100, null, 6000, 'currency',
         null, 'no_target', null, true, false);
+alter table marts.kpi_scorecard add column previous_status varchar;
 """
 
 # Hand-made wide marts that honour their contracts (tables created from the model YAML),

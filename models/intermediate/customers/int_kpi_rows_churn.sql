@@ -27,35 +27,11 @@ customer_mrr_monthly as (
 
 customer_segments as (
 
-    select
-        month_start,
-        'plan' as segment_type,
-        coalesce(plan_id_at_start, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
-    union all
-    select
-        month_start,
-        'product_line' as segment_type,
-        coalesce(product_line_at_start, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
-    union all
-    select
-        month_start,
-        'customer_segment' as segment_type,
-        coalesce(customer_segment, 'unknown') as segment_value,
-        is_churned,
-        mrr_at_start,
-        mrr_at_next_start,
-        lost_mrr
-    from customer_mrr_monthly
+    {{ unpivot('customer_mrr_monthly', ['segment_type', 'segment_value'], [
+        ["'plan'", "coalesce(plan_id_at_start, 'unknown')"],
+        ["'product_line'", "coalesce(product_line_at_start, 'unknown')"],
+        ["'customer_segment'", "coalesce(customer_segment, 'unknown')"],
+    ], keep=['month_start', 'is_churned', 'mrr_at_start', 'mrr_at_next_start', 'lost_mrr']) }}
 
 ),
 
@@ -97,79 +73,27 @@ segment_retention as (
 
 retention as (
 
-    select
-        month_start,
-        segment_type,
-        segment_value,
-        customers_at_start,
-        churned_customers,
-        mrr_at_start,
-        lost_mrr,
-        retained_mrr
-    from total_retention
-    union all
-    select
-        month_start,
-        segment_type,
-        segment_value,
-        customers_at_start,
-        churned_customers,
-        mrr_at_start,
-        lost_mrr,
-        retained_mrr
-    from segment_retention
+    {{ union_all(['total_retention', 'segment_retention'], [
+        'month_start', 'segment_type', 'segment_value', 'customers_at_start',
+        'churned_customers', 'mrr_at_start', 'lost_mrr', 'retained_mrr',
+    ]) }}
 
 ),
 
 kpi_inputs as (
 
-    select
-        'churn_rate' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(churned_customers as double precision) as numerator,
-        cast(customers_at_start as double precision) as denominator
-    from retention
-    union all
-    select
-        'revenue_churn_rate' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(lost_mrr as double precision) as numerator,
-        cast(mrr_at_start as double precision) as denominator
-    from retention
-    union all
-    select
-        'net_revenue_retention' as kpi_code,
-        month_start,
-        segment_type,
-        segment_value,
-        cast(retained_mrr as double precision) as numerator,
-        cast(mrr_at_start as double precision) as denominator
-    from retention
+    {{ unpivot('retention', ['kpi_code', 'numerator', 'denominator'], [
+        ["'churn_rate'", 'churned_customers', 'customers_at_start'],
+        ["'revenue_churn_rate'", 'lost_mrr', 'mrr_at_start'],
+        ["'net_revenue_retention'", 'retained_mrr', 'mrr_at_start'],
+    ], keep=['month_start', 'segment_type', 'segment_value']) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_inputs.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_inputs.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_inputs.segment_value as {{ dbt.type_string() }}) as segment_value,
-        kpi_inputs.numerator,
-        kpi_inputs.denominator,
-        kpi_inputs.numerator / nullif(kpi_inputs.denominator, 0) * 100 as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_inputs
-    inner join calendar_months
-        on kpi_inputs.month_start = calendar_months.month_start
+    {{ kpi_rows_final('kpi_inputs', calendar='calendar_months', unit="'percent'",
+        value='numerator / nullif(denominator, 0) * 100') }}
 
 )
 

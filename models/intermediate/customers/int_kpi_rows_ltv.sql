@@ -135,10 +135,10 @@ total_windows as (
         'all' as segment_value,
         coalesce(sum(monthly_facts.customer_months), 0) as customer_months,
         coalesce(sum(monthly_facts.churned_customers), 0) as churned_customers,
-        coalesce(sum(cast(monthly_facts.revenue as double precision)), 0) as revenue,
+        coalesce(sum(cast(monthly_facts.revenue as {{ type_double() }})), 0) as revenue,
         coalesce(sum(monthly_facts.acquired_customers), 0) as acquired_customers,
         coalesce(
-            sum(cast(monthly_facts.sales_marketing_cost as double precision)), 0
+            sum(cast(monthly_facts.sales_marketing_cost as {{ type_double() }})), 0
         ) as acquisition_cost
     from calendar_months
     left join window_months
@@ -157,9 +157,9 @@ channel_windows as (
         monthly_facts.channel as segment_value,
         sum(monthly_facts.customer_months) as customer_months,
         sum(monthly_facts.churned_customers) as churned_customers,
-        sum(cast(monthly_facts.revenue as double precision)) as revenue,
+        sum(cast(monthly_facts.revenue as {{ type_double() }})) as revenue,
         sum(monthly_facts.acquired_customers) as acquired_customers,
-        sum(cast(monthly_facts.ad_spend as double precision)) as acquisition_cost
+        sum(cast(monthly_facts.ad_spend as {{ type_double() }})) as acquisition_cost
     from window_months
     inner join monthly_facts
         on window_months.month_start = monthly_facts.month_start
@@ -171,27 +171,10 @@ channel_windows as (
 
 segment_windows as (
 
-    select
-        window_end_month,
-        segment_type,
-        segment_value,
-        customer_months,
-        churned_customers,
-        revenue,
-        acquired_customers,
-        acquisition_cost
-    from total_windows
-    union all
-    select
-        window_end_month,
-        segment_type,
-        segment_value,
-        customer_months,
-        churned_customers,
-        revenue,
-        acquired_customers,
-        acquisition_cost
-    from channel_windows
+    {{ union_all(['total_windows', 'channel_windows'], [
+        'window_end_month', 'segment_type', 'segment_value', 'customer_months',
+        'churned_customers', 'revenue', 'acquired_customers', 'acquisition_cost',
+    ]) }}
 
 ),
 
@@ -202,74 +185,58 @@ lifetime_values as (
         segment_type,
         segment_value,
         revenue / nullif(customer_months, 0)
-        * cast({{ var('gross_margin') }} as double precision) as margin_per_customer_month,
+        * cast({{ var('gross_margin') }} as {{ type_double() }}) as margin_per_customer_month,
         case
             when customer_months = 0 then null
             when churned_customers = 0 then null
             when
-                cast(customer_months as double precision) / churned_customers
+                cast(customer_months as {{ type_double() }}) / churned_customers
                 > {{ var('ltv_max_lifetime_months') }}
                 then null
-            else cast(churned_customers as double precision) / customer_months
+            else cast(churned_customers as {{ type_double() }}) / customer_months
         end as uncapped_monthly_churn,
         case
             when customer_months = 0 then null
             when churned_customers = 0 then {{ var('ltv_max_lifetime_months') }}
             when
-                cast(customer_months as double precision) / churned_customers
+                cast(customer_months as {{ type_double() }}) / churned_customers
                 > {{ var('ltv_max_lifetime_months') }}
                 then {{ var('ltv_max_lifetime_months') }}
-            else cast(customer_months as double precision) / churned_customers
+            else cast(customer_months as {{ type_double() }}) / churned_customers
         end as expected_lifetime_months,
         acquisition_cost / nullif(acquired_customers, 0) as ttm_cac
     from segment_windows
 
 ),
 
-kpi_inputs as (
+lifetime_values_with_ltv as (
 
     select
-        'ltv' as kpi_code,
-        'currency' as unit,
         window_end_month,
         segment_type,
         segment_value,
-        margin_per_customer_month as numerator,
-        uncapped_monthly_churn as denominator,
-        margin_per_customer_month * expected_lifetime_months as value
+        margin_per_customer_month,
+        uncapped_monthly_churn,
+        ttm_cac,
+        margin_per_customer_month * expected_lifetime_months as ltv
     from lifetime_values
-    union all
-    select
-        'ltv_to_cac' as kpi_code,
-        'ratio' as unit,
-        window_end_month,
-        segment_type,
-        segment_value,
-        margin_per_customer_month * expected_lifetime_months as numerator,
-        ttm_cac as denominator,
-        margin_per_customer_month * expected_lifetime_months / nullif(ttm_cac, 0) as value
-    from lifetime_values
+
+),
+
+kpi_inputs as (
+
+    {{ unpivot('lifetime_values_with_ltv',
+        ['kpi_code', 'unit', 'numerator', 'denominator', 'value'], [
+        ["'ltv'", "'currency'", 'margin_per_customer_month', 'uncapped_monthly_churn', 'ltv'],
+        ["'ltv_to_cac'", "'ratio'", 'ltv', 'ttm_cac', 'ltv / nullif(ttm_cac, 0)'],
+    ], keep=['window_end_month', 'segment_type', 'segment_value']) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_inputs.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('ttm' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_inputs.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_inputs.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(kpi_inputs.numerator as double precision) as numerator,
-        cast(kpi_inputs.denominator as double precision) as denominator,
-        cast(kpi_inputs.value as double precision) as value,
-        cast(kpi_inputs.unit as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_inputs
-    inner join calendar_months
-        on kpi_inputs.window_end_month = calendar_months.month_start
+    {{ kpi_rows_final('kpi_inputs', calendar='calendar_months', month_column='window_end_month',
+        period_grain="'ttm'", value_input='kpi_inputs.value', value='value_input') }}
 
 )
 

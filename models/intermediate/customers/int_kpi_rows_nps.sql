@@ -35,21 +35,10 @@ classified_responses as (
 
 segmented_responses as (
 
-    select
-        month_start,
-        'touchpoint' as segment_type,
-        coalesce(touchpoint, 'unknown') as segment_value,
-        is_promoter,
-        is_detractor
-    from classified_responses
-    union all
-    select
-        month_start,
-        'customer_segment' as segment_type,
-        coalesce(customer_segment, 'unknown') as segment_value,
-        is_promoter,
-        is_detractor
-    from classified_responses
+    {{ unpivot('classified_responses', ['segment_type', 'segment_value'], [
+        ["'touchpoint'", "coalesce(touchpoint, 'unknown')"],
+        ["'customer_segment'", "coalesce(customer_segment, 'unknown')"],
+    ], keep=['month_start', 'is_promoter', 'is_detractor']) }}
 
 ),
 
@@ -85,33 +74,17 @@ segment_scores as (
 
 scores as (
 
-    select month_start, segment_type, segment_value, responses, promoters, detractors
-    from total_scores
-    union all
-    select month_start, segment_type, segment_value, responses, promoters, detractors
-    from segment_scores
+    {{ union_all(['total_scores', 'segment_scores'], [
+        'month_start', 'segment_type', 'segment_value', 'responses', 'promoters', 'detractors',
+    ]) }}
 
 ),
 
 final as (
 
-    select
-        cast('nps' as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(scores.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(scores.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(scores.promoters - scores.detractors as double precision) as numerator,
-        cast(scores.responses as double precision) as denominator,
-        cast(scores.promoters - scores.detractors as double precision)
-        / nullif(cast(scores.responses as double precision), 0) * 100 as value,
-        cast('score' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from scores
-    inner join calendar_months
-        on scores.month_start = calendar_months.month_start
+    {{ kpi_rows_final('scores', calendar='calendar_months', kpi_code="'nps'", unit="'score'",
+        numerator='scores.promoters - scores.detractors', denominator='scores.responses',
+        value='numerator / nullif(denominator, 0) * 100') }}
 
 )
 

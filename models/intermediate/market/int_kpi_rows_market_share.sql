@@ -132,57 +132,20 @@ product_line_rows as (
 
 segment_rows as (
 
-    select
-        period_start,
-        period_end,
-        period_grain,
-        segment_type,
-        segment_value,
-        company_revenue,
-        market_revenue
-    from region_product_line_rows
-    union all
-    select
-        period_start,
-        period_end,
-        period_grain,
-        segment_type,
-        segment_value,
-        company_revenue,
-        market_revenue
-    from region_rows
-    union all
-    select
-        period_start,
-        period_end,
-        period_grain,
-        segment_type,
-        segment_value,
-        company_revenue,
-        market_revenue
-    from product_line_rows
+    {{ union_all(['region_product_line_rows', 'region_rows', 'product_line_rows'], [
+        'period_start', 'period_end', 'period_grain', 'segment_type', 'segment_value',
+        'company_revenue', 'market_revenue',
+    ]) }}
 
 ),
 
 final as (
 
-    select
-        cast('market_share' as {{ dbt.type_string() }}) as kpi_code,
-        segment_rows.period_start,
-        segment_rows.period_end,
-        cast(segment_rows.period_grain as {{ dbt.type_string() }}) as period_grain,
-        cast(segment_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(segment_rows.company_revenue as double precision) as numerator,
-        cast(segment_rows.market_revenue as double precision) as denominator,
-        cast(segment_rows.company_revenue as double precision)
-        * 100
-        / nullif(cast(segment_rows.market_revenue as double precision), 0) as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        segment_rows.period_end <= reporting_window.as_of_date as is_complete_period,
-        false as is_suppressed
-    from segment_rows
-    cross join reporting_window
+    {{ kpi_rows_final('segment_rows', kpi_code="'market_share'", unit="'percent'",
+        period_grain='segment_rows.period_grain', numerator='segment_rows.company_revenue',
+        denominator='segment_rows.market_revenue', value='numerator * 100 / nullif(denominator, 0)',
+        is_complete_period='segment_rows.period_end <= reporting_window.as_of_date',
+        join='cross join reporting_window') }}
 
 )
 

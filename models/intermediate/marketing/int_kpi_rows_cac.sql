@@ -46,29 +46,26 @@ acquisitions_monthly as (
 
 ),
 
-acquisitions_by_paid_channel_monthly as (
+{# Acquisitions and ad spend of the paid channels, one row per fact. #}
+paid_channel_facts as (
 
     select
         customers_acquired.acquisition_month as month_start,
         customers_acquired.acquisition_channel as channel,
-        count(customers_acquired.customer_id) as customers_acquired
+        1 as customers_acquired,
+        0 as ad_spend
     from customers_acquired
     inner join paid_channels
         on customers_acquired.acquisition_channel = paid_channels.channel
-    group by customers_acquired.acquisition_month, customers_acquired.acquisition_channel
-
-),
-
-ad_spend_by_paid_channel_monthly as (
-
+    union all
     select
         ad_spend.spend_month as month_start,
         ad_spend.channel,
-        sum(ad_spend.spend) as ad_spend
+        0 as customers_acquired,
+        ad_spend.spend as ad_spend
     from ad_spend
     inner join paid_channels
         on ad_spend.channel = paid_channels.channel
-    group by ad_spend.spend_month, ad_spend.channel
 
 ),
 
@@ -88,64 +85,33 @@ monthly_totals as (
 
 ),
 
-cac_rows as (
+{# cac and cac_paid of the total: the month's costs over all customers acquired. #}
+total_rows as (
 
-    select
-        'cac' as kpi_code,
-        month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        cast(sales_marketing_cost as double precision) as numerator,
-        cast(customers_acquired as double precision) as denominator,
-        'currency' as unit
-    from monthly_totals
-
-),
-
-cac_paid_total_rows as (
-
-    select
-        'cac_paid' as kpi_code,
-        month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        cast(ad_spend as double precision) as numerator,
-        cast(customers_acquired as double precision) as denominator,
-        'currency' as unit
-    from monthly_totals
+    {{ unpivot('monthly_totals', ['kpi_code', 'numerator'], [
+        ["'cac'", 'sales_marketing_cost'],
+        ["'cac_paid'", 'ad_spend'],
+    ], keep=[
+        'month_start', "'total' as segment_type", "'all' as segment_value",
+        'customers_acquired as denominator', "'currency' as unit",
+    ]) }}
 
 ),
 
-{# A channel row exists when the channel has ad spend rows or acquisitions in the month
-    (full outer join): spend without acquisitions gives a null value, acquisitions without
-    spend give 0. #}
+{# A channel row exists when the channel has ad spend rows or acquisitions in the month:
+    spend without acquisitions gives a null value, acquisitions without spend give 0. #}
 cac_paid_channel_rows as (
 
     select
         'cac_paid' as kpi_code,
-        coalesce(
-            ad_spend_by_paid_channel_monthly.month_start,
-            acquisitions_by_paid_channel_monthly.month_start
-        ) as month_start,
+        month_start,
         'channel' as segment_type,
-        coalesce(
-            ad_spend_by_paid_channel_monthly.channel,
-            acquisitions_by_paid_channel_monthly.channel
-        ) as segment_value,
-        cast(coalesce(ad_spend_by_paid_channel_monthly.ad_spend, 0) as double precision)
-            as numerator,
-        cast(
-            coalesce(acquisitions_by_paid_channel_monthly.customers_acquired, 0)
-            as double precision
-        ) as denominator,
+        channel as segment_value,
+        sum(ad_spend) as numerator,
+        sum(customers_acquired) as denominator,
         'currency' as unit
-    from ad_spend_by_paid_channel_monthly
-    full outer join acquisitions_by_paid_channel_monthly
-        on
-            ad_spend_by_paid_channel_monthly.month_start
-            = acquisitions_by_paid_channel_monthly.month_start
-            and ad_spend_by_paid_channel_monthly.channel
-            = acquisitions_by_paid_channel_monthly.channel
+    from paid_channel_facts
+    group by month_start, channel
 
 ),
 
@@ -158,10 +124,10 @@ cac_payback_rows as (
         month_start,
         'total' as segment_type,
         'all' as segment_value,
-        cast(sales_marketing_cost as double precision)
-        / nullif(cast(customers_acquired as double precision), 0) as numerator,
-        cast(average_acquisition_mrr as double precision)
-        * cast({{ var('gross_margin') }} as double precision) as denominator,
+        cast(sales_marketing_cost as {{ type_double() }})
+        / nullif(cast(customers_acquired as {{ type_double() }}), 0) as numerator,
+        cast(average_acquisition_mrr as {{ type_double() }})
+        * cast({{ var('gross_margin') }} as {{ type_double() }}) as denominator,
         'months' as unit
     from monthly_totals
 
@@ -169,38 +135,16 @@ cac_payback_rows as (
 
 kpi_rows as (
 
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_paid_total_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_paid_channel_rows
-    union all
-    select kpi_code, month_start, segment_type, segment_value, numerator, denominator, unit
-    from cac_payback_rows
+    {{ union_all(['total_rows', 'cac_paid_channel_rows', 'cac_payback_rows'], [
+        'kpi_code', 'month_start', 'segment_type', 'segment_value', 'numerator', 'denominator',
+        'unit',
+    ]) }}
 
 ),
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
-        kpi_rows.numerator,
-        kpi_rows.denominator,
-        kpi_rows.numerator / nullif(kpi_rows.denominator, 0) as value,
-        cast(kpi_rows.unit as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    inner join calendar_months
-        on kpi_rows.month_start = calendar_months.month_start
+    {{ kpi_rows_final('kpi_rows', calendar='calendar_months') }}
 
 )
 

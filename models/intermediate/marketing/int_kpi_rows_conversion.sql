@@ -142,24 +142,8 @@ kpi_rows as (
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(kpi_rows.numerator as double precision) as numerator,
-        cast(kpi_rows.denominator as double precision) as denominator,
-        cast(kpi_rows.numerator as double precision)
-        * 100
-        / nullif(cast(kpi_rows.denominator as double precision), 0) as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    inner join calendar_months
-        on kpi_rows.month_start = calendar_months.month_start
+    {{ kpi_rows_final('kpi_rows', calendar='calendar_months', unit="'percent'",
+        value='numerator * 100 / nullif(denominator, 0)') }}
 
 )
 

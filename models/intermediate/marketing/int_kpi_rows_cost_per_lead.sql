@@ -157,8 +157,8 @@ kpi_rows as (
         segment_keys.month_start,
         segment_keys.segment_type,
         segment_keys.segment_value,
-        cast(coalesce(spend_by_segment.ad_spend, 0) as double precision) as numerator,
-        cast(coalesce(leads_by_segment.lead_count, 0) as double precision) as denominator
+        cast(coalesce(spend_by_segment.ad_spend, 0) as {{ type_double() }}) as numerator,
+        cast(coalesce(leads_by_segment.lead_count, 0) as {{ type_double() }}) as denominator
     from segment_keys
     left join spend_by_segment
         on
@@ -176,22 +176,7 @@ kpi_rows as (
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        calendar_months.month_start as period_start,
-        calendar_months.month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_rows.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.segment_value as {{ dbt.type_string() }}) as segment_value,
-        kpi_rows.numerator,
-        kpi_rows.denominator,
-        kpi_rows.numerator / nullif(kpi_rows.denominator, 0) as value,
-        cast('currency' as {{ dbt.type_string() }}) as unit,
-        calendar_months.is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    inner join calendar_months
-        on kpi_rows.month_start = calendar_months.month_start
+    {{ kpi_rows_final('kpi_rows', calendar='calendar_months', unit="'currency'") }}
 
 )
 

@@ -4,7 +4,7 @@
     gross margin x revenue (non-void invoices, credit notes included) issued in the window
     by the customers whose acquisition_campaign_id is the campaign
     (int_campaign_attributed_invoices). -#}
-{%- set horizons = [3, 6, 12] %}
+{%- set horizons = {'roi_3m': 3, 'roi_6m': 6, 'roi_12m': 12} %}
 with reporting_window as (
 
     select as_of_date from {{ ref('int_reporting_window') }}
@@ -31,9 +31,9 @@ campaign_revenue_invoices as (
 
 campaign_windows as (
 
-    {%- for horizon in horizons %}
+    {%- for kpi_code, horizon in horizons.items() %}
         select
-            'roi_{{ horizon }}m' as kpi_code,
+            '{{ kpi_code }}' as kpi_code,
             campaign_id,
             started_on as window_start,
             cast({{ dbt.dateadd('month', horizon, 'started_on') }} as date) as window_end
@@ -45,34 +45,30 @@ campaign_windows as (
 
 ),
 
-window_costs as (
+{# Ad spend (cost) and attributed revenue of every campaign, dated. #}
+campaign_amounts as (
 
-    select
-        campaign_windows.kpi_code,
-        campaign_windows.campaign_id,
-        sum(ad_spend.spend) as campaign_cost
-    from campaign_windows
-    inner join ad_spend
-        on
-            campaign_windows.campaign_id = ad_spend.campaign_id
-            and campaign_windows.window_start <= ad_spend.spend_date
-            and campaign_windows.window_end > ad_spend.spend_date
-    group by campaign_windows.kpi_code, campaign_windows.campaign_id
+    select campaign_id, spend_date as amount_on, spend as spend_amount, 0 as revenue_amount
+    from ad_spend
+    union all
+    select campaign_id, issued_on as amount_on, 0 as spend_amount, amount as revenue_amount
+    from campaign_revenue_invoices
 
 ),
 
-window_revenue as (
+window_amounts as (
 
     select
         campaign_windows.kpi_code,
         campaign_windows.campaign_id,
-        sum(campaign_revenue_invoices.amount) as revenue
+        sum(campaign_amounts.spend_amount) as campaign_cost,
+        sum(campaign_amounts.revenue_amount) as revenue
     from campaign_windows
-    inner join campaign_revenue_invoices
+    inner join campaign_amounts
         on
-            campaign_windows.campaign_id = campaign_revenue_invoices.campaign_id
-            and campaign_windows.window_start <= campaign_revenue_invoices.issued_on
-            and campaign_windows.window_end > campaign_revenue_invoices.issued_on
+            campaign_windows.campaign_id = campaign_amounts.campaign_id
+            and campaign_windows.window_start <= campaign_amounts.amount_on
+            and campaign_windows.window_end > campaign_amounts.amount_on
     group by campaign_windows.kpi_code, campaign_windows.campaign_id
 
 ),
@@ -85,40 +81,26 @@ kpi_rows as (
         campaign_windows.window_start,
         cast({{ dbt.dateadd('day', -1, 'campaign_windows.window_end') }} as date)
             as window_last_day,
-        cast({{ var('gross_margin') }} as double precision)
-        * cast(coalesce(window_revenue.revenue, 0) as double precision) as campaign_return,
-        cast(coalesce(window_costs.campaign_cost, 0) as double precision) as campaign_cost
+        cast({{ var('gross_margin') }} as {{ type_double() }})
+        * cast(coalesce(window_amounts.revenue, 0) as {{ type_double() }}) as campaign_return,
+        cast(coalesce(window_amounts.campaign_cost, 0) as {{ type_double() }}) as campaign_cost
     from campaign_windows
-    left join window_costs
+    left join window_amounts
         on
-            campaign_windows.kpi_code = window_costs.kpi_code
-            and campaign_windows.campaign_id = window_costs.campaign_id
-    left join window_revenue
-        on
-            campaign_windows.kpi_code = window_revenue.kpi_code
-            and campaign_windows.campaign_id = window_revenue.campaign_id
+            campaign_windows.kpi_code = window_amounts.kpi_code
+            and campaign_windows.campaign_id = window_amounts.campaign_id
 
 ),
 
 final as (
 
-    select
-        cast(kpi_rows.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        kpi_rows.window_start as period_start,
-        kpi_rows.window_last_day as period_end,
-        cast('campaign_window' as {{ dbt.type_string() }}) as period_grain,
-        cast('campaign' as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_rows.campaign_id as {{ dbt.type_string() }}) as segment_value,
-        kpi_rows.campaign_return - kpi_rows.campaign_cost as numerator,
-        kpi_rows.campaign_cost as denominator,
-        (kpi_rows.campaign_return - kpi_rows.campaign_cost)
-        * 100
-        / nullif(kpi_rows.campaign_cost, 0) as value,
-        cast('percent' as {{ dbt.type_string() }}) as unit,
-        kpi_rows.window_last_day <= reporting_window.as_of_date as is_complete_period,
-        false as is_suppressed
-    from kpi_rows
-    cross join reporting_window
+    {{ kpi_rows_final('kpi_rows', period_grain="'campaign_window'", unit="'percent'",
+        period_start='kpi_rows.window_start', period_end='kpi_rows.window_last_day',
+        segment_type="'campaign'", segment_value='kpi_rows.campaign_id',
+        numerator='kpi_rows.campaign_return - kpi_rows.campaign_cost',
+        denominator='kpi_rows.campaign_cost', value='numerator * 100 / nullif(denominator, 0)',
+        is_complete_period='kpi_rows.window_last_day <= reporting_window.as_of_date',
+        join='cross join reporting_window') }}
 
 )
 

@@ -23,56 +23,27 @@ reporting_window as (
 
 kpi_inputs as (
 
-    select
-        'engagement_score' as kpi_code,
-        survey_date,
-        segment_type,
-        segment_value,
-        cast(score_sum as double precision) as numerator,
-        cast(response_count as double precision) as denominator,
-        1.0 as value_multiplier,
-        'score' as unit,
-        is_suppressed
-    from engagement_groups
-    union all
-    select
-        'engagement_favorable_pct' as kpi_code,
-        survey_date,
-        segment_type,
-        segment_value,
-        cast(favorable_response_count as double precision) as numerator,
-        cast(response_count as double precision) as denominator,
-        100.0 as value_multiplier,
-        'percent' as unit,
-        is_suppressed
-    from engagement_groups
+    {{ unpivot('engagement_groups', ['kpi_code', 'numerator', 'value_multiplier', 'unit'], [
+        ["'engagement_score'", 'score_sum', '1.0', "'score'"],
+        ["'engagement_favorable_pct'", 'favorable_response_count', '100.0', "'percent'"],
+    ], keep=[
+        'survey_date', 'segment_type', 'segment_value', 'response_count as denominator',
+        'is_suppressed',
+    ]) }}
 
 ),
 
+{# Suppressed groups publish no number: numerator and denominator (so value) are null. #}
 final as (
 
-    select
-        cast(kpi_inputs.kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        cast(kpi_inputs.survey_date as date) as period_start,
-        cast(kpi_inputs.survey_date as date) as period_end,
-        cast('survey' as {{ dbt.type_string() }}) as period_grain,
-        cast(kpi_inputs.segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(kpi_inputs.segment_value as {{ dbt.type_string() }}) as segment_value,
-        case
-            when not kpi_inputs.is_suppressed then kpi_inputs.numerator
-        end as numerator,
-        case
-            when not kpi_inputs.is_suppressed then kpi_inputs.denominator
-        end as denominator,
-        case
-            when not kpi_inputs.is_suppressed and kpi_inputs.denominator != 0
-                then kpi_inputs.numerator * kpi_inputs.value_multiplier / kpi_inputs.denominator
-        end as value,
-        cast(kpi_inputs.unit as {{ dbt.type_string() }}) as unit,
-        kpi_inputs.survey_date <= reporting_window.as_of_date as is_complete_period,
-        kpi_inputs.is_suppressed
-    from kpi_inputs
-    cross join reporting_window
+    {{ kpi_rows_final('kpi_inputs', period_grain="'survey'",
+        period_start='kpi_inputs.survey_date', period_end='kpi_inputs.survey_date',
+        numerator='case when not kpi_inputs.is_suppressed then kpi_inputs.numerator end',
+        denominator='case when not kpi_inputs.is_suppressed then kpi_inputs.denominator end',
+        value_input='kpi_inputs.value_multiplier',
+        value='numerator * value_input / nullif(denominator, 0)',
+        is_complete_period='kpi_inputs.survey_date <= reporting_window.as_of_date',
+        is_suppressed='kpi_inputs.is_suppressed', join='cross join reporting_window') }}
 
 )
 

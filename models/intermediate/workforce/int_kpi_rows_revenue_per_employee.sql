@@ -149,11 +149,10 @@ product_line_rows as (
 
 segment_rows as (
 
-    select month_start, segment_type, segment_value, revenue, fte_days from total_rows
-    union all
-    select month_start, segment_type, segment_value, revenue, fte_days from department_rows
-    union all
-    select month_start, segment_type, segment_value, revenue, fte_days from product_line_rows
+    {{ union_all(
+        ['total_rows', 'department_rows', 'product_line_rows'],
+        ['month_start', 'segment_type', 'segment_value', 'revenue', 'fte_days'],
+    ) }}
 
 ),
 
@@ -165,8 +164,8 @@ segment_measures as (
         calendar_months.is_complete_period,
         segment_rows.segment_type,
         segment_rows.segment_value,
-        cast(segment_rows.revenue as double precision) as revenue,
-        cast(segment_rows.fte_days as double precision)
+        cast(segment_rows.revenue as {{ type_double() }}) as revenue,
+        cast(segment_rows.fte_days as {{ type_double() }})
         / calendar_months.days_in_month as average_fte
     from segment_rows
     inner join calendar_months
@@ -176,20 +175,9 @@ segment_measures as (
 
 final as (
 
-    select
-        cast('revenue_per_employee' as {{ dbt.type_string() }}) as kpi_code,
-        month_start as period_start,
-        month_end as period_end,
-        cast('month' as {{ dbt.type_string() }}) as period_grain,
-        cast(segment_type as {{ dbt.type_string() }}) as segment_type,
-        cast(segment_value as {{ dbt.type_string() }}) as segment_value,
-        revenue as numerator,
-        average_fte as denominator,
-        revenue / nullif(average_fte, 0) as value,
-        cast('currency' as {{ dbt.type_string() }}) as unit,
-        is_complete_period,
-        false as is_suppressed
-    from segment_measures
+    {{ kpi_rows_final('segment_measures', kpi_code="'revenue_per_employee'", unit="'currency'",
+        period_start='segment_measures.month_start', period_end='segment_measures.month_end',
+        numerator='segment_measures.revenue', denominator='segment_measures.average_fte') }}
 
 )
 
