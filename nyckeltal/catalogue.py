@@ -24,6 +24,7 @@ from nyckeltal import settings
 CATALOGUE_FILE = Path("seeds") / "kpi_catalogue.csv"
 COLUMNS = (
     "kpi_code",
+    "display_name",
     "family",
     "family_name",
     "unit",
@@ -54,6 +55,7 @@ class Kpi:
     """One catalogue entry (lists are space-separated in the CSV)."""
 
     code: str
+    display_name: str
     family: str
     family_name: str
     unit: str
@@ -94,6 +96,7 @@ def _entry(row: dict[str, str], line: int) -> Kpi:
         raise CatalogueError(f"{where}: columns must be {', '.join(COLUMNS)}")
     kpi = Kpi(
         code=row["kpi_code"],
+        display_name=row["display_name"],
         family=row["family"],
         family_name=row["family_name"],
         unit=row["unit"],
@@ -107,8 +110,8 @@ def _entry(row: dict[str, str], line: int) -> Kpi:
         definition=row["definition"],
     )
     problems = []
-    if not kpi.code or not kpi.family or not kpi.definition:
-        problems.append("kpi_code, family and definition are required")
+    if not kpi.code or not kpi.display_name or not kpi.family or not kpi.definition:
+        problems.append("kpi_code, display_name, family and definition are required")
     if kpi.unit not in UNITS:
         problems.append(f"unit {kpi.unit!r} is not one of {', '.join(UNITS)}")
     if not kpi.period_grains or set(kpi.period_grains) - set(GRAINS):

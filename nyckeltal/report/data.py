@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from nyckeltal import catalogue
 from nyckeltal.scorecard import read_scorecard
 
 FAMILIES_FILE = Path(__file__).with_name("families.yaml")
@@ -97,21 +98,26 @@ class ReportData:
 
 @cache
 def load_families() -> tuple[tuple[Family, ...], dict[str, str]]:
-    """The KPI families of families.yaml and the labels of the segment types."""
+    """The KPI families of families.yaml, their KPIs from the KPI catalogue (in catalogue
+    order), and the labels of the segment types."""
     with open(FAMILIES_FILE, encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
     families = []
     for entry in document["families"]:
         kpis = tuple(
             KpiInfo(
-                code=kpi["code"],
-                name=kpi["name"],
+                code=kpi.code,
+                name=kpi.display_name,
                 family_slug=entry["slug"],
-                card_segment=kpi.get("card_segment"),
-                grain=kpi.get("grain"),
+                # A KPI without a total row shows its first segment type on its card.
+                card_segment=None if "total" in kpi.segment_types else kpi.segment_types[0],
+                grain=kpi.period_grains[0],
             )
-            for kpi in entry["kpis"]
+            for kpi in catalogue.kpis()
+            if kpi.family == entry["family"]
         )
+        if not kpis:
+            raise ValueError(f"{FAMILIES_FILE.name}: family {entry['family']!r} has no KPI")
         families.append(
             Family(
                 slug=entry["slug"],
