@@ -614,7 +614,9 @@ def _number(value: float | None, digits: int = 1) -> str:
 def _rate(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value / 1e6:,.2f}M" if value >= 1e6 else f"{value / 1e3:,.0f}k"
+    if value >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    return f"{value / 1e3:,.0f}k" if value >= 1e4 else f"{value:,.0f}"
 
 
 HEADLINE_FORMAT: dict[str, Callable[[float | None], str]] = {
