@@ -38,9 +38,15 @@ clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* expectations/uncommitted
 
 # Speed and memory figures (benchmarks/README.md): writes benchmarks/results.md and .json.
-.PHONY: benchmark
+# `make benchmark` = scales demo and s; `make bench SCALE=m [REPEATS=3]` = one scale.
+SCALE ?= demo
+REPEATS ?= 3
+.PHONY: benchmark bench
 benchmark: setup
-	$(BIN)/python -m nyckeltal.benchmark --scales 1,10 --repeats 3 --out benchmarks/results.md
+	$(BIN)/nyckeltal bench --scale demo --scale s --repeats $(REPEATS) --out benchmarks/results.md
+
+bench: setup
+	$(BIN)/nyckeltal bench --scale $(SCALE) --repeats $(REPEATS) --out benchmarks/results.md
 
 # Generated files of the KPI catalogue (README KPI table, the union's family list) and the
 # Great Expectations project (CONTRIBUTING.md).

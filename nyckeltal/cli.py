@@ -166,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
         "nyckeltal_published.duckdb beside the warehouse)",
     )
     _add_warehouse_option(report)
+
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark load, validation, full and one-new-day refresh (benchmarks/README.md)",
+        description="Generate the dataset of each scale, then measure side by side, each stage "
+        "in its own process (median of repeats, peak RSS): load, source validation of the "
+        "largest table, full refresh, one-new-day refresh, the same SQL on raw DuckDB and the "
+        "pandas peer; write a Markdown report and a JSON file next to it, with the targets. "
+        "Works in a temporary folder: the warehouse of the project is not touched.",
+    )
+    from nyckeltal.benchmark import add_arguments
+
+    add_arguments(bench)
     return parser
 
 
@@ -254,6 +267,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from nyckeltal.benchmark import bench
+
+    return bench(args)
+
+
 COMMANDS = {
     "demo": _cmd_demo,
     "load": _cmd_load,
@@ -262,6 +281,7 @@ COMMANDS = {
     "validate": _cmd_validate,
     "scorecard": _cmd_scorecard,
     "report": _cmd_report,
+    "bench": _cmd_bench,
 }
 
 

@@ -1,87 +1,167 @@
-"""The benchmark machinery (`python -m nyckeltal.benchmark`): reports are written, every stage
-is in them. No timing is asserted: figures come from the benchmark command, never a test."""
+"""The benchmark machinery (`nyckeltal bench`): reports, targets, the scale mapping, the
+one-new-day preparation, the raw DuckDB baseline, and the stages in child processes at a tiny
+scale. No timing is asserted: figures come from the benchmark command, never a test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from nyckeltal import benchmark
+from nyckeltal import benchmark, cli
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _sample(seconds: float, rss: float, rows: int | None) -> dict:
-    return {"seconds": seconds, "peak_rss_mib": rss, "rows": rows}
+    return {"seconds": seconds, "work_seconds": seconds / 2, "peak_rss_mib": rss, "rows": rows}
 
 
-def test_report_has_medians_and_ratios_to_the_smallest_scale() -> None:
-    raw = {
-        scale: {
-            stage: [
-                _sample(k * s, 100.0 * k, 1000 * int(k) if stage == "load" else None)
-                for s in (3.0, 1.0, 2.0)
-            ]
-            for stage in ("generate", *benchmark.STAGES)
-        }
-        for scale, k in ((1.0, 1), (10.0, 10))
+def _raw(k: float) -> dict[str, list[dict]]:
+    """Samples of one scale: every stage k times the base seconds (full refresh 100 s)."""
+    base = {
+        "generate": 5.0,
+        "load": 2.0,
+        "validate": 4.0,
+        "full_refresh": 100.0,
+        "one_new_day": 30.0,
+        "baseline": 50.0,
+        "pandas": 400.0,
     }
+    return {
+        stage: [
+            _sample(seconds * k * spread, 100.0 * k, 1_000_000 if stage != "generate" else None)
+            for spread in (1.5, 1.0, 0.5)
+        ]
+        for stage, seconds in base.items()
+    }
+
+
+def test_report_has_medians_the_side_by_side_figures_and_the_targets() -> None:
+    raw = {"demo": _raw(1.0), "m": _raw(2.0)}
     report = benchmark.build_report(raw, repeats=3, seconds=1.0, setup=benchmark.machine())
-    small, large = report["scales"]
-    assert small["stages"]["load"]["median_s"] == 2.0
-    assert (small["stages"]["load"]["min_s"], small["stages"]["load"]["max_s"]) == (1.0, 3.0)
-    assert small["stages"]["load"]["rows_per_s"] == 500.0
-    assert large["rows_ratio"] == 10.0
-    assert large["ratio_to_smallest"]["build_models"] == {"time": 10.0, "rss": 10.0}
-    text = benchmark.render_markdown(report, "python -m nyckeltal.benchmark")
-    for stage in ("generate", *benchmark.STAGES):
-        assert f"| 1 | {stage} |" in text and f"| 10 | {stage} |" in text
-    assert "Scaling" in text and "cores" in text and "GiB" in text
+    demo, m = report["scales"]
+    load = demo["stages"]["load"]
+    assert (load["median_s"], load["min_s"], load["max_s"], load["work_s"]) == (2.0, 1.0, 3.0, 1.0)
+    assert load["rows_per_s"] == 1_000_000  # rows per work second
+    headline = m["headline"]
+    assert headline["full_refresh_s"] == 200.0 and headline["one_new_day_share"] == 0.3
+    assert headline["overhead"] == 2.0 and headline["pandas_ratio"] == 4.0
+    assert headline["peak_rss_mib"] == 200.0  # the nyckeltal stages only
+    targets = {(c["target"][:12], c["scale"]): c for c in report["targets"]}
+    demo_run = targets[("demo `nyckel", "demo")]
+    assert demo_run["met"] is False and demo_run["factor"] == 5.0  # 100 s against 20 s
+    assert targets[("l full refre", "l")]["met"] is None  # scale l not measured
+    pandas = targets[("pandas / nyc", "m")]
+    assert pandas["met"] is False and pandas["factor"] == 5.0  # 4x against 20x
+    assert targets[("peak RSS <= ", "m")]["met"] is True
+    text = benchmark.render_markdown(report, "nyckeltal bench --scale demo --scale m")
+    for stage in raw["demo"]:
+        assert f"| demo | {stage} |" in text and f"| m | {stage} |" in text
+    assert "**missed** by 5.00x" in text and "not measured" in text and "met (0.20 GiB)" in text
+    assert "cores" in text and "GiB RAM" in text
 
 
-def test_command_line_rejects_bad_arguments() -> None:
-    for bad in (
-        ["--scales", "0,1"],
-        ["--scales", "x"],
-        ["--stages", "load,nope"],
-        ["--stages", "run"],
-    ):
+def test_targets_met_and_missed() -> None:
+    checks = benchmark.check_targets(
+        {"demo": {"full_refresh_s": 10.0, "load_rows_per_s": 1e6, "overhead": 1.0}}
+    )
+    by_key = {(c["key"], c["scale"]): c for c in checks}
+    assert by_key[("full_refresh_s", "demo")]["met"] is True
+    load = by_key[("load_rows_per_s", "demo")]
+    assert load["met"] is False and load["factor"] == 5.0  # 1M rows/s against 5M
+    assert by_key[("overhead", "demo")]["met"] is True
+    assert by_key[("one_new_day_share", "demo")]["met"] is None
+
+
+def test_command_line() -> None:
+    args = cli.build_parser().parse_args(["bench", "--scale", "m", "--scale", "demo"])
+    assert (
+        args.scales == ["m", "demo"] and args.repeats == 3 and args.stages == list(benchmark.STAGES)
+    )
+    assert cli.build_parser().parse_args(["bench"]).scales is None  # then demo and s
+    args = benchmark.build_parser().parse_args(["--scale", "0.050", "--stages", "pandas,load"])
+    assert args.scales == ["0.05"] and args.stages == ["load", "pandas"]
+    for bad in (["--scale", "xl"], ["--scale", "0"], ["--stages", "full_refresh"]):
         with pytest.raises(SystemExit):
             benchmark.build_parser().parse_args(bad)
-    args = benchmark.build_parser().parse_args(["--scales", "10,1", "--stages", "run,load"])
-    assert args.scales == [1.0, 10.0] and args.stages == ["load", "run"]
+    assert cli.main(["bench", "--repeats", "0"]) == 2
 
 
-def _check_files(out: Path, stages: tuple[str, ...]) -> dict:
-    text = out.read_text(encoding="utf-8")
-    data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    for stage in ("generate", *stages):
-        assert f"| 0.05 | {stage} |" in text
-        samples = data["scales"][0]["samples"][stage]
-        assert samples and all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in samples)
-    assert data["machine"]["nproc"] >= 1 and data["machine"]["memory_gib"] > 0
-    return data
-
-
-def test_load_stage_at_a_tiny_scale(tmp_path: Path) -> None:
-    """The child-process measurement on the one stage that needs neither dbt nor GX."""
-    out = tmp_path / "bench" / "results.md"
-    assert (
-        benchmark.main(
-            ["--scales", "0.05", "--repeats", "1", "--out", str(out), "--stages", "load"]
-        )
-        == 0
+def test_every_scale_name_maps_to_a_generator_call(tmp_path: Path, monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr(
+        "nyckeltal.demo_data.generate", lambda out, scale: calls.append((out, scale))
     )
-    data = _check_files(out, ("load",))
-    assert data["scales"][0]["stages"]["load"]["rows"] > 1000
+    for name in (*benchmark.SCALE_NAMES, "0.05"):
+        benchmark.generate_dataset(name, tmp_path)
+    assert [scale for _, scale in calls] == [1.0, 4.0, 40.0, 370.0, 0.05]
+
+
+def test_one_new_day_is_held_back_then_added(tmp_path: Path) -> None:
+    warehouse, hold = tmp_path / "warehouse.duckdb", tmp_path / "hold.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        for schema, table, column in benchmark.PARTITIONED_RAW:
+            connection.execute(f"create schema if not exists {schema}")
+            connection.execute(f"create table {schema}.{table} (id integer, {column} timestamp)")
+            connection.execute(
+                f"insert into {schema}.{table} values "
+                "(1, '2026-11-14 23:59:59'), (2, '2026-11-15 00:00:00'), (3, '2026-11-15 12:00')"
+            )
+    before = benchmark.raw_rows(warehouse)
+    assert before["raw_marketing.web_events"] == 3 and len(before) == 3
+    assert benchmark.hold_back_last_day(warehouse, hold) == "2026-11-15"
+    assert set(benchmark.raw_rows(warehouse).values()) == {1}
+    assert benchmark.add_held_day(warehouse, hold) == 6
+    assert benchmark.raw_rows(warehouse) == before
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        last = connection.execute("select max(spend_date) from raw_marketing.ad_spend").fetchone()
+    assert last[0] == dt.datetime(2026, 11, 15, 12)
+
+
+def test_baseline_runs_the_compiled_models_in_topological_order(tmp_path: Path) -> None:
+    """Models only, parents first, views as views, ephemeral models inlined by dbt."""
+
+    def model(name: str, schema: str, sql: str, parents: list[str], kind: str = "table"):
+        return {
+            "resource_type": "model",
+            "database": "warehouse",
+            "schema": schema,
+            "relation_name": f'"warehouse"."{schema}"."{name}"',
+            "config": {"materialized": kind},
+            "depends_on": {"nodes": parents},
+            "compiled_code": sql,
+        }
+
+    nodes = {  # listed children first: the order must come from the graph
+        "model.p.kpi": model(
+            "kpi", "marts", "select sum(n) as n from staging.stg", ["model.p.stg"]
+        ),
+        "model.p.stg": model("stg", "staging", "select 1 as n union all select 2", [], "view"),
+        "model.p.eph": model("eph", "staging", "select 1", [], "ephemeral"),
+        "test.p.t": {"resource_type": "test", "config": {"materialized": "test"}},
+    }
+    (tmp_path / "compiled").mkdir()
+    (tmp_path / "compiled" / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert benchmark._baseline(tmp_path, warehouse) == 2
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select n from marts.kpi").fetchone() == (3,)
+        kinds = dict(
+            connection.execute(
+                "select table_name, table_type from information_schema.tables"
+            ).fetchall()
+        )
+    assert kinds == {"kpi": "BASE TABLE", "stg": "VIEW"}
 
 
 def test_stages_write_only_in_the_temporary_folder(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("NYCKELTAL_DQ_WARN", "raw_crm_leads")
     monkeypatch.setenv("DAGSTER_HOME", str(PROJECT))
-    env = benchmark.stage_environment(tmp_path, tmp_path / "steps" / "warehouse.duckdb")
+    env = benchmark.stage_environment(tmp_path, tmp_path / "full" / "warehouse.duckdb")
     for name in (
         "NYCKELTAL_WAREHOUSE",
         "NYCKELTAL_PUBLISHED",
@@ -94,9 +174,37 @@ def test_stages_write_only_in_the_temporary_folder(tmp_path: Path, monkeypatch) 
     assert "NYCKELTAL_DQ_WARN" not in env and "DAGSTER_HOME" not in env
 
 
+def _check_files(out: Path, stages: tuple[str, ...]) -> dict:
+    text = out.read_text(encoding="utf-8")
+    data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    for stage in ("generate", *stages):
+        assert f"| 0.05 | {stage} |" in text
+        samples = data["scales"][0]["samples"][stage]
+        assert samples and all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in samples)
+        assert all(0 < s["work_seconds"] < s["seconds"] for s in samples)
+    assert data["machine"]["nproc"] >= 1 and data["machine"]["memory_gib"] > 0
+    assert data["scales"][0]["loaded_rows"] > 1000
+    return data
+
+
+def test_load_and_pandas_stages_at_a_tiny_scale(tmp_path: Path) -> None:
+    """The child-process measurement on the stages that need neither dbt nor GX."""
+    out = tmp_path / "bench" / "results.md"
+    arguments = ["--scale", "0.05", "--repeats", "1", "--out", str(out)]
+    assert benchmark.main([*arguments, "--stages", "load,pandas"]) == 0
+    data = _check_files(out, ("load", "pandas"))
+    stages = data["scales"][0]["stages"]
+    assert stages["load"]["rows"] == data["scales"][0]["loaded_rows"]
+    assert stages["pandas"]["scorecard_rows"] > 100  # the oracle computed the scorecard
+
+
 @pytest.mark.dbt
 def test_every_stage_at_a_tiny_scale(tmp_path: Path) -> None:
-    """The whole benchmark, once, at scale 0.05 (about four minutes: dbt and Dagster run)."""
+    """The whole benchmark, once, at scale 0.05 (several minutes: dbt and Dagster run)."""
     out = tmp_path / "results.md"
-    assert benchmark.main(["--scales", "0.05", "--repeats", "1", "--out", str(out)]) == 0
-    _check_files(out, benchmark.STAGES)
+    assert benchmark.main(["--scale", "0.05", "--repeats", "1", "--out", str(out)]) == 0
+    data = _check_files(out, benchmark.STAGES)
+    scale = data["scales"][0]
+    assert scale["one_new_day"] == "2026-11-15"
+    assert scale["stages"]["baseline"]["models"] > 50
+    assert scale["headline"]["overhead"] > 0 and scale["headline"]["pandas_ratio"] > 0
