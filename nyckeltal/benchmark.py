@@ -261,11 +261,7 @@ class StageFailed(RuntimeError):
 
 def stage_environment(root: Path, warehouse: Path) -> dict[str, str]:
     """The environment of a stage: every path in the temporary folder, no user settings."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("NYCKELTAL_") and name not in ("DAGSTER_HOME", "DBT_PROFILES_DIR")
-    }
+    env = settings.environment_without_settings()
     env.update(
         NYCKELTAL_WAREHOUSE=str(warehouse),
         NYCKELTAL_PUBLISHED=str(warehouse.with_name("published.duckdb")),

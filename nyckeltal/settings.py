@@ -216,6 +216,11 @@ def dagster_home() -> str | None:
     return os.environ.get("DAGSTER_HOME") or None
 
 
-def environment_snapshot(prefixes: tuple[str, ...] = ("NYCKELTAL_",)) -> dict[str, str]:
-    """The variables with these prefixes (the benchmark records them with its figures)."""
-    return {name: value for name, value in os.environ.items() if name.startswith(prefixes)}
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment without any Nyckeltal, Dagster home or dbt profiles setting
+    (the benchmark starts its stages from it, each with only its own settings)."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("NYCKELTAL_") and name not in ("DAGSTER_HOME", "DBT_PROFILES_DIR")
+    }
