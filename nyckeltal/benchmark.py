@@ -49,7 +49,7 @@ def stage_main(argv: Sequence[str]) -> int:
     data_dir, path = Path(data), Path(warehouse)
     rows = None
     if stage == "generate":
-        from nyckeltal.demo_data import generate
+        from nyckeltal.demo import generate
 
         generate(data_dir, scale=float(scale))
     elif stage == "prepare":  # untimed: dbt's manifest and the GX project in the temp folder

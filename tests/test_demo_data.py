@@ -1,4 +1,4 @@
-"""The demo generator (`nyckeltal.demo_data`) and the bundled demo dataset (`seeds/demo`).
+"""The demo generator (`nyckeltal.demo`) and the bundled demo dataset (`seeds/demo`).
 
 The generated files are read back with DuckDB, typed strictly after the contract, and checked
 against `nyckeltal.contract` (keys, enumerations, ranges, foreign keys, exchange rates) and for
@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from nyckeltal.contract import CHANNELS, TABLES, ForeignKey, Table
-from nyckeltal.demo_data import DEFAULT_SEED, END, START, generate
+from nyckeltal.demo import DEFAULT_SEED, END, START, generate
 
 SHIPPED = Path(__file__).resolve().parent.parent / "seeds" / "demo"
 MAX_BYTES = 5_000_000
