@@ -39,11 +39,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from nyckeltal.contract import TABLES
 from nyckeltal.demo import billing, crm, fx, hr, marketing, web
 from nyckeltal.demo.common import DEFAULT_SEED, END, Window, id_width, stream
 from nyckeltal.demo.scales import SCALES, Scale, resolve
-from nyckeltal.demo.writer import ChunkedParquet, path_for, write
+from nyckeltal.demo.writer import ROW_GROUP, Output, path_for
 
 START = Window(SCALES["demo"].months).start  # the first day of the bundled demo
 INVOICE_CHUNK = 2_000_000
@@ -64,32 +66,37 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     window = Window(size.months)
-    level = 9 if not size.parquet else 3
     paths = {t.key: path_for(out_dir, t.key, size.parquet or t.key == "marketing.web_events")
              for t in TABLES}  # fmt: skip
+    out = Output(small=not size.parquet)
+    try:
+        _generate(out, paths, window, size, seed)
+    finally:
+        out.close()
+    return [paths[table.key] for table in TABLES]
 
-    def save(key: str, table) -> None:
-        write(paths[key], key, table, level)
+
+def _generate(out: Output, paths: dict[str, Path], window: Window, size: Scale, seed: int) -> None:
+    def save(key: str, table: pa.Table) -> None:
+        out.write(paths[key], key, table)
 
     plan = marketing.campaigns(stream(seed, "campaigns"), window, size.factor)
     spend = marketing.ad_spend(stream(seed, "ad_spend"), window, plan)
-    leads = crm.leads(stream(seed, "leads"), window, size.factor, plan, spend)
-    customers = crm.customers(stream(seed, "customers"), window, size.factor, leads)
-    book = billing.simulate(stream(seed, "lifecycle"), window, customers)
-    order, sub_numbers = billing.subscription_order(book)
-    invoices = billing.invoices(stream(seed, "invoices"), window, book, sub_numbers)
     save("marketing.campaigns", plan.table())
     save("marketing.ad_spend", spend.table(plan))
+    leads = crm.leads(stream(seed, "leads"), window, size.factor, plan, spend)
+    customers = crm.customers(stream(seed, "customers"), window, size.factor, leads)
     save("crm.leads", leads.table(plan.width, customers.width))
     save("crm.customers", customers.table(plan.width, id_width(len(leads.created))))
+    book = billing.simulate(stream(seed, "lifecycle"), window, customers)
+    order, sub_numbers = billing.subscription_order(book)
     save("billing.subscriptions", billing.subscriptions_table(book, order, customers.width))
-    save(
-        "crm.nps_responses",
-        crm.nps_responses(
-            stream(seed, "nps"), window, customers, book.customer, book.started, book.ended
-        ),
+    nps = crm.nps_responses(
+        stream(seed, "nps"), window, customers, book.customer, book.started, book.ended
     )
-    _write_invoices(paths["billing.invoices"], invoices, book, customers, level)
+    save("crm.nps_responses", nps)
+    invoices = billing.invoices(stream(seed, "invoices"), window, book, sub_numbers)
+    _write_invoices(out, paths["billing.invoices"], invoices, book, customers)
     del invoices, book, order, sub_numbers
     staff = hr.employees(stream(seed, "employees"), window, size.factor)
     save("hr.employees", hr.employees_table(staff))
@@ -98,26 +105,29 @@ def generate(
     save("billing.plans", billing.plans())
     save("billing.fx_rates", fx.fx_rates(stream(seed, "fx_rates"), window))
     save("marketing.expenses", marketing.expenses(stream(seed, "expenses"), window, size.factor))
-    save(
-        "marketing.market_sizes",
-        marketing.market_sizes(stream(seed, "market_sizes"), window, size.factor),
-    )
+    sizes = marketing.market_sizes(stream(seed, "market_sizes"), window, size.factor)
+    save("marketing.market_sizes", sizes)
     web.write_web_events(
-        stream(seed, "web_events"), paths["marketing.web_events"], window, size.factor,
-        size.visitors, leads, plan, spend, level,
+        stream(seed, "web_events"), out, paths["marketing.web_events"], window, size.factor,
+        size.visitors, leads, plan, spend,
     )  # fmt: skip
-    return [paths[table.key] for table in TABLES]
 
 
-def _write_invoices(path: Path, invoices, book, customers, level: int) -> None:
-    widths = {"inv": max(4, len(str(len(invoices)))), "cus": customers.width,
-              "sub": max(4, len(str(book.n)))}  # fmt: skip
+def _write_invoices(out: Output, path: Path, invoices, book, customers) -> None:
+    """The largest table but web events: built and written in chunks when in Parquet."""
+    widths = {"inv": id_width(len(invoices)), "cus": customers.width, "sub": id_width(book.n)}
     columns = invoices.columns
+    key = "billing.invoices"
     if path.suffix == ".csv":
-        write(path, "billing.invoices", billing.invoice_table(columns, 1, widths, customers))
+        out.write(path, key, billing.invoice_table(columns, 1, widths, customers))
         return
     first = billing.invoice_table({k: v[:1] for k, v in columns.items()}, 1, widths, customers)
-    with ChunkedParquet(path, "billing.invoices", first.schema, level) as out:
-        for low in range(0, len(invoices), INVOICE_CHUNK):
-            chunk = {name: values[low : low + INVOICE_CHUNK] for name, values in columns.items()}
-            out.write(billing.invoice_table(chunk, low + 1, widths, customers))
+    writer = out.parquet_writer(path, first.schema)
+    previous = None
+    for low in range(0, len(invoices), INVOICE_CHUNK):
+        chunk = {name: values[low : low + INVOICE_CHUNK] for name, values in columns.items()}
+        table = billing.invoice_table(chunk, low + 1, widths, customers)
+        if previous is not None:
+            previous.result()  # at most two chunks in memory
+        previous = out.submit(writer.write_table, table, ROW_GROUP)
+    out.submit(writer.close)

@@ -209,12 +209,31 @@ def random_region(rng: np.random.Generator, days: np.ndarray, launch: dt.date) -
 
 
 def id_array(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """`prefix_000123` strings of whole numbers (nulls where the number is 0 or less)."""
+    """`prefix_000123` strings of whole numbers (null where the number is 0 or less).
+
+    Built as one fixed-width byte matrix (digit by digit), much faster than string kernels.
+    """
     numbers = np.asarray(numbers, dtype=np.int64)
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
-    strings = pc.binary_join_element_wise(prefix, digits, "_")
-    if (numbers <= 0).any():
-        strings = pc.if_else(pa.array(numbers > 0), strings, pa.scalar(None, pa.string()))
+    width = max(width, len(str(int(numbers.max(initial=0)))))
+    head = (prefix + "_").encode()
+    size = len(head) + width
+    rest = np.maximum(numbers, 0).astype(np.uint32 if width < 10 else np.int64)
+    digits = []
+    for _ in range(width):
+        digits.append((rest % 10).astype(np.uint8) + 48)
+        rest //= 10
+    fixed = [np.full(len(numbers), byte, np.uint8) for byte in head]
+    data = np.column_stack([*fixed, *digits[::-1]]) if len(numbers) else np.zeros(0, np.uint8)
+    offsets = np.arange(len(numbers) + 1, dtype=np.int32) * size
+    valid = numbers > 0
+    validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    strings = pa.Array.from_buffers(
+        pa.string(),
+        len(numbers),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))],
+    )
+    if validity is not None:  # null slots hold "prefix_000"; make them empty
+        strings = pc.if_else(pa.array(valid), strings, pa.scalar(None, pa.string()))
     return strings
 
 
@@ -222,12 +241,17 @@ def id_width(count: int, minimum: int = 4) -> int:
     return max(minimum, len(str(count)))
 
 
-def labels(values: tuple[str | None, ...], codes: np.ndarray) -> pa.Array:
-    """The label of each code (codes index `values`; -1 is null)."""
+def labels(
+    values: tuple[str | None, ...] | pa.Array, codes: np.ndarray, encoded: bool = False
+) -> pa.Array:
+    """The label of each code (codes index `values`; -1 is null); `encoded`: kept as an
+    Arrow dictionary (written as a Parquet dictionary column, read back as strings)."""
     codes = np.asarray(codes, dtype=np.int32)
-    dictionary = pa.array(values, pa.string())
-    indices = pa.array(codes, mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+    dictionary = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    null = codes < 0
+    indices = pa.array(np.maximum(codes, 0), mask=null if null.any() else None)
+    array = pa.DictionaryArray.from_arrays(indices, dictionary)
+    return array if encoded else array.cast(pa.string())
 
 
 def money(cents: np.ndarray, scale: int = 2, precision: int = 18) -> pa.Array:

@@ -238,14 +238,16 @@ def engagement(rng: np.random.Generator, window: Window, staff: Staff) -> pa.Tab
         a[order] for a in (day, token, question, department, score)
     )
     n = len(day)
-    hex_tokens = [f"r{t:010x}" for t in token.tolist()]
-    survey = [f"eng_{d:%Y_%m}" for d in day.astype("datetime64[D]").astype(object)]
+    tokens, token_code = np.unique(token, return_inverse=True)
+    hex_tokens = pa.array([f"r{t:010x}" for t in tokens.tolist()], pa.string())
+    days, day_code = np.unique(day, return_inverse=True)
+    surveys = pa.array([f"eng_{d:%Y_%m}" for d in days.astype("datetime64[D]").astype(object)])
     return pa.table(
         {
             "response_id": id_array("er", np.arange(1, n + 1), id_width(n)),
-            "survey_id": pa.array(survey, pa.string()),
+            "survey_id": labels(surveys, day_code),
             "survey_date": dates(day),
-            "respondent_id": pa.array(hex_tokens, pa.string()),
+            "respondent_id": labels(hex_tokens, token_code),
             "department": labels(DEPARTMENTS, department),
             "dimension": labels(DIMENSIONS, question // 2),
             "question_id": labels(QUESTIONS, question),

@@ -1,8 +1,10 @@
 """The named dataset sizes of `nyckeltal generate --scale` (and of the benchmark).
 
 `factor` multiplies customers, leads, campaigns and employees (management excepted);
-`visitors` multiplies the anonymous web traffic (page views without lead); `months` is the
-length of the window, which always ends on 2026-11-15 (the last month incomplete).
+`visitors` multiplies the anonymous web traffic (organic, referral, partner, QR codes, and
+tracked ad clicks: with visitors < factor fewer clicks pass the consent banner); the lead
+trails on the web follow the leads. `months` is the length of the window, which always ends
+on 2026-11-15 (the last month incomplete). The benchmark imports `SCALES`.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ SCALES: dict[str, Scale] = {
         ),
         Scale("s", 4.0, 4.0, 27, description="~2.3k customers, ~1M web events"),
         Scale("m", 40.0, 40.0, 27, description="~23k customers, ~10M web events, ~320k invoices"),
-        Scale("l", 1340.0, 200.0, 36, description="~1M customers, ~100M web events, ~20M invoices"),
+        Scale("l", 1340.0, 215.0, 36, description="~1M customers, ~100M web events, ~15M invoices"),
     )
 }
 
@@ -55,4 +57,6 @@ def resolve(scale: str | float | Scale) -> Scale:
         raise ValueError(f"unknown scale {scale!r}: one of {names} or a positive number") from None
     if not factor > 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
-    return Scale("demo" if factor == 1 else f"{factor:g}", factor, factor, 27, parquet=False)
+    if factor == SCALES["demo"].factor:
+        return SCALES["demo"]
+    return Scale(f"{factor:g}", factor, factor, SCALES["demo"].months, parquet=False)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from nyckeltal.demo.common import (
     CHANNELS,
@@ -34,6 +33,7 @@ from nyckeltal.demo.common import (
 )
 from nyckeltal.demo.crm import Leads
 from nyckeltal.demo.marketing import EVENTS, PARTNER, SEARCH, SOCIAL, AdSpend, Campaigns
+from nyckeltal.demo.writer import Output
 
 EVENT_NAMES = ("page_view", "signup", "trial_start", "checkout_start", "purchase")
 PAGE_VIEW, SIGNUP, TRIAL, CHECKOUT, PURCHASE = range(5)
@@ -48,9 +48,9 @@ SCHEMA = pa.schema(
         pa.field("occurred_at", pa.timestamp("ms"), nullable=False),
         pa.field("visitor_id", pa.string(), nullable=False),
         pa.field("session_id", pa.string(), nullable=False),
-        pa.field("event_name", pa.string(), nullable=False),
-        pa.field("channel", pa.string(), nullable=False),
-        pa.field("campaign_id", pa.string()),
+        pa.field("event_name", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("channel", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("campaign_id", pa.dictionary(pa.int32(), pa.string())),
     ]
 )
 
@@ -138,6 +138,7 @@ class _Trails:
 
 def write_web_events(
     rng: np.random.Generator,
+    out: Output,
     path: Path,
     window: Window,
     factor: float,
@@ -145,7 +146,6 @@ def write_web_events(
     leads: Leads,
     plan: Campaigns,
     spend: AdSpend,
-    compression_level: int,
 ) -> int:
     """Write marketing.web_events month by month; the number of events."""
     day, channel, campaign, expected = _sources(window, visitors / factor, visitors, plan, spend)
@@ -167,122 +167,123 @@ def write_web_events(
         "session_id": "DELTA_BYTE_ARRAY",
     }
     width = 9
-    with pq.ParquetWriter(
+    campaign_ids = id_array("cmp", np.arange(1, len(plan.name) + 1), plan.width)
+    writer = out.parquet_writer(
         path,
         SCHEMA,
-        compression="zstd",
-        compression_level=compression_level,
         column_encoding=encodings,
         use_dictionary=["event_name", "channel", "campaign_id"],
-    ) as writer:
-        for month in range(window.months):
-            month_end = window.bounds[month + 1]
-            here = source_month == month
-            n_new = counts[here]
-            s_day = np.repeat(day[here], n_new)
-            s_channel = np.repeat(channel[here], n_new)
-            s_campaign = np.repeat(campaign[here], n_new)
-            s_start = s_day * DAY + time_of_day(rng, len(s_day))
-            # returning anonymous visitors scheduled by earlier months
-            if pending[month]:
-                r_start, r_visitor, r_channel, r_campaign = (
-                    np.concatenate(c) for c in zip(*pending[month], strict=True)
-                )
-            else:
-                r_start = r_visitor = r_channel = r_campaign = np.zeros(0, np.int64)
-            # the lead trail sessions of this month
-            part = trails.month_slice(month)
-            t_lead, t_session = trails.lead[part], trails.session[part]
-            t_at, t_name = trails.at[part], trails.name[part]
-            key = t_lead * 3 + t_session
-            unique_key, first_index, inverse = np.unique(
-                key, return_index=True, return_inverse=True
+    )
+    previous = None
+    for month in range(window.months):
+        month_end = window.bounds[month + 1]
+        here = source_month == month
+        n_new = counts[here]
+        s_day = np.repeat(day[here], n_new)
+        s_channel = np.repeat(channel[here], n_new)
+        s_campaign = np.repeat(campaign[here], n_new)
+        s_start = s_day * DAY + time_of_day(rng, len(s_day))
+        # returning anonymous visitors scheduled by earlier months
+        if pending[month]:
+            r_start, r_visitor, r_channel, r_campaign = (
+                np.concatenate(c) for c in zip(*pending[month], strict=True)
             )
-            t_start = np.full(len(unique_key), np.iinfo(np.int64).max)
-            np.minimum.at(t_start, inverse, t_at)
-            t_lead_of = t_lead[first_index]
-            # all sessions of the month: kind 0 new anonymous, 1 returning, 2 lead
-            start = np.concatenate([s_start, r_start, t_start])
-            kind = np.concatenate(
-                [
-                    np.zeros(len(s_start), np.int64),
-                    np.ones(len(r_start), np.int64),
-                    np.full(len(t_start), 2),
-                ]
+        else:
+            r_start = r_visitor = r_channel = r_campaign = np.zeros(0, np.int64)
+        # the lead trail sessions of this month
+        part = trails.month_slice(month)
+        t_lead, t_session = trails.lead[part], trails.session[part]
+        t_at, t_name = trails.at[part], trails.name[part]
+        key = t_lead * 3 + t_session
+        unique_key, first_index, inverse = np.unique(key, return_index=True, return_inverse=True)
+        t_start = np.full(len(unique_key), np.iinfo(np.int64).max)
+        np.minimum.at(t_start, inverse, t_at)
+        t_lead_of = t_lead[first_index]
+        # all sessions of the month: kind 0 new anonymous, 1 returning, 2 lead
+        start = np.concatenate([s_start, r_start, t_start])
+        kind = np.concatenate(
+            [
+                np.zeros(len(s_start), np.int64),
+                np.ones(len(r_start), np.int64),
+                np.full(len(t_start), 2),
+            ]
+        )
+        ref = np.concatenate([np.zeros(len(s_start), np.int64), r_visitor, t_lead_of])
+        s_ch = np.concatenate([s_channel, r_channel, leads.channel[t_lead_of]])
+        s_cmp = np.concatenate([s_campaign, r_campaign, leads.campaign[t_lead_of]])
+        order = np.argsort(start, kind="stable")
+        start, kind, ref, s_ch, s_cmp = (a[order] for a in (start, kind, ref, s_ch, s_cmp))
+        sessions = len(start)
+        session_number = session_count + 1 + np.arange(sessions)
+        session_count += sessions
+        # visitor numbers in order of first appearance
+        lead_rows = np.flatnonzero(kind == 2)
+        leads_here = ref[lead_rows]
+        _, first_row = np.unique(leads_here, return_index=True)
+        first_time = np.zeros(sessions, bool)
+        fresh_leads = lead_rows[first_row][lead_visitor[leads_here[first_row]] == 0]
+        first_time[fresh_leads] = True
+        first_time |= kind == 0
+        visitor = np.zeros(sessions, np.int64)
+        visitor[first_time] = visitor_count + 1 + np.arange(first_time.sum())
+        visitor_count += int(first_time.sum())
+        lead_visitor[ref[fresh_leads]] = visitor[fresh_leads]
+        visitor = np.where(kind == 1, ref, visitor)
+        visitor = np.where(kind == 2, lead_visitor[np.where(kind == 2, ref, 0)], visitor)
+        # new anonymous visitors: some come back one to four months later
+        new_rows = np.flatnonzero(kind == 0)
+        back = new_rows[rng.random(len(new_rows)) < P_RETURN_VISIT]
+        later = month + 1 + rng.integers(0, 4, len(back))
+        organic = rng.random(len(back)) < 0.65  # typed the address or searched the brand
+        inside = later < window.months
+        back, later, organic = back[inside], later[inside], organic[inside]
+        b_low, b_high = window.bounds[later], window.bounds[later + 1]
+        b_day = (b_low + (rng.random(len(back)) * (b_high - b_low)).astype(np.int64)) // DAY
+        b_start = np.minimum(b_day * DAY + time_of_day(rng, len(back)), b_high - 1)
+        b_channel = np.where(organic, 0, s_ch[back])
+        b_campaign = np.where(organic, -1, s_cmp[back])
+        for target in np.unique(later):
+            chosen = later == target
+            pending[target].append(
+                (b_start[chosen], visitor[back][chosen], b_channel[chosen], b_campaign[chosen])
             )
-            ref = np.concatenate([np.zeros(len(s_start), np.int64), r_visitor, t_lead_of])
-            s_ch = np.concatenate([s_channel, r_channel, leads.channel[t_lead_of]])
-            s_cmp = np.concatenate([s_campaign, r_campaign, leads.campaign[t_lead_of]])
-            order = np.argsort(start, kind="stable")
-            start, kind, ref, s_ch, s_cmp = (a[order] for a in (start, kind, ref, s_ch, s_cmp))
-            sessions = len(start)
-            session_number = session_count + 1 + np.arange(sessions)
-            session_count += sessions
-            # visitor numbers in order of first appearance
-            lead_rows = np.flatnonzero(kind == 2)
-            leads_here = ref[lead_rows]
-            _, first_row = np.unique(leads_here, return_index=True)
-            first_time = np.zeros(sessions, bool)
-            fresh_leads = lead_rows[first_row][lead_visitor[leads_here[first_row]] == 0]
-            first_time[fresh_leads] = True
-            first_time |= kind == 0
-            visitor = np.zeros(sessions, np.int64)
-            visitor[first_time] = visitor_count + 1 + np.arange(first_time.sum())
-            visitor_count += int(first_time.sum())
-            lead_visitor[ref[fresh_leads]] = visitor[fresh_leads]
-            visitor = np.where(kind == 1, ref, visitor)
-            visitor = np.where(kind == 2, lead_visitor[np.where(kind == 2, ref, 0)], visitor)
-            # new anonymous visitors: some come back one to four months later
-            new_rows = np.flatnonzero(kind == 0)
-            back = new_rows[rng.random(len(new_rows)) < P_RETURN_VISIT]
-            later = month + 1 + rng.integers(0, 4, len(back))
-            organic = rng.random(len(back)) < 0.65  # typed the address or searched the brand
-            inside = later < window.months
-            back, later, organic = back[inside], later[inside], organic[inside]
-            b_low, b_high = window.bounds[later], window.bounds[later + 1]
-            b_day = (b_low + (rng.random(len(back)) * (b_high - b_low)).astype(np.int64)) // DAY
-            b_start = np.minimum(b_day * DAY + time_of_day(rng, len(back)), b_high - 1)
-            b_channel = np.where(organic, 0, s_ch[back])
-            b_campaign = np.where(organic, -1, s_cmp[back])
-            for target in np.unique(later):
-                chosen = later == target
-                pending[target].append(
-                    (b_start[chosen], visitor[back][chosen], b_channel[chosen], b_campaign[chosen])
-                )
-            pending[month] = []
-            # events: page views of anonymous sessions, the steps of lead sessions
-            anonymous = np.flatnonzero(kind < 2)
-            pages = rng.geometric(1 - P_MORE_PAGES, len(anonymous))
-            a_session = np.repeat(anonymous, pages)
-            step = np.arange(len(a_session)) - np.repeat(np.cumsum(pages) - pages, pages)
-            gaps = np.where(step > 0, 15 + (rng.random(len(a_session)) * 226).astype(np.int64), 0)
-            elapsed = np.cumsum(gaps)
-            a_at = start[a_session] + elapsed - elapsed[np.repeat(np.cumsum(pages) - pages, pages)]
-            a_at = np.minimum(a_at, month_end - 1)
-            row_of_key = np.empty(len(unique_key), np.int64)
-            lead_session_rows = np.flatnonzero(kind == 2)
-            row_of_key[order[lead_session_rows] - len(s_start) - len(r_start)] = lead_session_rows
-            t_row = row_of_key[inverse]
-            e_session = np.concatenate([a_session, t_row])
-            e_at = np.concatenate([a_at, t_at])
-            e_name = np.concatenate([np.zeros(len(a_session), np.int64), t_name])
-            e_step = np.concatenate([step, np.arange(len(t_row))])
-            e_order = np.lexsort((e_step, e_session))
-            e_order = e_order[np.argsort(e_at[e_order], kind="stable")]
-            e_session, e_at, e_name = e_session[e_order], e_at[e_order], e_name[e_order]
-            events = len(e_at)
-            table = pa.table(
-                [
-                    id_array("evt", event_count + 1 + np.arange(events), width),
-                    pa.array(e_at * 1000, pa.timestamp("ms")),
-                    id_array("vis", visitor[e_session], 8),
-                    id_array("ses", session_number[e_session], 8),
-                    labels(EVENT_NAMES, e_name),
-                    labels(CHANNELS, s_ch[e_session]),
-                    id_array("cmp", s_cmp[e_session] + 1, plan.width),
-                ],
-                schema=SCHEMA,
-            )
-            writer.write_table(table)
-            event_count += events
+        pending[month] = []
+        # events: page views of anonymous sessions, the steps of lead sessions
+        anonymous = np.flatnonzero(kind < 2)
+        pages = rng.geometric(1 - P_MORE_PAGES, len(anonymous))
+        a_session = np.repeat(anonymous, pages)
+        step = np.arange(len(a_session)) - np.repeat(np.cumsum(pages) - pages, pages)
+        gaps = np.where(step > 0, 15 + (rng.random(len(a_session)) * 226).astype(np.int64), 0)
+        elapsed = np.cumsum(gaps)
+        a_at = start[a_session] + elapsed - elapsed[np.repeat(np.cumsum(pages) - pages, pages)]
+        a_at = np.minimum(a_at, month_end - 1)
+        row_of_key = np.empty(len(unique_key), np.int64)
+        lead_session_rows = np.flatnonzero(kind == 2)
+        row_of_key[order[lead_session_rows] - len(s_start) - len(r_start)] = lead_session_rows
+        t_row = row_of_key[inverse]
+        e_session = np.concatenate([a_session, t_row])
+        e_at = np.concatenate([a_at, t_at])
+        e_name = np.concatenate([np.zeros(len(a_session), np.int64), t_name])
+        e_step = np.concatenate([step, np.arange(len(t_row))])
+        e_order = np.lexsort((e_step, e_session))
+        e_order = e_order[np.argsort(e_at[e_order], kind="stable")]
+        e_session, e_at, e_name = e_session[e_order], e_at[e_order], e_name[e_order]
+        events = len(e_at)
+        table = pa.table(
+            [
+                id_array("evt", event_count + 1 + np.arange(events), width),
+                pa.array(e_at * 1000, pa.timestamp("ms")),
+                id_array("vis", visitor[e_session], 8),
+                id_array("ses", session_number[e_session], 8),
+                labels(EVENT_NAMES, e_name, encoded=True),
+                labels(CHANNELS, s_ch[e_session], encoded=True),
+                labels(campaign_ids, s_cmp[e_session], encoded=True),
+            ],
+            schema=SCHEMA,
+        )
+        if previous is not None:
+            previous.result()  # at most two months in memory
+        previous = out.submit(writer.write_table, table)
+        event_count += events
+    out.submit(writer.close)
     return event_count

@@ -1,8 +1,14 @@
-"""Writing tables: CSV (the bundled demo) or Parquet (zstd, in row groups), typed after the
-contract (timestamps to the second, exact decimals, ids as strings)."""
+"""Writing tables: CSV (the bundled demo) or Parquet (in row groups), typed after the
+contract (timestamps to the second, exact decimals, ids as strings).
+
+Files are written by one background thread, in submission order, while the next table is
+computed (numpy and Arrow release the GIL): generation and writing overlap on two cores.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,38 +29,41 @@ def path_for(out_dir: Path, key: str, parquet: bool) -> Path:
     return path
 
 
-def write(path: Path, key: str, table: pa.Table, compression_level: int = 3) -> None:
-    """Write `table` (its columns in contract order) as CSV or Parquet, after `path`."""
-    columns = [column.name for column in TABLES_BY_KEY[key].columns]
-    if table.column_names != columns:
-        raise ValueError(f"{key}: columns {table.column_names} do not match {columns}")
-    if path.suffix == ".csv":
-        options = pa_csv.WriteOptions(quoting_style="needed")
-        pa_csv.write_csv(table, path, options)
-    else:
-        pq.write_table(
-            table,
-            path,
-            row_group_size=ROW_GROUP,
-            compression="zstd",
-            compression_level=compression_level,
+class Output:
+    """Where and how the tables are written; `close` waits for every pending write."""
+
+    def __init__(self, small: bool) -> None:
+        # The bundled demo is compressed hard (it lives in the repository); large scales
+        # favour speed.
+        self.parquet_options = (
+            {"compression": "zstd", "compression_level": 9} if small else {"compression": "snappy"}
         )
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nyckeltal-write")
+        self._pending: list[Future] = []
 
+    def submit(self, function: Callable[..., object], *args: object) -> Future:
+        future = self._pool.submit(function, *args)
+        self._pending.append(future)
+        return future
 
-class ChunkedParquet:
-    """A Parquet file written chunk by chunk (for the tables too large to build at once)."""
+    def write(self, path: Path, key: str, table: pa.Table) -> Future:
+        columns = [column.name for column in TABLES_BY_KEY[key].columns]
+        if table.column_names != columns:
+            raise ValueError(f"{key}: columns {table.column_names} do not match {columns}")
+        return self.submit(self._write, path, table)
 
-    def __init__(self, path: Path, key: str, schema: pa.Schema, compression_level: int) -> None:
-        self.key = key
-        self.writer = pq.ParquetWriter(
-            path, schema, compression="zstd", compression_level=compression_level
-        )
+    def _write(self, path: Path, table: pa.Table) -> None:
+        if path.suffix == ".csv":
+            pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
+        else:
+            pq.write_table(table, path, row_group_size=ROW_GROUP, **self.parquet_options)
 
-    def __enter__(self) -> ChunkedParquet:
-        return self
+    def parquet_writer(self, path: Path, schema: pa.Schema, **options: object) -> pq.ParquetWriter:
+        return pq.ParquetWriter(path, schema, **{**self.parquet_options, **options})
 
-    def write(self, table: pa.Table) -> None:
-        self.writer.write_table(table, row_group_size=ROW_GROUP)
-
-    def __exit__(self, *_: object) -> None:
-        self.writer.close()
+    def close(self) -> None:
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pool.shutdown()
