@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nyckeltal.demo import hard_cases
 from nyckeltal.demo.common import (
@@ -194,121 +195,150 @@ def _downgrade(rng, tier, size):
 def simulate(rng: np.random.Generator, window: Window, customers: Customers) -> Book:
     """Every subscription: the scripted ones, the first of each customer, then each month's
     churn, expansion, contraction, cross-sell, line drop and return."""
-    n = len(customers)
-    book = Book(customers, capacity=3 * n + 64)
+    book = Book(customers, capacity=3 * len(customers) + 64)
     hard_cases.scripted_billing(book, window.start_ts)
-    live = np.flatnonzero(~customers.scripted & (customers.start < window.end_ts))
-    number = live + 1
-    segment = customers.segment[live]
-    m = len(live)
-    line = (rng.random(m) >= 0.62).astype(np.int64)
-    tier = np.minimum((rng.random(m)[:, None] >= np.cumsum(TIER_MIX[segment], 1)).sum(1), 2)
-    interval = np.where(rng.random(m) < P_ANNUAL[segment], 12, 1)
-    size = rng.uniform(SIZE_RANGE[segment, 0], SIZE_RANGE[segment, 1])
-    started = customers.start[live]
-    slots = np.full((n, 2), -1, np.int64)  # active subscription per customer and line
-    first = book.add(number, line, tier, interval, size, started)
-    slots[live, line] = first
-    both = rng.random(m) < 0.08  # both product lines from day one
-    b = np.flatnonzero(both)
-    second = book.add(number[b], 1 - line[b], np.where(tier[b] == 0, 0, 1), interval[b],
-                      size[b], started[b])  # fmt: skip
-    slots[live[b], 1 - line[b]] = second
-    # The opening book's annual plans keep their renewal date from the old billing system.
-    renewal = customers.renewal[live]
-    keep = (renewal >= 0) & (interval == 12)
-    book.anchor[first[keep]] = renewal[keep]
-    keep_b = keep[b]
-    book.anchor[second[keep_b]] = renewal[b][keep_b]
-
-    cust_interval = np.zeros(n, np.int64)
-    cust_interval[live] = interval
-    first_month = np.full(n, window.months, np.int64)
-    opening = started == window.start_ts
-    first_month[live] = np.where(opening, 0, month_index(started, window.start) + 1)
-    return_at = np.full(n, -1, np.int64)
-    churn_rate = MONTHLY_CHURN[customers.segment] * HEALTH_CHURN[customers.health]
-    renewal_churn = RENEWAL_CHURN[customers.segment] * HEALTH_CHURN[customers.health]
-    end_ts = window.end_ts
+    life = _Life(rng, window, book)
     for month in range(window.months):
-        low, high = window.bounds[month], window.bounds[month + 1]
-        alive = first_month <= month
-        count = (slots >= 0).sum(1)
-        # HARD CASE: a churned customer comes back with a new monthly subscription.
-        back = np.flatnonzero(alive & (count == 0) & (return_at >= low) & (return_at < high))
-        if len(back):
-            seg = customers.segment[back]
-            new_line = rng.integers(0, 2, len(back))
-            subs = book.add(back + 1, new_line, np.where(seg == 0, 0, 1), np.ones(len(back), int),
-                            rng.uniform(SIZE_RANGE[seg, 0], SIZE_RANGE[seg, 1]),
-                            return_at[back])  # fmt: skip
-            slots[back, new_line] = subs
-            cust_interval[back], return_at[back] = 1, -1
-        churned_at = np.full(n, -1, np.int64)
-        # monthly-billed customers: one draw a month
-        who = np.flatnonzero(alive & (count > 0) & (cust_interval == 1))
+        life.month(month)
+    book.trim()
+    return book
+
+
+class _Life:
+    """The state of every customer (its active subscription per product line), advanced one
+    month at a time for all customers at once."""
+
+    def __init__(self, rng: np.random.Generator, window: Window, book: Book) -> None:
+        customers = book.customers
+        n = len(customers)
+        self.rng, self.window, self.book = rng, window, book
+        live = np.flatnonzero(~customers.scripted & (customers.start < window.end_ts))
+        number, segment, m = live + 1, customers.segment[live], len(live)
+        line = (rng.random(m) >= 0.62).astype(np.int64)
+        tier = np.minimum((rng.random(m)[:, None] >= np.cumsum(TIER_MIX[segment], 1)).sum(1), 2)
+        interval = np.where(rng.random(m) < P_ANNUAL[segment], 12, 1)
+        size = rng.uniform(SIZE_RANGE[segment, 0], SIZE_RANGE[segment, 1])
+        started = customers.start[live]
+        self.slots = np.full((n, 2), -1, np.int64)  # active subscription per customer, line
+        first = book.add(number, line, tier, interval, size, started)
+        self.slots[live, line] = first
+        b = np.flatnonzero(rng.random(m) < 0.08)  # both product lines from day one
+        second = book.add(number[b], 1 - line[b], np.where(tier[b] == 0, 0, 1), interval[b],
+                          size[b], started[b])  # fmt: skip
+        self.slots[live[b], 1 - line[b]] = second
+        # The opening book's annual plans keep their renewal date from the old billing system.
+        renewal = customers.renewal[live]
+        keep = (renewal >= 0) & (interval == 12)
+        book.anchor[first[keep]] = renewal[keep]
+        book.anchor[second[keep[b]]] = renewal[b][keep[b]]
+        self.interval = np.zeros(n, np.int64)  # months between invoices (0: none yet)
+        self.interval[live] = interval
+        # The opening book lives from the first month; new customers from the month after.
+        self.first_month = np.full(n, window.months, np.int64)
+        opening = started == window.start_ts
+        self.first_month[live] = np.where(opening, 0, month_index(started, window.start) + 1)
+        self.return_at = np.full(n, -1, np.int64)
+        self.churned_at = np.full(n, -1, np.int64)
+        health = HEALTH_CHURN[customers.health]
+        self.churn = MONTHLY_CHURN[customers.segment] * health
+        self.renewal_churn = RENEWAL_CHURN[customers.segment] * health
+
+    def month(self, month: int) -> None:
+        low, high = self.window.bounds[month], self.window.bounds[month + 1]
+        alive = self.first_month <= month
+        count = (self.slots >= 0).sum(1)
+        self.churned_at[:] = -1
+        self._returns(alive & (count == 0), low, high)
+        self._monthly(np.flatnonzero(alive & (count > 0) & (self.interval == 1)), count, low, high)
+        self._renewals(np.flatnonzero(alive & (count > 0) & (self.interval == 12)), low, high)
+        left = np.flatnonzero(self.churned_at >= 0)
+        returns = left[self.rng.random(len(left)) < P_RETURN]
+        later = (self.rng.uniform(90, 300, len(returns)) * DAY).astype(np.int64)
+        self.return_at[returns] = self.churned_at[returns] + later
+
+    def _returns(self, idle: np.ndarray, low: int, high: int) -> None:
+        """HARD CASE: a churned customer comes back with a new monthly subscription."""
+        back = np.flatnonzero(idle & (self.return_at >= low) & (self.return_at < high))
+        if not len(back):
+            return
+        seg = self.book.customers.segment[back]
+        line = self.rng.integers(0, 2, len(back))
+        size = self.rng.uniform(SIZE_RANGE[seg, 0], SIZE_RANGE[seg, 1])
+        tier, monthly = np.where(seg == 0, 0, 1), np.ones(len(back), np.int64)
+        self.slots[back, line] = self.book.add(back + 1, line, tier, monthly, size,
+                                               self.return_at[back])  # fmt: skip
+        self.interval[back], self.return_at[back] = 1, -1
+
+    def _monthly(self, who: np.ndarray, count: np.ndarray, low: int, high: int) -> None:
+        """One draw a month for each monthly-billed customer, on one of its subscriptions."""
+        rng, book, slots, end_ts = self.rng, self.book, self.slots, self.window.end_ts
         k = len(who)
         draw = rng.random(k)
         instant = low + (rng.random(k) * (high - low)).astype(np.int64)
         pick_second = (count[who] == 2) & (rng.random(k) < 0.5) | (slots[who, 0] < 0)
         chosen = np.where(pick_second, slots[who, 1], slots[who, 0])
-        churn = churn_rate[who]
-        # cancels: every subscription ends at the end of its paid period
-        c = draw < churn
-        cw = who[c]
-        ends = np.full((len(cw), 2), -1, np.int64)
-        for slot in (0, 1):
-            has = slots[cw, slot] >= 0
-            _, following = book.anchors(np.maximum(slots[cw, slot], 0), instant[c])
-            ends[:, slot] = np.where(has, following, -1)
-        ok = ends.max(1) < end_ts  # otherwise it takes effect after the end of the data
-        for slot in (0, 1):
-            sub = slots[cw[ok], slot]
-            has = sub >= 0
-            book.ended[sub[has]], book.churned[sub[has]] = ends[ok, slot][has], True
-            slots[cw[ok], slot] = -1
-        churned_at[cw[ok]] = ends[ok].max(1)
-        rest = draw - churn
+        churn = self.churn[who]
+        cancels = draw < churn
+        self._cancel(who[cancels], instant[cancels])
+        rest = np.where(cancels, 1.0, draw - churn)
         # upgrade at once, with a proration credit
-        e = ~c & (rest < P_EXPAND)
+        e = rest < P_EXPAND
         at = np.maximum(instant[e], book.started[chosen[e]] + DAY)
-        e_ok = at < high
-        sub = chosen[e][e_ok]
+        ok = at < high
+        sub = chosen[e][ok]
         if len(sub):
             tier, size = _upgrade(rng, book.tier[sub], book.size[sub])
-            new = book.change(sub, at[e_ok], tier, size, credit=True)
-            slots[who[e][e_ok], book.line[sub]] = new
+            new = book.change(sub, at[ok], tier, size, credit=True)
+            slots[who[e][ok], book.line[sub]] = new
         # downgrade at the next billing date
-        d = ~c & (rest >= P_EXPAND) & (rest < P_EXPAND + P_CONTRACT)
+        d = (rest >= P_EXPAND) & (rest < P_EXPAND + P_CONTRACT)
         _, at = book.anchors(chosen[d], instant[d])
-        d_ok = at < end_ts
-        sub = chosen[d][d_ok]
+        ok = at < end_ts
+        sub = chosen[d][ok]
         if len(sub):
             tier, size = _downgrade(rng, book.tier[sub], book.size[sub])
-            new = book.change(sub, at[d_ok], tier, size, credit=False)
-            slots[who[d][d_ok], book.line[sub]] = new
+            new = book.change(sub, at[ok], tier, size, credit=False)
+            slots[who[d][ok], book.line[sub]] = new
         # cross-sell the other line
         limit = P_EXPAND + P_CONTRACT
-        x = ~c & (rest >= limit) & (rest < limit + P_CROSS_SELL) & (count[who] == 1)
+        x = (rest >= limit) & (rest < limit + P_CROSS_SELL) & (count[who] == 1)
         at = np.maximum(instant[x], book.started[chosen[x]] + DAY)
-        x_ok = at < high
-        sub = chosen[x][x_ok]
+        ok = at < high
+        sub = chosen[x][ok]
         if len(sub):
             old_tier = book.tier[sub]
             new = book.add(book.customer[sub], 1 - book.line[sub],
-                           np.where(old_tier == 2, 1, old_tier), np.ones(len(sub), int),
-                           book.size[sub], at[x_ok])  # fmt: skip
-            slots[who[x][x_ok], 1 - book.line[sub]] = new
+                           np.where(old_tier == 2, 1, old_tier), np.ones(len(sub), np.int64),
+                           book.size[sub], at[ok])  # fmt: skip
+            slots[who[x][ok], 1 - book.line[sub]] = new
         # drop one of two lines at the next billing date
         limit += P_CROSS_SELL
-        y = ~c & (rest >= limit) & (rest < limit + P_DROP_LINE) & (count[who] == 2)
+        y = (rest >= limit) & (rest < limit + P_DROP_LINE) & (count[who] == 2)
         _, at = book.anchors(chosen[y], instant[y])
-        y_ok = at < end_ts
-        sub = chosen[y][y_ok]
-        book.ended[sub] = at[y_ok]
-        slots[who[y][y_ok], book.line[sub]] = -1
-        # annual plans: decisions at renewal only
-        yearly = np.flatnonzero(alive & (count > 0) & (cust_interval == 12))
+        ok = at < end_ts
+        sub = chosen[y][ok]
+        book.ended[sub] = at[ok]
+        slots[who[y][ok], book.line[sub]] = -1
+
+    def _cancel(self, who: np.ndarray, instant: np.ndarray) -> None:
+        """Every subscription of `who` ends at the end of its paid period (unless that is
+        after the end of the data: then nothing happens)."""
+        book, slots = self.book, self.slots
+        ends = np.full((len(who), 2), -1, np.int64)
+        for slot in (0, 1):
+            _, following = book.anchors(np.maximum(slots[who, slot], 0), instant)
+            ends[:, slot] = np.where(slots[who, slot] >= 0, following, -1)
+        ok = ends.max(1) < self.window.end_ts
+        for slot in (0, 1):
+            sub = slots[who[ok], slot]
+            has = sub >= 0
+            book.ended[sub[has]], book.churned[sub[has]] = ends[ok, slot][has], True
+            slots[who[ok], slot] = -1
+        self.churned_at[who[ok]] = ends[ok].max(1)
+
+    def _renewals(self, yearly: np.ndarray, low: int, high: int) -> None:
+        """Annual plans change only at renewal: churn, expansion or contraction."""
+        rng, book, slots = self.rng, self.book, self.slots
         for slot in (0, 1):
             owner = yearly[slots[yearly, slot] >= 0]
             sub = slots[owner, slot]
@@ -317,12 +347,12 @@ def simulate(rng: np.random.Generator, window: Window, customers: Customers) -> 
             due = (renewal >= low) & (renewal < high) & (renewal > book.started[sub])
             owner, sub, renewal = owner[due], sub[due], renewal[due]
             draw = rng.random(len(sub))
-            churn = renewal_churn[owner]
+            churn = self.renewal_churn[owner]
             gone = draw < churn
             book.ended[sub[gone]], book.churned[sub[gone]] = renewal[gone], True
             slots[owner[gone], slot] = -1
             last = gone & ((slots[owner] >= 0).sum(1) == 0)
-            churned_at[owner[last]] = renewal[last]
+            self.churned_at[owner[last]] = renewal[last]
             up = ~gone & (draw < churn + P_EXPAND_AT_RENEWAL)
             if up.any():
                 tier, size = _upgrade(rng, book.tier[sub[up]], book.size[sub[up]])
@@ -331,13 +361,6 @@ def simulate(rng: np.random.Generator, window: Window, customers: Customers) -> 
             if down.any():
                 tier, size = _downgrade(rng, book.tier[sub[down]], book.size[sub[down]])
                 slots[owner[down], slot] = book.change(sub[down], renewal[down], tier, size, False)
-        left = np.flatnonzero(churned_at >= 0)
-        returns = left[rng.random(len(left)) < P_RETURN]
-        return_at[returns] = churned_at[returns] + (
-            rng.uniform(90, 300, len(returns)) * DAY
-        ).astype(np.int64)
-    book.trim()
-    return book
 
 
 # --- ids and tables ------------------------------------------------------------
@@ -360,8 +383,6 @@ def subscriptions_table(book: Book, order: np.ndarray, customer_width: int) -> p
         labels(TIERS, book.tier[order]),
         labels(("monthly", "annual"), (interval == 12).astype(int)),
     )
-    import pyarrow.compute as pc
-
     ended = book.ended[order]
     return pa.table(
         {

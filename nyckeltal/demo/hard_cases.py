@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nyckeltal.demo.common import DAY, Window, ts
+from nyckeltal.demo.common import Window, ts
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,3 @@ def engagement_surveys(window: Window) -> list[dt.date]:
     days = [dt.date(year, month, 15) for year in range(window.start.year, window.end.year + 1)
             for month in (4, 10)]  # fmt: skip
     return [day for day in days if window.start <= day <= window.end]
-
-
-__all__ = ["CUSTOMERS", "DAY", "EMPLOYEES", "engagement_surveys", "relationship_surveys"]

@@ -136,6 +136,15 @@ class _Trails:
         return slice(self.first[month], self.first[month + 1])
 
 
+ENCODINGS = {  # sorted timestamps and sequential ids compress best as deltas
+    "occurred_at": "DELTA_BINARY_PACKED",
+    "event_id": "DELTA_BYTE_ARRAY",
+    "visitor_id": "DELTA_BYTE_ARRAY",
+    "session_id": "DELTA_BYTE_ARRAY",
+}
+NEW, RETURNING, LEAD = 0, 1, 2  # kinds of session
+
+
 def write_web_events(
     rng: np.random.Generator,
     out: Output,
@@ -147,143 +156,175 @@ def write_web_events(
     plan: Campaigns,
     spend: AdSpend,
 ) -> int:
-    """Write marketing.web_events month by month; the number of events."""
-    day, channel, campaign, expected = _sources(window, visitors / factor, visitors, plan, spend)
-    paid = (campaign >= 0) & ((channel == SEARCH) | (channel == SOCIAL))
-    low, high = TRACKED_CLICK_SHARE
-    expected = np.where(
-        paid, expected * rng.uniform(low, high, len(expected)) / ((low + high) / 2), expected
-    )
-    counts = rng.poisson(expected)
-    trails = _Trails(rng, window, leads)
-    lead_visitor = np.zeros(len(leads.created), np.int64)
-    pending: list[list[np.ndarray]] = [[] for _ in range(window.months)]  # returns by month
-    source_month = month_index(day * DAY, window.start)
-    visitor_count = session_count = event_count = 0
-    encodings = {
-        "occurred_at": "DELTA_BINARY_PACKED",
-        "event_id": "DELTA_BYTE_ARRAY",
-        "visitor_id": "DELTA_BYTE_ARRAY",
-        "session_id": "DELTA_BYTE_ARRAY",
-    }
-    width = 9
-    campaign_ids = id_array("cmp", np.arange(1, len(plan.name) + 1), plan.width)
+    """Write marketing.web_events month by month (at most two months in memory, the writing
+    overlapping the next month's computation); the number of events."""
+    site = _Site(rng, window, factor, visitors, leads, plan, spend)
     writer = out.parquet_writer(
         path,
         SCHEMA,
-        column_encoding=encodings,
+        column_encoding=ENCODINGS,
         use_dictionary=["event_name", "channel", "campaign_id"],
     )
     previous = None
     for month in range(window.months):
-        month_end = window.bounds[month + 1]
-        here = source_month == month
-        n_new = counts[here]
-        s_day = np.repeat(day[here], n_new)
-        s_channel = np.repeat(channel[here], n_new)
-        s_campaign = np.repeat(campaign[here], n_new)
-        s_start = s_day * DAY + time_of_day(rng, len(s_day))
-        # returning anonymous visitors scheduled by earlier months
-        if pending[month]:
-            r_start, r_visitor, r_channel, r_campaign = (
-                np.concatenate(c) for c in zip(*pending[month], strict=True)
-            )
-        else:
-            r_start = r_visitor = r_channel = r_campaign = np.zeros(0, np.int64)
-        # the lead trail sessions of this month
-        part = trails.month_slice(month)
-        t_lead, t_session = trails.lead[part], trails.session[part]
-        t_at, t_name = trails.at[part], trails.name[part]
-        key = t_lead * 3 + t_session
-        unique_key, first_index, inverse = np.unique(key, return_index=True, return_inverse=True)
-        t_start = np.full(len(unique_key), np.iinfo(np.int64).max)
-        np.minimum.at(t_start, inverse, t_at)
-        t_lead_of = t_lead[first_index]
-        # all sessions of the month: kind 0 new anonymous, 1 returning, 2 lead
-        start = np.concatenate([s_start, r_start, t_start])
-        kind = np.concatenate(
-            [
-                np.zeros(len(s_start), np.int64),
-                np.ones(len(r_start), np.int64),
-                np.full(len(t_start), 2),
-            ]
+        table = site.month(month)
+        if previous is not None:
+            previous.result()
+        previous = out.submit(writer.write_table, table)
+    out.submit(writer.close)
+    return site.events
+
+
+class _Site:
+    """The web site month after month: visitor, session and event numbers go on across
+    months, returning visitors are scheduled into later months."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        window: Window,
+        factor: float,
+        visitors: float,
+        leads: Leads,
+        plan: Campaigns,
+        spend: AdSpend,
+    ) -> None:
+        self.rng, self.window, self.leads = rng, window, leads
+        day, channel, campaign, expected = _sources(
+            window, visitors / factor, visitors, plan, spend
         )
-        ref = np.concatenate([np.zeros(len(s_start), np.int64), r_visitor, t_lead_of])
-        s_ch = np.concatenate([s_channel, r_channel, leads.channel[t_lead_of]])
-        s_cmp = np.concatenate([s_campaign, r_campaign, leads.campaign[t_lead_of]])
-        order = np.argsort(start, kind="stable")
-        start, kind, ref, s_ch, s_cmp = (a[order] for a in (start, kind, ref, s_ch, s_cmp))
-        sessions = len(start)
-        session_number = session_count + 1 + np.arange(sessions)
-        session_count += sessions
-        # visitor numbers in order of first appearance
-        lead_rows = np.flatnonzero(kind == 2)
-        leads_here = ref[lead_rows]
-        _, first_row = np.unique(leads_here, return_index=True)
-        first_time = np.zeros(sessions, bool)
-        fresh_leads = lead_rows[first_row][lead_visitor[leads_here[first_row]] == 0]
+        paid = (campaign >= 0) & ((channel == SEARCH) | (channel == SOCIAL))
+        low, high = TRACKED_CLICK_SHARE
+        share = rng.uniform(low, high, len(expected)) / ((low + high) / 2)
+        counts = rng.poisson(np.where(paid, expected * share, expected))
+        self.sources = (day, channel, campaign, counts, month_index(day * DAY, window.start))
+        self.trails = _Trails(rng, window, leads)
+        self.lead_visitor = np.zeros(len(leads.created), np.int64)
+        self.pending: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(window.months)]
+        self.campaign_ids = id_array("cmp", np.arange(1, len(plan.name) + 1), plan.width)
+        self.visitors = self.sessions = self.events = 0
+
+    def month(self, month: int) -> pa.Table:
+        """The month's events, in time order."""
+        sessions, trail = self._sessions(month)
+        visitor = self._visitors(sessions)
+        self._schedule_returns(month, sessions, visitor)
+        return self._events(month, sessions, trail, visitor)
+
+    def _sessions(self, month: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """New anonymous, returning and lead sessions, sorted by their start."""
+        day, channel, campaign, counts, source_month = self.sources
+        here = source_month == month
+        new_day = np.repeat(day[here], counts[here])
+        new = {"start": new_day * DAY + time_of_day(self.rng, len(new_day)),
+               "channel": np.repeat(channel[here], counts[here]),
+               "campaign": np.repeat(campaign[here], counts[here])}  # fmt: skip
+        empty = np.zeros(0, np.int64)
+        back = [np.concatenate(c) for c in zip(*self.pending[month], strict=True)] or [empty] * 4
+        self.pending[month] = []
+        part = self.trails.month_slice(month)
+        trail = {"lead": self.trails.lead[part], "at": self.trails.at[part],
+                 "name": self.trails.name[part]}  # fmt: skip
+        key = trail["lead"] * 3 + self.trails.session[part]
+        keys, first, trail["session"] = np.unique(key, return_index=True, return_inverse=True)
+        lead_start = np.full(len(keys), np.iinfo(np.int64).max)
+        np.minimum.at(lead_start, trail["session"], trail["at"])
+        lead = trail["lead"][first]
+        columns = {
+            "start": (new["start"], back[0], lead_start),
+            "kind": (np.full(len(new_day), NEW), np.full(len(back[0]), RETURNING),
+                     np.full(len(keys), LEAD)),
+            "ref": (np.zeros(len(new_day), np.int64), back[1], lead),
+            "channel": (new["channel"], back[2], self.leads.channel[lead]),
+            "campaign": (new["campaign"], back[3], self.leads.campaign[lead]),
+        }  # fmt: skip
+        sessions = {name: np.concatenate(parts) for name, parts in columns.items()}
+        order = np.argsort(sessions["start"], kind="stable")
+        sessions = {name: values[order] for name, values in sessions.items()}
+        # trail["session"]: the row (in start order) of each trail step's session
+        row = np.empty(len(keys), np.int64)
+        lead_rows = np.flatnonzero(sessions["kind"] == LEAD)
+        row[order[lead_rows] - len(new_day) - len(back[0])] = lead_rows
+        trail["session"] = row[trail["session"]]
+        sessions["number"] = self.sessions + 1 + np.arange(len(order))
+        self.sessions += len(order)
+        return sessions, trail
+
+    def _visitors(self, sessions: dict[str, np.ndarray]) -> np.ndarray:
+        """The visitor number of each session, numbered in order of first appearance."""
+        kind, ref = sessions["kind"], sessions["ref"]
+        lead_rows = np.flatnonzero(kind == LEAD)
+        _, first = np.unique(ref[lead_rows], return_index=True)
+        first = lead_rows[first]
+        fresh_leads = first[self.lead_visitor[ref[first]] == 0]
+        first_time = kind == NEW
         first_time[fresh_leads] = True
-        first_time |= kind == 0
-        visitor = np.zeros(sessions, np.int64)
-        visitor[first_time] = visitor_count + 1 + np.arange(first_time.sum())
-        visitor_count += int(first_time.sum())
-        lead_visitor[ref[fresh_leads]] = visitor[fresh_leads]
-        visitor = np.where(kind == 1, ref, visitor)
-        visitor = np.where(kind == 2, lead_visitor[np.where(kind == 2, ref, 0)], visitor)
-        # new anonymous visitors: some come back one to four months later
-        new_rows = np.flatnonzero(kind == 0)
+        visitor = np.zeros(len(kind), np.int64)
+        visitor[first_time] = self.visitors + 1 + np.arange(first_time.sum())
+        self.visitors += int(first_time.sum())
+        self.lead_visitor[ref[fresh_leads]] = visitor[fresh_leads]
+        visitor = np.where(kind == RETURNING, ref, visitor)
+        return np.where(kind == LEAD, self.lead_visitor[np.where(kind == LEAD, ref, 0)], visitor)
+
+    def _schedule_returns(
+        self, month: int, sessions: dict[str, np.ndarray], visitor: np.ndarray
+    ) -> None:
+        """New anonymous visitors: some come back one to four months later (HARD CASE)."""
+        rng, bounds = self.rng, self.window.bounds
+        new_rows = np.flatnonzero(sessions["kind"] == NEW)
         back = new_rows[rng.random(len(new_rows)) < P_RETURN_VISIT]
         later = month + 1 + rng.integers(0, 4, len(back))
         organic = rng.random(len(back)) < 0.65  # typed the address or searched the brand
-        inside = later < window.months
+        inside = later < self.window.months
         back, later, organic = back[inside], later[inside], organic[inside]
-        b_low, b_high = window.bounds[later], window.bounds[later + 1]
-        b_day = (b_low + (rng.random(len(back)) * (b_high - b_low)).astype(np.int64)) // DAY
-        b_start = np.minimum(b_day * DAY + time_of_day(rng, len(back)), b_high - 1)
-        b_channel = np.where(organic, 0, s_ch[back])
-        b_campaign = np.where(organic, -1, s_cmp[back])
+        low, high = bounds[later], bounds[later + 1]
+        day = (low + (rng.random(len(back)) * (high - low)).astype(np.int64)) // DAY
+        start = np.minimum(day * DAY + time_of_day(rng, len(back)), high - 1)
+        channel = np.where(organic, 0, sessions["channel"][back])
+        campaign = np.where(organic, -1, sessions["campaign"][back])
         for target in np.unique(later):
             chosen = later == target
-            pending[target].append(
-                (b_start[chosen], visitor[back][chosen], b_channel[chosen], b_campaign[chosen])
+            self.pending[target].append(
+                (start[chosen], visitor[back][chosen], channel[chosen], campaign[chosen])
             )
-        pending[month] = []
-        # events: page views of anonymous sessions, the steps of lead sessions
-        anonymous = np.flatnonzero(kind < 2)
-        pages = rng.geometric(1 - P_MORE_PAGES, len(anonymous))
-        a_session = np.repeat(anonymous, pages)
-        step = np.arange(len(a_session)) - np.repeat(np.cumsum(pages) - pages, pages)
-        gaps = np.where(step > 0, 15 + (rng.random(len(a_session)) * 226).astype(np.int64), 0)
+
+    def _events(
+        self,
+        month: int,
+        sessions: dict[str, np.ndarray],
+        trail: dict[str, np.ndarray],
+        visitor: np.ndarray,
+    ) -> pa.Table:
+        """Page views of anonymous sessions (one, then more with probability 0.4 each, 15 s to
+        4 min apart) and the steps of lead sessions, in time order."""
+        rng, month_end = self.rng, self.window.bounds[month + 1]
+        anonymous = np.flatnonzero(sessions["kind"] != LEAD)
+        pages = self.rng.geometric(1 - P_MORE_PAGES, len(anonymous))
+        session = np.repeat(anonymous, pages)
+        first = np.repeat(np.cumsum(pages) - pages, pages)
+        step = np.arange(len(session)) - first
+        gaps = np.where(step > 0, 15 + (rng.random(len(session)) * 226).astype(np.int64), 0)
         elapsed = np.cumsum(gaps)
-        a_at = start[a_session] + elapsed - elapsed[np.repeat(np.cumsum(pages) - pages, pages)]
-        a_at = np.minimum(a_at, month_end - 1)
-        row_of_key = np.empty(len(unique_key), np.int64)
-        lead_session_rows = np.flatnonzero(kind == 2)
-        row_of_key[order[lead_session_rows] - len(s_start) - len(r_start)] = lead_session_rows
-        t_row = row_of_key[inverse]
-        e_session = np.concatenate([a_session, t_row])
-        e_at = np.concatenate([a_at, t_at])
-        e_name = np.concatenate([np.zeros(len(a_session), np.int64), t_name])
-        e_step = np.concatenate([step, np.arange(len(t_row))])
-        e_order = np.lexsort((e_step, e_session))
-        e_order = e_order[np.argsort(e_at[e_order], kind="stable")]
-        e_session, e_at, e_name = e_session[e_order], e_at[e_order], e_name[e_order]
-        events = len(e_at)
+        at = np.minimum(sessions["start"][session] + elapsed - elapsed[first], month_end - 1)
+        session = np.concatenate([session, trail["session"]])
+        at = np.concatenate([at, trail["at"]])
+        name = np.concatenate([np.full(len(step), PAGE_VIEW), trail["name"]])
+        step = np.concatenate([step, np.arange(len(trail["at"]))])
+        order = np.lexsort((step, session))
+        order = order[np.argsort(at[order], kind="stable")]
+        session, at, name = session[order], at[order], name[order]
+        count = len(at)
         table = pa.table(
             [
-                id_array("evt", event_count + 1 + np.arange(events), width),
-                pa.array(e_at * 1000, pa.timestamp("ms")),
-                id_array("vis", visitor[e_session], 8),
-                id_array("ses", session_number[e_session], 8),
-                labels(EVENT_NAMES, e_name, encoded=True),
-                labels(CHANNELS, s_ch[e_session], encoded=True),
-                labels(campaign_ids, s_cmp[e_session], encoded=True),
+                id_array("evt", self.events + 1 + np.arange(count), 9),
+                pa.array(at * 1000, pa.timestamp("ms")),
+                id_array("vis", visitor[session], 8),
+                id_array("ses", sessions["number"][session], 8),
+                labels(EVENT_NAMES, name, encoded=True),
+                labels(CHANNELS, sessions["channel"][session], encoded=True),
+                labels(self.campaign_ids, sessions["campaign"][session], encoded=True),
             ],
             schema=SCHEMA,
         )
-        if previous is not None:
-            previous.result()  # at most two months in memory
-        previous = out.submit(writer.write_table, table)
-        event_count += events
-    out.submit(writer.close)
-    return event_count
+        self.events += count
+        return table
