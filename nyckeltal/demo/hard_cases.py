@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nyckeltal.demo.common import Window, ts
+
+if TYPE_CHECKING:
+    from nyckeltal.demo.billing import Book
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ VOIDED_ON = dt.date(2025, 1, 1)
 # enterprise); interval in months.
 
 
-def scripted_billing(book: object, start: int) -> None:
+def scripted_billing(book: Book, start: int) -> None:
     """The billing hard cases, on `book` (a billing.Book)."""
     # HARD CASE: churn and return. All subscriptions end on 2025-03-01; a new one starts
     # 2025-10-14, seven months later.
