@@ -69,22 +69,13 @@ PARTITIONED_RAW = (
 
 # --------------------------------------------------------------------------- the datasets
 
-# Today's generator (`nyckeltal.demo_data`) takes a size multiplier: 1 is the bundled demo
-# (about 0.3M rows, 0.27M of them web events), 10 about 2.9M. `l` is meant as 100M web events
-# (370 x the demo's if linear): the multiplier is mapped, but today's pure-Python generator is
-# far too slow to write it.
-GENERATOR_MULTIPLIER = {"demo": 1.0, "s": 4.0, "m": 40.0, "l": 370.0}
-
-
 def generate_dataset(name: str, out: Path) -> None:
-    """Write the dataset of scale `name` to `out`: the one place that knows the generator.
+    """Write the dataset of scale `name` to `out` with the generator of `nyckeltal generate`
+    (`nyckeltal.demo.scales`: demo, s, m, l), or a number: a multiple of the demo (tests use a
+    tiny one)."""
+    from nyckeltal.demo import generate
 
-    `name` is a scale name, or a number (a multiplier of today's generator; tests use a tiny
-    one)."""
-    from nyckeltal.demo_data import generate
-
-    scale = GENERATOR_MULTIPLIER[name] if name in GENERATOR_MULTIPLIER else float(name)
-    generate(out, scale=scale)
+    generate(out, scale=name if name in SCALE_NAMES else float(name))
 
 
 def scale_name(text: str) -> str:
@@ -189,7 +180,7 @@ def _pandas(warehouse: Path) -> int:
 # a module that has moved is skipped, the stage then pays its import in its work time.
 PRELOAD = {
     "load": ("nyckeltal.cli", "nyckeltal.loader"),
-    "generate": ("nyckeltal.demo_data",),
+    "generate": ("nyckeltal.demo",),
     "validate": (
         "nyckeltal.cli",
         "great_expectations",

@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True, metavar="DIR")
     generate.add_argument(
         "--scale",
-        type=float,
-        default=1.0,
-        help="size multiplier; 1 is the bundled demo (default 1)",
+        default="demo",
+        help="demo (the bundled demo, default), s (~1M web events), m (~10M), "
+        "l (~1M customers, ~100M web events, 36 months), or a number (a factor on the demo)",
     )
     generate.add_argument("--seed", type=int, default=None, help="random seed")
 
@@ -201,7 +201,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from nyckeltal.demo_data import generate
+    from nyckeltal.demo import generate
 
     written = generate(args.out, scale=args.scale, seed=args.seed)
     for path in written:

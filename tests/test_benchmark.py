@@ -93,12 +93,10 @@ def test_command_line() -> None:
 
 def test_every_scale_name_maps_to_a_generator_call(tmp_path: Path, monkeypatch) -> None:
     calls = []
-    monkeypatch.setattr(
-        "nyckeltal.demo_data.generate", lambda out, scale: calls.append((out, scale))
-    )
+    monkeypatch.setattr("nyckeltal.demo.generate", lambda out, scale: calls.append((out, scale)))
     for name in (*benchmark.SCALE_NAMES, "0.05"):
         benchmark.generate_dataset(name, tmp_path)
-    assert [scale for _, scale in calls] == [1.0, 4.0, 40.0, 370.0, 0.05]
+    assert [scale for _, scale in calls] == ["demo", "s", "m", "l", 0.05]
 
 
 def test_one_new_day_is_held_back_then_added(tmp_path: Path) -> None:

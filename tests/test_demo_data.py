@@ -1,4 +1,4 @@
-"""The demo generator (`nyckeltal.demo_data`) and the bundled demo dataset (`seeds/demo`).
+"""The demo generator (`nyckeltal.demo`) and the bundled demo dataset (`seeds/demo`).
 
 The generated files are read back with DuckDB, typed strictly after the contract, and checked
 against `nyckeltal.contract` (keys, enumerations, ranges, foreign keys, exchange rates) and for
@@ -14,7 +14,9 @@ import duckdb
 import pytest
 
 from nyckeltal.contract import CHANNELS, TABLES, ForeignKey, Table
-from nyckeltal.demo_data import DEFAULT_SEED, END, START, generate
+from nyckeltal.demo import DEFAULT_SEED, END, START, generate
+from nyckeltal.demo.scales import SCALES, Scale, resolve
+from nyckeltal.loader import load_directory
 
 SHIPPED = Path(__file__).resolve().parent.parent / "seeds" / "demo"
 MAX_BYTES = 5_000_000
@@ -117,6 +119,32 @@ def test_scale_multiplies_the_volumes(db: duckdb.DuckDBPyConnection, tmp_path: P
 def test_scale_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scale"):
         generate(tmp_path, scale=0)
+    with pytest.raises(ValueError, match="scale"):
+        generate(tmp_path, scale="xl")
+
+
+def test_named_scales() -> None:
+    assert list(SCALES) == ["demo", "s", "m", "l"]
+    assert resolve("demo") == resolve(1) == resolve("1") == SCALES["demo"]
+    assert not SCALES["demo"].parquet and SCALES["s"].parquet
+    assert SCALES["l"].months == 36 and SCALES["demo"].months == 27
+    assert resolve(2.5).factor == 2.5 and resolve(2.5).months == 27
+
+
+def test_parquet_scales_are_deterministic_and_load(tmp_path: Path) -> None:
+    """Parquet everywhere and a longer window (like `l`), at a tiny size: the loader takes it."""
+    tiny = Scale("tiny", 0.3, 0.3, 30)
+    written = generate(tmp_path / "one", scale=tiny)
+    generate(tmp_path / "two", scale=tiny)
+    assert {path.suffix for path in written} == {".parquet"}
+    assert _contents(tmp_path / "one") == _contents(tmp_path / "two")
+    report = load_directory(tmp_path / "one", tmp_path / "warehouse.duckdb", lambda _: None)
+    assert len(report.tables) == len(TABLES)
+    assert all(table.rows > 0 for table in report.tables)
+    first = _one(
+        duckdb.connect(), f"select min(issued_at) from '{tmp_path}/one/billing__invoices.parquet'"
+    )
+    assert str(first) == "2024-06-01 00:00:00"  # 30 months up to 2026-11-15
 
 
 # --- the contract -----------------------------------------------------------------------------
