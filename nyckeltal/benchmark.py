@@ -69,6 +69,7 @@ PARTITIONED_RAW = (
 
 # --------------------------------------------------------------------------- the datasets
 
+
 def generate_dataset(name: str, out: Path) -> None:
     """Write the dataset of scale `name` to `out` with the generator of `nyckeltal generate`
     (`nyckeltal.demo.scales`: demo, s, m, l), or a number: a multiple of the demo (tests use a
