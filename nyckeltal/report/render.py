@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from functools import cache
@@ -95,9 +96,22 @@ def _environment() -> jinja2.Environment:
 
 @cache
 def _vega_bundle() -> str:
-    """vega-embed, Vega-Lite (the version Altair writes) and Vega, as one classic script."""
+    """vega-embed, Vega-Lite (the version Altair writes) and Vega, as one classic script.
+
+    vl-convert takes seconds to bundle them, so the bundle is kept in the dbt target folder
+    (a build cache, never committed), one file per vl-convert and Vega-Lite version.
+    """
     major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vl_convert.javascript_bundle(vl_version=major_minor)
+    version = getattr(vl_convert, "__version__", "unknown")
+    cached = settings.dbt_target_path() / "report-assets" / f"vega-{version}-{major_minor}.js"
+    if cached.exists():
+        return cached.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle(vl_version=major_minor)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(bundle, encoding="utf-8")
+    os.replace(partial, cached)
+    return bundle
 
 
 def _card(
