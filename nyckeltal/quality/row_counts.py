@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.quality.batches import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
+from nyckeltal.quality.assets import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
 
 DEFAULT_MAX_ROW_DROP = 0.5
 
