@@ -21,8 +21,10 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from nyckeltal.errors import NyckeltalError
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -63,7 +65,6 @@ class Settings(BaseSettings):
     max_row_drop: float = Field(default=0.5, ge=0, le=1)
     dq_warn: str = ""
     dq_error: str = ""
-    dq_batch_rows: int = 200_000
 
     # The daily job.
     schedule_cron: str = "0 6 * * *"
@@ -99,9 +100,21 @@ class Settings(BaseSettings):
         return (value if value.is_absolute() else project / value).resolve()
 
 
+class SettingsError(NyckeltalError):
+    """A setting has a value it cannot take; the message names the variable."""
+
+
 def current() -> Settings:
     """The settings of the environment now (read again on every call: tests change it)."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"NYCKELTAL_{str(problem['loc'][0]).upper()}: {problem['msg']}"
+            f" (got {problem.get('input')!r})"
+            for problem in error.errors()
+        )
+        raise SettingsError(f"invalid setting: {problems}") from None
 
 
 def project_dir() -> Path:
@@ -209,6 +222,12 @@ def environment_overrides(overrides: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def disable_library_telemetry() -> None:
+    """Great Expectations sends usage analytics unless told not to (a user may still opt in
+    by setting GX_ANALYTICS_ENABLED themselves)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def dagster_home() -> str | None:

@@ -5,8 +5,10 @@
 - `mart_suites`: the suites of the marts (the kpi_scorecard contract, every wide mart);
 - `mart_contracts`: the enforced dbt contracts of the marts, read from the model YAML;
 - `project`: the GX file context in `expectations/` (generated, committed, checked for drift);
-- `batches`: the pandas DataFrames fetched from DuckDB that each suite validates;
-- `runner`: running a checkpoint batch by batch, building Data Docs;
+- `assets`: what each suite validates (a GX SQL table or query asset on the warehouse, or a
+  small DataFrame of facts about tables), and the SQL of the query assets;
+- `duckdb_sql_shim`: the fixes that make GX's SQL data source work on DuckDB;
+- `runner`: running a checkpoint as SQL inside DuckDB, building Data Docs;
 - `outcome`: what a validation found (`ValidationOutcome`) and how it reads;
 - `row_counts`: the row counts of the previous load, kept in the warehouse.
 

@@ -88,7 +88,7 @@ def _in(codes: tuple[str, ...]) -> dict[str, object]:
     return _condition("kpi_code", "IN", codes)
 
 
-# Rows whose value must be defined (is_value_expected is computed by the fetch).
+# Rows whose value must be defined (is_value_expected is computed by the scorecard query asset).
 VALUE_EXPECTED = _condition("is_value_expected", "==", True)
 SUPPRESSED = _condition("is_suppressed", "==", True)
 
@@ -200,8 +200,8 @@ def scorecard_suite() -> SuiteSpec:
         name=SCORECARD_SUITE,
         kind=SCORECARD,
         description=f"The {SCORECARD_RELATION} contract: keys, enumerations, KPI ranges and "
-        "nulls. The fetch adds is_value_expected = not is_suppressed and numerator and "
-        "denominator not null and denominator <> 0.",
+        "nulls. The query asset adds is_value_expected = not is_suppressed and numerator "
+        "and denominator not null and denominator <> 0.",
         checks=tuple(checks),
         table=SCORECARD_RELATION,
         meta={"severity_default": ERROR},

@@ -9,32 +9,19 @@ each table: a drop of more than NYCKELTAL_MAX_ROW_DROP (a share, default 0.5) fa
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
-from nyckeltal.errors import NyckeltalError
-from nyckeltal.quality.batches import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
-
-DEFAULT_MAX_ROW_DROP = 0.5
+from nyckeltal import settings
+from nyckeltal.quality.assets import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
 
 
 def max_row_drop() -> float:
-    """The largest share of rows a table may lose between two loads without a flag."""
-    text = os.environ.get("NYCKELTAL_MAX_ROW_DROP", "")
-    if not text:
-        return DEFAULT_MAX_ROW_DROP
-    try:
-        value = float(text)
-    except ValueError:
-        raise NyckeltalError(
-            f"NYCKELTAL_MAX_ROW_DROP must be a share like 0.5, not {text!r}"
-        ) from None
-    if not 0 <= value <= 1:
-        raise NyckeltalError(f"NYCKELTAL_MAX_ROW_DROP must be between 0 and 1, not {value}")
-    return value
+    """The largest share of rows a table may lose between two loads without a flag
+    (NYCKELTAL_MAX_ROW_DROP, a share between 0 and 1)."""
+    return settings.current().max_row_drop
 
 
 def record_row_counts(

@@ -1,11 +1,13 @@
-"""Running a checkpoint: every validation definition, batch by batch, then Data Docs.
+"""Running a checkpoint: every validation definition as SQL on the warehouse, then Data Docs.
 
-A GX checkpoint passes the same batch parameters to all its validation definitions; ours
-each need their own DataFrames (and the largest tables one per month), so the runner walks
-the checkpoint's validation definitions itself, runs each on every batch that `batches`
-fetches, aggregates the results per expectation and finally runs the checkpoint's action
-(update Data Docs) once. Results of a suite's previous run are pruned first, so the store
-and the Data Docs site hold the latest run of every suite and do not grow.
+The runner walks the checkpoint's validation definitions itself: each suite needs its own
+batch (a SQL table or query asset on the warehouse, or for the schema and row-count suites a
+small DataFrame the runner computes, see `assets`), and a missing table must read as such,
+not as forty failing expectations. GX computes every metric of a SQL asset inside DuckDB
+(duckdb-engine, read-only; `duckdb_sql_shim` makes GX's SQL data source work there), so no
+table row travels to Python except the few example rows of a failure. The checkpoint's
+action (update Data Docs) runs once at the end. Results of a suite's previous run are pruned
+first, so the store and the Data Docs site hold the latest run of every suite and do not grow.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from nyckeltal import settings
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
-from nyckeltal.quality import project
-from nyckeltal.quality.batches import Batch, FetchSettings, batches
+from nyckeltal.quality import assets, duckdb_sql_shim, project
 from nyckeltal.quality.outcome import MAX_EXAMPLES, Failure, SuiteResult, ValidationOutcome
 from nyckeltal.quality.row_counts import max_row_drop
 from nyckeltal.quality.severity import ERROR, effective_severity
@@ -41,68 +42,57 @@ def utc_naive(moment: dt.datetime | None) -> dt.datetime:
     return moment
 
 
-class _Aggregate:
-    """One expectation's results summed over the batches of its suite."""
+def _plain(value: Any) -> Any:
+    """An example value as the DataFrame batches showed it (DECIMAL as a float)."""
+    return float(value) if isinstance(value, Decimal) else value
 
-    def __init__(self, config: Any) -> None:
-        self.type: str = config.type
-        self.kwargs: dict[str, Any] = dict(config.kwargs)
-        self.meta: dict[str, Any] = dict(config.meta or {})
-        self.failed = False
-        self.failing: int | None = 0
-        self.checked: int | None = 0
-        self.examples: list[dict[str, Any]] = []
-        self.error: str | None = None
 
-    def add(self, result: Any, frame: pd.DataFrame, kind: str) -> None:
-        details = result.result or {}
-        if self.checked is not None and "element_count" in details:
-            self.checked += int(details["element_count"])
-        elif "element_count" not in details:
-            self.checked = None
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            self.failed = True
-            self.error = str(result.exception_info.get("exception_message"))
-            return
-        if result.success:
-            return
-        self.failed = True
-        if "unexpected_count" in details and self.failing is not None:
-            self.failing += int(details["unexpected_count"])
-        elif "unexpected_count" not in details:
-            self.failing = None
-        for index in details.get("partial_unexpected_index_list") or []:
-            if len(self.examples) >= MAX_EXAMPLES:
-                break
-            if isinstance(index, dict) or index not in frame.index:
-                continue
-            row = frame.loc[index].to_dict()
-            if kind == INTEGRITY:  # keep the row's identity and the failing flag only
-                row = {
-                    name: value
-                    for name, value in row.items()
-                    if not isinstance(value, bool) or name == self.kwargs.get("column")
-                }
-            self.examples.append(row)
-        if not self.examples and details.get("observed_value") is not None:
-            self.examples.append({"observed_value": details["observed_value"]})
-
-    def failure(self, suite: SuiteSpec) -> Failure:
-        default = str(self.meta.get("severity", ERROR))
-        column = self.kwargs.get("column")
-        return Failure(
-            suite=suite.name,
-            table=suite.table,
-            expectation=self.type,
-            kwargs=self.kwargs,
-            severity=effective_severity(default, suite.name, self.type, column),
-            failing_count=None if self.error else self.failing,
-            # An integrity frame holds only offending rows: "n of n" would mislead.
-            checked_count=None if suite.kind == INTEGRITY else self.checked,
-            examples=tuple(self.examples),
-            reason=str(self.meta.get("reason", "")),
-            error=self.error,
-        )
+def failure_of(result: Any, suite: SuiteSpec, columns: Sequence[str]) -> Failure | None:
+    """The failure of one expectation result (None when it passed). `columns`: the columns
+    of the validated batch, in order, which example rows show."""
+    config = result.expectation_config
+    kwargs: dict[str, Any] = dict(config.kwargs)
+    meta: dict[str, Any] = dict(config.meta or {})
+    details = result.result or {}
+    error: str | None = None
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        error = str(result.exception_info.get("exception_message"))
+    elif result.success:
+        return None
+    examples: list[dict[str, Any]] = []
+    for index in details.get("partial_unexpected_index_list") or []:
+        if error or len(examples) >= MAX_EXAMPLES:
+            break
+        if not isinstance(index, dict):
+            continue
+        row = {name: _plain(index[name]) for name in columns if name in index}
+        if suite.kind == INTEGRITY:  # keep the row's identity and the failing flag only
+            row = {
+                name: value
+                for name, value in row.items()
+                if not isinstance(value, bool) or name == kwargs.get("column")
+            }
+        examples.append(row)
+    if not error and not examples and details.get("observed_value") is not None:
+        examples.append({"observed_value": details["observed_value"]})
+    column = kwargs.get("column")
+    unexpected = details.get("unexpected_count")
+    checked = details.get("element_count")
+    return Failure(
+        suite=suite.name,
+        table=suite.table,
+        expectation=config.type,
+        kwargs=kwargs,
+        severity=effective_severity(
+            str(meta.get("severity", ERROR)), suite.name, config.type, column
+        ),
+        failing_count=None if error or unexpected is None else int(unexpected),
+        # An integrity batch holds only offending rows: "n of n" would mislead.
+        checked_count=None if suite.kind == INTEGRITY or checked is None else int(checked),
+        examples=tuple(examples),
+        reason=str(meta.get("reason", "")),
+        error=error,
+    )
 
 
 def _prune(directory: Path, suite: str) -> None:
@@ -113,11 +103,72 @@ def _prune(directory: Path, suite: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class _Engines:
+    """The SQLAlchemy engines of the run's SQL data source: each new DuckDB connection gets
+    the reporting currency as a variable; all are disposed at the end, which releases the
+    warehouse file (a read-write connection may follow in the same process)."""
+
+    def __init__(self, reporting_currency: str) -> None:
+        self.statement = (
+            f"set variable {assets.REPORTING_CURRENCY_VARIABLE} = "
+            f"'{reporting_currency.replace(chr(39), chr(39) * 2)}'"
+        )
+        self.engines: dict[int, Any] = {}
+
+    def prepare(self, validation_definition: Any) -> Any:
+        """The engine a SQL validation definition runs on, ready."""
+        from sqlalchemy import event
+
+        datasource = validation_definition.data.data_asset.datasource
+        engine = datasource.get_execution_engine().engine
+        if id(engine) in self.engines:
+            return engine
+        engine.dispose()  # connections opened before the listener would lack the variable
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(self.statement)
+
+        event.listen(engine, "connect", on_connect)
+        self.engines[id(engine)] = engine
+        return engine
+
+    def dispose(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+        self.engines.clear()
+
+
+def _catalogue_engine(warehouse: Path) -> Any:
+    import sqlalchemy
+
+    return sqlalchemy.create_engine(
+        project.warehouse_url(warehouse), connect_args={"read_only": True}
+    )
+
+
+def _batch_columns(
+    connection: duckdb.DuckDBPyConnection, spec: SuiteSpec, kind: str, frame: Any
+) -> list[str]:
+    """The columns of a suite's batch, in order (shown in example rows)."""
+    if kind == assets.DATAFRAME_ASSET:
+        return [str(column) for column in frame.columns]
+    if kind == assets.QUERY_ASSET:
+        query = assets.asset_query(spec)
+        described = connection.execute(f"select * from ({query}) as batch limit 0").description
+        return [column[0] for column in described or ()]
+    schema, name = assets.validated_relation(spec).split(".")
+    actual = assets.table_columns(connection, schema, name)
+    table = TABLES_BY_KEY.get(spec.table or "")
+    if table is None:  # a mart: every column
+        return list(actual)
+    return [column.name for column in table.columns if column.name in actual]
+
+
 def _run_suite(
     validation_definition: Any,
     spec: SuiteSpec,
     connection: duckdb.DuckDBPyConnection,
-    fetch: FetchSettings,
+    in_scope: Sequence[str],
     parameters: dict[str, Any],
     run_id: str,
     run_time: dt.datetime,
@@ -126,22 +177,41 @@ def _run_suite(
 
     started = time.perf_counter()
     result = SuiteResult(suite=spec.name, table=spec.table, kind=spec.kind)
-    aggregates: dict[str, _Aggregate] = {}
+    kind = assets.asset_type(spec)
     try:
-        batch: Batch
-        for batch in batches(connection, spec, fetch):
-            validation = validation_definition.run(
-                batch_parameters={"dataframe": batch.frame},
-                expectation_parameters=parameters,
-                result_format=project.RESULT_FORMAT,
-                run_id=RunIdentifier(run_name=f"{run_id} {batch.label}", run_time=run_time),
-            )
-            result.batches += 1
-            result.rows += len(batch.frame)
-            for expectation_result in validation.results:
-                config = expectation_result.expectation_config
-                aggregate = aggregates.setdefault(config.id, _Aggregate(config))
-                aggregate.add(expectation_result, batch.frame, spec.kind)
+        missing = assets.missing_relation(connection, spec)
+        if missing:
+            raise LookupError(missing)
+        frame = None
+        batch_parameters = None
+        label = "all rows"
+        if kind == assets.DATAFRAME_ASSET:
+            frame = assets.runtime_frame(connection, spec, in_scope)
+            batch_parameters = {"dataframe": frame}
+            label = spec.kind.replace("_", " ")
+        columns = _batch_columns(connection, spec, kind, frame)
+        validation = validation_definition.run(
+            batch_parameters=batch_parameters,
+            expectation_parameters=parameters,
+            result_format={**project.RESULT_FORMAT, "unexpected_index_column_names": columns},
+            run_id=RunIdentifier(run_name=f"{run_id} {label}", run_time=run_time),
+        )
+        counts = [
+            int(r.result["element_count"])
+            for r in validation.results
+            if r.result and r.result.get("element_count") is not None
+        ]
+        result.batches = 1
+        if frame is not None:
+            result.rows = len(frame)
+        elif counts:
+            result.rows = max(counts)
+        elif kind == assets.TABLE_ASSET:
+            result.rows = assets.row_count(connection, spec)
+        for expectation_result in validation.results:
+            failure = failure_of(expectation_result, spec, columns)
+            if failure is not None:
+                result.failures.append(failure)
     except (duckdb.Error, LookupError) as error:
         message = str(error).splitlines()[0]
         result.failures.append(
@@ -158,7 +228,6 @@ def _run_suite(
             )
         )
     result.expectations = len(spec.checks)
-    result.failures += [agg.failure(spec) for agg in aggregates.values() if agg.failed]
     result.seconds = time.perf_counter() - started
     return result
 
@@ -180,29 +249,46 @@ def run_checkpoint(
         unknown = sorted(set(tables) - set(TABLES_BY_KEY))
         if unknown:
             raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
+    duckdb_sql_shim.apply()
     directory = project.gx_dir()
     changed = project.write_project(directory)
-    context = project.load_context(directory)
+    context = project.load_context(directory, warehouse)
     checkpoint = context.checkpoints.get(name)
     specs = project.suites_by_name()
     in_scope = tuple(tables) if tables is not None else tuple(t.key for t in TABLES)
-    fetch = FetchSettings(reporting_currency=settings.reporting_currency(), tables=in_scope)
     parameters = {"run_started_at": utc_naive(run_started_at), "max_row_drop": max_row_drop()}
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log(f"Validating {name} of {warehouse} (run {run_id})")
     results: list[SuiteResult] = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for validation_definition in checkpoint.validation_definitions:
-            spec = specs[validation_definition.name]
-            if spec.table in TABLES_BY_KEY and spec.table not in in_scope:
-                continue
-            _prune(directory, spec.name)
-            suite_result = _run_suite(
-                validation_definition, spec, connection, fetch, parameters, run_id, run_time
-            )
-            log(suite_result.progress_line())
-            results.append(suite_result)
+    definitions = [
+        definition
+        for definition in checkpoint.validation_definitions
+        if not (
+            specs[definition.name].table in TABLES_BY_KEY
+            and specs[definition.name].table not in in_scope
+        )
+    ]
+    engines = _Engines(settings.reporting_currency())
+    # The runner's own catalogue queries go through duckdb-engine too: DuckDB refuses a
+    # second connection to the same file with another configuration in one process.
+    catalogue = _catalogue_engine(warehouse)
+    try:
+        with catalogue.connect() as sql_connection:
+            connection = sql_connection.connection.driver_connection
+            for validation_definition in definitions:
+                spec = specs[validation_definition.name]
+                if assets.asset_type(spec) != assets.DATAFRAME_ASSET:
+                    engines.prepare(validation_definition)
+                _prune(directory, spec.name)
+                suite_result = _run_suite(
+                    validation_definition, spec, connection, in_scope, parameters, run_id, run_time
+                )
+                log(suite_result.progress_line())
+                results.append(suite_result)
+    finally:
+        engines.dispose()
+        catalogue.dispose()
     changed_suites = {path.stem for path in changed if path.parent.name == "expectations"}
     docs = build_data_docs(context, directory, run_id, changed_suites)
     return ValidationOutcome(

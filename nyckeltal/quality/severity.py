@@ -13,8 +13,9 @@ when both match.
 
 from __future__ import annotations
 
-import os
 from fnmatch import fnmatchcase
+
+from nyckeltal import settings
 
 ERROR = "error"
 WARN = "warn"
@@ -23,8 +24,7 @@ SEVERITIES = (ERROR, WARN)
 GX_SEVERITY = {ERROR: "critical", WARN: "warning"}
 
 
-def _selectors(variable: str) -> list[tuple[str, ...]]:
-    text = os.environ.get(variable, "")
+def _selectors(text: str) -> list[tuple[str, ...]]:
     return [tuple(part.strip().split(":")) for part in text.split(",") if part.strip()]
 
 
@@ -39,8 +39,9 @@ def effective_severity(
 ) -> str:
     """The severity of a failure: the expectation's default unless an override selects it."""
     parts = (suite, expectation_type, column or "")
-    if any(_matches(selector, parts) for selector in _selectors("NYCKELTAL_DQ_ERROR")):
+    configured = settings.current()
+    if any(_matches(selector, parts) for selector in _selectors(configured.dq_error)):
         return ERROR
-    if any(_matches(selector, parts) for selector in _selectors("NYCKELTAL_DQ_WARN")):
+    if any(_matches(selector, parts) for selector in _selectors(configured.dq_warn)):
         return WARN
     return default if default in SEVERITIES else ERROR

@@ -4,16 +4,16 @@ Each contract table gets three suites, named after the table (`raw_<system>__<ta
 stores a dotted name as nested folders, hence the double underscores):
 
 - `raw_<system>__<table>`: its rows (not null, enumerations, ranges, currency codes, no
-  timestamps after the moment of the run), one DataFrame batch per month for the largest tables;
+  timestamps after the moment of the run), checked by GX as SQL on the whole table;
 - `raw_<system>__<table>__schema`: the physical type of every contract column;
 - `raw_<system>__<table>__integrity`: the checks that need more than one row or table (primary
-  key unique, foreign keys across systems, an exchange rate for every money row), computed
-  by DuckDB, which hands only the offending rows to GX.
+  key unique, foreign keys across systems, an exchange rate for every money row): a query
+  computes one boolean per check and keeps only the offending rows, which GX checks.
 
 and one suite for the whole load: `raw__row_counts` (a sudden drop against the previous load).
 Nothing of the contract is restated here: columns, types, nullability, enumerations, bounds,
 keys and currencies all come from `contract.TABLES`; this module only adds policy (which
-checks only warn, which dates must not lie in the future, which tables are batched by month).
+checks only warn, which dates must not lie in the future).
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ from nyckeltal.quality.severity import ERROR, WARN
 from nyckeltal.quality.spec import INTEGRITY, ROW_COUNTS, ROWS, SCHEMA, Check, SuiteSpec
 
 ROW_COUNTS_SUITE = "raw__row_counts"
-
-# The largest tables are validated one month at a time (by their event column) so that
-# validation never holds a whole table in memory.
-MONTHLY_BATCHED = ("marketing.web_events", "billing.invoices", "marketing.ad_spend")
 
 # Dates that, like every timestamp, feed the as-of date of the KPIs
 # (docs/kpis.md#which-periods-and-rows-are-published): a value after the moment of the run
@@ -158,19 +154,13 @@ def rows_suite(table: Table) -> SuiteSpec:
                     "as-of date into the future; replays with an earlier --as-of are fine",
                 )
             )
-    batching = (
-        f"one batch per month of {table.loaded_at_field}"
-        if table.key in MONTHLY_BATCHED
-        else "one batch"
-    )
     return SuiteSpec(
         name=rows_suite_name(table),
         kind=ROWS,
         description=f"Rows of {table.schema}.{table.name} against the raw data contract "
-        f"({batching}).",
+        "(the whole table, as SQL in DuckDB).",
         checks=tuple(checks),
         table=table.key,
-        meta={"batch_column": table.loaded_at_field if table.key in MONTHLY_BATCHED else None},
     )
 
 
@@ -240,8 +230,8 @@ def integrity_suite(table: Table) -> SuiteSpec:
         name=integrity_suite_name(table),
         kind=INTEGRITY,
         description=f"Keys, references and exchange rates of {table.schema}.{table.name}. "
-        "DuckDB evaluates every row and returns only the offending ones (one boolean column "
-        "per check); GX validates those.",
+        "A query asset evaluates every row and keeps only the offending ones (one boolean "
+        "column per check); GX validates those in DuckDB.",
         checks=tuple(checks),
         table=table.key,
         meta={"key_columns": list(table.primary_key)},

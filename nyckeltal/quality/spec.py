@@ -15,18 +15,23 @@ from nyckeltal.quality.severity import ERROR, GX_SEVERITY, SEVERITIES
 
 NAMESPACE = uuid.UUID("0e6f3a52-4f0b-4c55-9a43-5e0bb6a1c2d7")
 
-# The GX data source that holds every data asset, and the batch definition of each asset.
+# The GX SQL data sources on the warehouse (tables; queries, each materialised once per run in
+# a temporary table) and the batch definition of each of their assets (the whole table or
+# query); the pandas data source of the DataFrames the runner computes.
 DATASOURCE = "nyckeltal"
-BATCH_DEFINITION = "dataframe"
+QUERY_DATASOURCE = "nyckeltal_queries"
+BATCH_DEFINITION = "all_rows"
+RUNTIME_DATASOURCE = "nyckeltal_runtime"
+RUNTIME_BATCH_DEFINITION = "dataframe"
 
-# Kinds of suites, i.e. which DataFrames the runner fetches for them (see `batches`).
-ROWS = "rows"  # the rows of a raw table (by month for the largest tables)
+# Kinds of suites, i.e. which GX asset they validate (see `assets`).
+ROWS = "rows"  # the rows of a raw table
 SCHEMA = "schema"  # one row: the physical type of each column of a raw table
 INTEGRITY = "integrity"  # the offending rows of the cross-row / cross-table checks of a table
 ROW_COUNTS = "row_counts"  # one row per raw table: rows now and at the previous load
 SCORECARD = "scorecard"  # the kpi_scorecard mart
 RECONCILIATION = "reconciliation"  # segment sums against the total rows of the scorecard
-MART = "mart"  # every row of a wide mart (marts.<name>: small, one batch)
+MART = "mart"  # every row of a wide mart (marts.<name>)
 
 
 def stable_id(*parts: str) -> str:

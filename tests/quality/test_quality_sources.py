@@ -364,21 +364,25 @@ def test_severity_can_be_overridden(warehouse: Path, monkeypatch: pytest.MonkeyP
     assert outcome.passed and [f.severity for f in outcome.failures] == ["warn"]
 
 
-def test_largest_tables_are_validated_month_by_month(
-    warehouse: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NYCKELTAL_DQ_BATCH_ROWS", "0")
+def test_largest_tables_are_validated_whole_as_sql_in_the_engine(warehouse: Path) -> None:
+    execute(
+        warehouse,
+        "insert into raw_marketing.web_events values "
+        f"('W9', '{tomorrow()}', 'V9', 'SS9', 'page_view', 'organic', null)",
+    )
     outcome = pipeline.validate_sources(warehouse, tables=["marketing.web_events"])
     rows = next(s for s in outcome.suites if s.suite == "raw_marketing__web_events")
-    assert (rows.batches, rows.rows) == (3, 5)  # January, February, March
-    monkeypatch.setenv("NYCKELTAL_DQ_BATCH_ROWS", "1")  # a month above budget -> days
-    outcome = pipeline.validate_sources(warehouse, tables=["marketing.web_events"])
-    rows = next(s for s in outcome.suites if s.suite == "raw_marketing__web_events")
-    assert (rows.batches, rows.rows) == (4, 5)  # Jan 2, Feb 10, Feb 11, Mar 1
-    monkeypatch.delenv("NYCKELTAL_DQ_BATCH_ROWS")
-    outcome = pipeline.validate_sources(warehouse, tables=["marketing.web_events"])
-    rows = next(s for s in outcome.suites if s.suite == "raw_marketing__web_events")
-    assert rows.batches == 1  # small months packed together
+    assert (rows.batches, rows.rows) == (1, 6)  # every row in one SQL batch, no paging
+    failure = find(
+        outcome, "raw_marketing__web_events", "expect_column_values_to_be_between", "occurred_at"
+    )
+    assert (failure.failing_count, failure.checked_count) == (1, 6)
+    # The example is the whole offending row, every contract column in contract order.
+    assert list(failure.examples[0]) == [
+        "event_id", "occurred_at", "visitor_id", "session_id", "event_name", "channel",
+        "campaign_id",
+    ]  # fmt: skip
+    assert failure.examples[0]["event_id"] == "W9"
 
 
 def test_clean_warehouse_passes_every_source_suite(warehouse: Path) -> None:

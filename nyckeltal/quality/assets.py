@@ -1,0 +1,327 @@
+"""What each suite validates: a GX SQL asset on the warehouse, or a small runtime DataFrame.
+
+Great Expectations runs every check on the rows as SQL inside DuckDB (the `nyckeltal` SQL
+data source over duckdb-engine, read-only; see `duckdb_sql_shim`), so no table row is
+copied into Python:
+
+- a raw table's rows (`rows`) and a wide mart (`mart`): a GX **table asset**;
+- the cross-row and cross-table checks (`integrity`), the scorecard with its computed
+  `is_value_expected` (`scorecard`) and the reconciliation of its segments
+  (`reconciliation`): a GX **query asset**; the integrity query returns only the offending
+  rows, one boolean column per check;
+
+Two suites validate facts *about* tables, which the runner computes and hands to GX as one
+small DataFrame each (the `nyckeltal_runtime` pandas data source): the physical types of a
+raw table (`schema`: one row) and the row counts against the previous load (`row_counts`:
+one row per table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from nyckeltal import settings
+from nyckeltal.contract import TABLES_BY_KEY, Table
+from nyckeltal.quality import source_suites
+from nyckeltal.quality.mart_suites import RECONCILED
+from nyckeltal.quality.spec import (
+    INTEGRITY,
+    MART,
+    RECONCILIATION,
+    ROW_COUNTS,
+    ROWS,
+    SCHEMA,
+    SCORECARD,
+    SuiteSpec,
+)
+from nyckeltal.scorecard import COLUMNS, SCORECARD_RELATION
+
+META_SCHEMA = "nyckeltal_meta"
+ROW_COUNTS_RELATION = f"{META_SCHEMA}.row_counts"
+# The DuckDB variable holding the reporting currency (set on every connection GX opens);
+# the integrity queries fall back to the dbt project's default when it is unset.
+REPORTING_CURRENCY_VARIABLE = "nyckeltal_reporting_currency"
+
+TABLE_ASSET = "table"
+QUERY_ASSET = "query"
+DATAFRAME_ASSET = "dataframe"
+ASSET_TYPES = {
+    ROWS: TABLE_ASSET,
+    MART: TABLE_ASSET,
+    INTEGRITY: QUERY_ASSET,
+    SCORECARD: QUERY_ASSET,
+    RECONCILIATION: QUERY_ASSET,
+    SCHEMA: DATAFRAME_ASSET,
+    ROW_COUNTS: DATAFRAME_ASSET,
+}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def relation(table: Table) -> str:
+    return f"{table.schema}.{table.name}"
+
+
+def asset_type(suite: SuiteSpec) -> str:
+    return ASSET_TYPES[suite.kind]
+
+
+def validated_relation(suite: SuiteSpec) -> str:
+    """`schema.table` that a suite reads (which must exist before GX runs)."""
+    table = TABLES_BY_KEY.get(suite.table or "")
+    if table is not None:
+        return relation(table)
+    if suite.table:
+        return suite.table
+    raise ValueError(f"suite {suite.name} reads no single relation")
+
+
+def table_asset(suite: SuiteSpec) -> dict[str, str]:
+    """`table_name` and `schema_name` of a table asset."""
+    schema, name = validated_relation(suite).split(".")
+    return {"table_name": name, "schema_name": schema}
+
+
+def asset_query(suite: SuiteSpec) -> str:
+    """The SQL of a query asset."""
+    if suite.kind == INTEGRITY:
+        return integrity_query(TABLES_BY_KEY[suite.table or ""])
+    if suite.kind == SCORECARD:
+        return scorecard_query()
+    if suite.kind == RECONCILIATION:
+        return reconciliation_query()
+    raise ValueError(f"suite {suite.name} (kind {suite.kind}) is not a query asset")
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table (empty when the table does not exist)."""
+    rows = connection.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return dict(rows)
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(table_columns(connection, schema, name))
+
+
+def missing_relation(connection: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> str | None:
+    """Why a SQL asset of `suite` cannot be validated (its relation is missing), or None.
+    (An integrity query that cannot run fails with DuckDB's own message instead: it also
+    reads the parent tables.)"""
+    if asset_type(suite) == DATAFRAME_ASSET or suite.kind == INTEGRITY:
+        return None
+    schema, name = validated_relation(suite).split(".")
+    if table_exists(connection, schema, name):
+        return None
+    if schema.startswith("raw_"):
+        return f"{schema}.{name} does not exist"
+    return f"{schema}.{name} does not exist (did dbt build the marts?)"
+
+
+def row_count(connection: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> int:
+    """Rows of the relation a SQL asset reads (DuckDB answers from its metadata)."""
+    row = connection.execute(f"select count(*) from {validated_relation(suite)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def integrity_query(table: Table) -> str:
+    """SQL returning the rows of `table` that fail a key, reference or exchange-rate check:
+    the identifying columns and one boolean per check. Every check is a left join on a small
+    relation (duplicate keys, distinct parent keys, first rate date per currency), so DuckDB
+    scans the table once with hash joins."""
+    name = relation(table)
+    key = [quote(column) for column in table.primary_key]
+    shown = list(table.primary_key)
+    ctes = [
+        f"duplicates as (select {', '.join(key)}, true as is_duplicate from {name} "
+        "group by all having count(*) > 1)"
+    ]
+    joins = [
+        "left join duplicates on "
+        + " and ".join(f"duplicates.{c} = checked_table.{c}" for c in key)
+    ]
+    flags = ["duplicates.is_duplicate is null as has_unique_key"]
+    for index, foreign_key in enumerate(table.foreign_keys, start=1):
+        parent = TABLES_BY_KEY[foreign_key.references]
+        alias = f"parent_keys_{index}"
+        child_column = f"checked_table.{quote(foreign_key.column)}"
+        ctes.append(
+            f"{alias} as (select distinct {quote(foreign_key.referenced_column)} as parent_key "
+            f"from {relation(parent)})"
+        )
+        joins.append(f"left join {alias} on {alias}.parent_key = {child_column}")
+        flags.append(
+            f"({child_column} is null or {alias}.parent_key is not null) "
+            f"as {source_suites.foreign_key_flag(foreign_key)}"
+        )
+        if foreign_key.column not in shown:
+            shown.append(foreign_key.column)
+    if table.currency_column:
+        currency = f"checked_table.{quote(table.currency_column)}"
+        ctes.append(
+            "first_rates as (select currency, min(rate_date) as first_rate_date "
+            "from raw_billing.fx_rates group by all)"
+        )
+        joins.append(f"left join first_rates on first_rates.currency = {currency}")
+        if table.conversion_date_column:
+            # A rate dated on or before the conversion date exists iff the first one is.
+            date = f"cast(checked_table.{quote(table.conversion_date_column)} as date)"
+            has_rate = f"coalesce(first_rates.first_rate_date <= {date}, false)"
+            if table.conversion_date_column not in shown:
+                shown.append(table.conversion_date_column)
+        else:
+            has_rate = "first_rates.first_rate_date is not null"
+        default = str(settings.dbt_project_vars()["reporting_currency"]).upper()
+        reporting = f"coalesce(getvariable('{REPORTING_CURRENCY_VARIABLE}'), '{default}')"
+        flags.append(
+            f"({currency} is null or upper({currency}) = {reporting} or {has_rate}) as has_fx_rate"
+        )
+        if table.currency_column not in shown:
+            shown.append(table.currency_column)
+    flag_names = [flag.rsplit(" as ", 1)[1] for flag in flags]
+    columns = ", ".join(f"checked_table.{quote(c)}" for c in shown)
+    ctes.append(
+        f"checked as (select {columns}, {', '.join(flags)} from {name} as checked_table "
+        f"{' '.join(joins)})"
+    )
+    return (
+        f"select * from (with {', '.join(ctes)} "
+        f"select * from checked where not ({' and '.join(flag_names)}) "
+        f"order by {', '.join(quote(c) for c in table.primary_key)}) as offending_rows"
+    )
+
+
+def scorecard_query() -> str:
+    return (
+        f"select {', '.join(COLUMNS)}, coalesce(not is_suppressed and numerator is not null "
+        "and denominator is not null and denominator <> 0, false) as is_value_expected "
+        f"from {SCORECARD_RELATION}"
+    )
+
+
+def reconciliation_query() -> str:
+    rules = ", ".join(
+        f"('{code}', '{segment_type}')"
+        for code, types in RECONCILED.items()
+        for segment_type in types
+    )
+
+    def reconciles(side: str) -> str:
+        segments = f"coalesce(segments.segments_{side}, 0)"
+        total = f"coalesce(expected.total_{side}, 0)"
+        return f"abs({segments} - {total}) <= 1e-6 * greatest(1, abs({total}))"
+
+    return f"""select * from (
+        with rules (kpi_code, segment_type) as (values {rules}),
+        totals as (
+            select kpi_code, period_start, numerator as total_numerator,
+                denominator as total_denominator
+            from {SCORECARD_RELATION}
+            where segment_type = 'total' and segment_value = 'all'
+        ),
+        segments as (
+            select scorecard.kpi_code, scorecard.period_start, scorecard.segment_type,
+                count(*) as segment_rows,
+                sum(scorecard.numerator) as segments_numerator,
+                sum(scorecard.denominator) as segments_denominator
+            from {SCORECARD_RELATION} as scorecard
+            inner join rules
+                on scorecard.kpi_code = rules.kpi_code
+                and scorecard.segment_type = rules.segment_type
+            group by all
+        ),
+        expected as (
+            select totals.kpi_code, totals.period_start, rules.segment_type,
+                totals.total_numerator, totals.total_denominator
+            from totals inner join rules on totals.kpi_code = rules.kpi_code
+        )
+        select
+            coalesce(expected.kpi_code, segments.kpi_code) as kpi_code,
+            coalesce(expected.period_start, segments.period_start) as period_start,
+            coalesce(expected.segment_type, segments.segment_type) as segment_type,
+            coalesce(segments.segment_rows, 0) as segment_rows,
+            segments.segments_numerator, expected.total_numerator,
+            segments.segments_denominator, expected.total_denominator,
+            {reconciles("numerator")} as numerator_reconciles,
+            {reconciles("denominator")} as denominator_reconciles
+        from expected
+        full outer join segments
+            on expected.kpi_code = segments.kpi_code
+            and expected.period_start = segments.period_start
+            and expected.segment_type = segments.segment_type
+    ) as reconciliation"""
+
+
+# --------------------------------------------------------------------------- runtime frames
+
+
+def schema_frame(connection: duckdb.DuckDBPyConnection, table: Table) -> pd.DataFrame:
+    """One row, one column per column of the table holding its DuckDB type (no columns when
+    the table does not exist)."""
+    types = table_columns(connection, table.schema, table.name)
+    return pd.DataFrame([types]) if types else pd.DataFrame()
+
+
+def previous_row_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    if not table_exists(connection, META_SCHEMA, "row_counts"):
+        return {}
+    rows = connection.execute(
+        f"select table_key, row_count from {ROW_COUNTS_RELATION} "
+        "qualify row_number() over (partition by table_key order by recorded_at desc) = 1"
+    ).fetchall()
+    return {key: int(count) for key, count in rows}
+
+
+def current_row_counts(
+    connection: duckdb.DuckDBPyConnection, tables: Sequence[str]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in tables:
+        table = TABLES_BY_KEY[key]
+        if table_exists(connection, table.schema, table.name):
+            row = connection.execute(f"select count(*) from {relation(table)}").fetchone()
+            counts[key] = int(row[0]) if row else 0
+    return counts
+
+
+def row_count_frame(connection: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> pd.DataFrame:
+    """One row per table in scope: its rows now, at the previous load, and the share lost."""
+    previous = previous_row_counts(connection)
+    current = current_row_counts(connection, tables)
+    records = []
+    for key, rows in current.items():
+        before = previous.get(key)
+        drop = 0.0 if not before else max(0.0, (before - rows) / before)
+        records.append(
+            {"table_key": key, "previous_rows": before, "current_rows": rows, "drop_share": drop}
+        )
+    frame = pd.DataFrame.from_records(
+        records, columns=["table_key", "previous_rows", "current_rows", "drop_share"]
+    )
+    frame["drop_share"] = frame["drop_share"].astype("float64")
+    return frame
+
+
+def runtime_frame(
+    connection: duckdb.DuckDBPyConnection, suite: SuiteSpec, tables: Sequence[str]
+) -> pd.DataFrame:
+    """The DataFrame of a `schema` or `row_counts` suite."""
+    if suite.kind == SCHEMA:
+        return schema_frame(connection, TABLES_BY_KEY[suite.table or ""])
+    if suite.kind == ROW_COUNTS:
+        return row_count_frame(connection, tables)
+    raise ValueError(f"suite {suite.name} (kind {suite.kind}) is not a runtime DataFrame")
