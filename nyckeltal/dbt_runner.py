@@ -1,17 +1,19 @@
-"""Running dbt against the configured warehouse.
+"""The one way Nyckeltal invokes dbt: dagster-dbt's `DbtCliResource`.
 
-dbt runs as a subprocess of the same Python environment, with the project and profiles of
-this repository and the warehouse path passed through NYCKELTAL_WAREHOUSE, so that the CLI,
-the tests and Dagster build exactly the same way.
+The Dagster job builds through it (orchestration.assets), and so do the commands and tests
+that need dbt outside a run (`run_dbt`: a parse, the dbt unit tests, a test fixture): the same
+executable (the dbt of this Python environment), project, profiles and warehouse, whatever
+the working directory.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from dagster_dbt import DbtCliResource
 
 from nyckeltal import settings
 
@@ -25,18 +27,15 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def dbt_environment(warehouse: Path) -> dict[str, str]:
-    return settings.subprocess_environment({"NYCKELTAL_WAREHOUSE": str(warehouse)})
-
-
-def dbt_command(
-    arguments: Sequence[str], dbt_vars: Mapping[str, object] | None = None
-) -> list[str]:
-    project = str(settings.project_dir())
-    command = [dbt_executable(), *arguments, "--project-dir", project, "--profiles-dir", project]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
-    return command
+def dbt_cli(project_dir: Path | str | object | None = None) -> DbtCliResource:
+    """The dbt CLI of the project (`project_dir`: a path or a dagster-dbt DbtProject)."""
+    project = project_dir or settings.project_dir()
+    profiles = getattr(project, "profiles_dir", None) or project
+    return DbtCliResource(
+        project_dir=project if not isinstance(project, Path) else str(project),
+        profiles_dir=str(profiles),
+        dbt_executable=dbt_executable(),
+    )
 
 
 def run_dbt(
@@ -45,17 +44,26 @@ def run_dbt(
     dbt_vars: Mapping[str, object] | None = None,
     quiet: bool = False,
 ) -> None:
-    """Run `dbt <arguments>`; raise DbtError when it fails. Output streams to the console."""
-    command = dbt_command(arguments, dbt_vars)
-    completed = subprocess.run(
-        command,
-        cwd=settings.project_dir(),
-        env=dbt_environment(warehouse),
-        stdout=subprocess.PIPE if quiet else None,
-        stderr=subprocess.STDOUT if quiet else None,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        detail = f"\n{completed.stdout[-4000:]}" if quiet and completed.stdout else ""
-        raise DbtError(f"dbt {' '.join(arguments)} failed (exit {completed.returncode}){detail}")
+    """Run `dbt <arguments>` on `warehouse`; raise DbtError when it fails. dbt's own output
+    goes to the console unless `quiet` (then it is in the error)."""
+    command = list(arguments)
+    if dbt_vars:
+        command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
+    overrides = {"NYCKELTAL_WAREHOUSE": str(warehouse)}
+    overrides.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    with settings.environment_overrides(overrides):
+        invocation = dbt_cli().cli(
+            command, raise_on_error=False, target_path=settings.dbt_target_path()
+        )
+        lines = []
+        for line in invocation.stream_raw_events():
+            text = str(getattr(line, "raw_event", {}).get("info", {}).get("msg", "")).rstrip()
+            if not text:
+                continue
+            if quiet:
+                lines.append(text)
+            else:
+                print(text, flush=True)
+    if not invocation.is_successful():
+        detail = "\n".join(lines[-60:]) if quiet else ""
+        raise DbtError(f"dbt {' '.join(arguments)} failed{(chr(10) + detail) if detail else ''}")

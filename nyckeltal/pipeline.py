@@ -1,64 +1,28 @@
-"""The steps of the daily build, as plain functions.
+"""The steps of the daily refresh that are not dbt, as plain functions.
 
-`nyckeltal run` and the schedule execute them through the Dagster job
-(`orchestration.jobs.run_daily_refresh`): validations become blocking asset checks, the dbt
-build becomes one asset per model (dagster-dbt), publishing an asset of its own.
+They run only inside the Dagster job (orchestration/): `nyckeltal run` and the schedule
+execute it, the validations are its blocking asset checks, publishing an asset of its own,
+and dbt builds every model in one `dbt build` between them.
 
-1. `validate_sources`: the Great Expectations source suites on the raw tables;
-2. `build_models`: `dbt build` (seeds, models and their tests) into the warehouse file;
-3. `validate_marts`: the mart suites on what dbt built;
-4. `publish_marts`: atomically replace the PUBLISHED file that BI tools read.
+- `validate_sources`: the Great Expectations source suites on the raw tables;
+- `validate_marts`: the mart suites on what dbt built;
+- `publish_marts`: atomically replace the PUBLISHED file that BI tools read.
 
-`run_daily_build` does the four in order without Dagster (the data-quality tests use it: it is
-the same steps, without the orchestration overhead). An error-severity failure stops it with a
-`DataQualityError` whose message is the summary (suite, expectation, failing count, example
-rows); nothing is published, so yesterday's KPIs are still served. Warnings are printed and
-the run goes on.
+An error-severity failure makes the check fail, so nothing downstream is built or
+published and yesterday's KPIs are still served; warnings are reported and the run goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
 from nyckeltal import settings
-from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.quality.outcome import ValidationOutcome
-
-
-class BuildError(NyckeltalError):
-    """The dbt build failed."""
-
-
-class DataQualityError(NyckeltalError):
-    """A validation found an error-severity failure; nothing was published."""
-
-    def __init__(self, outcome: ValidationOutcome, stage: str) -> None:
-        super().__init__(
-            f"{stage} failed validation; nothing was published, the previously published "
-            f"marts are unchanged.\n{outcome.summary()}"
-        )
-        self.outcome = outcome
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a successful daily build did."""
-
-    sources: ValidationOutcome
-    marts: ValidationOutcome
-    published: Path
-    seconds: float
-
-
-def build_vars(as_of: dt.date | None) -> dict[str, object]:
-    return {"as_of_date": as_of.isoformat()} if as_of else {}
 
 
 def _require_warehouse(warehouse: Path) -> None:
@@ -91,22 +55,6 @@ def validate_sources(
     return outcome
 
 
-def build_models(
-    warehouse: Path, as_of: dt.date | None = None, extra_vars: Mapping | None = None
-) -> None:
-    """`dbt build` of seeds, models and their tests into the warehouse file."""
-    _require_warehouse(warehouse)
-    print(f"Building the warehouse {warehouse}" + (f" as of {as_of}" if as_of else ""))
-    try:
-        run_dbt(
-            ["build", "--exclude-resource-type", "unit_test"],
-            warehouse,
-            {**build_vars(as_of), **dict(extra_vars or {})},
-        )
-    except DbtError as error:
-        raise BuildError(str(error)) from None
-
-
 def validate_marts(warehouse: Path, as_of: dt.date | None = None) -> ValidationOutcome:
     """Run the `marts` checkpoint on the marts dbt built in the warehouse."""
     from nyckeltal.quality.runner import run_checkpoint
@@ -133,21 +81,3 @@ def publish_marts(warehouse: Path, published: Path | None = None) -> Path:
     target = published or settings.published_path(warehouse)
     publish(warehouse, target, as_of_date=_as_of_date(warehouse))
     return target
-
-
-def run_daily_build(warehouse: Path, as_of: dt.date | None = None) -> RunResult:
-    """Validate sources, build, validate marts, publish; raise on an error-severity failure."""
-    _require_warehouse(warehouse)
-    started = time.perf_counter()
-    run_started_at = dt.datetime.now(dt.UTC)
-    sources = validate_sources(warehouse, as_of=as_of, run_started_at=run_started_at)
-    if not sources.passed:
-        raise DataQualityError(sources, "the raw sources")
-    print(sources.summary())
-    build_models(warehouse, as_of=as_of)
-    marts = validate_marts(warehouse, as_of=as_of)
-    if not marts.passed:
-        raise DataQualityError(marts, "the marts")
-    print(marts.summary())
-    published = publish_marts(warehouse)
-    return RunResult(sources, marts, published, time.perf_counter() - started)

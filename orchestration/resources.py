@@ -18,7 +18,7 @@ from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
 
 from nyckeltal import settings as nyckeltal_settings
-from nyckeltal.dbt_runner import dbt_executable
+from nyckeltal.dbt_runner import dbt_cli
 from nyckeltal.settings import Settings
 
 # Files whose change makes the prepared manifest stale (relative to the project).
@@ -128,11 +128,7 @@ def _parse(project: DbtProject) -> None:
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=project,
-        profiles_dir=str(project.profiles_dir),
-        dbt_executable=dbt_executable(),
-    )
+    return dbt_cli(project)
 
 
 # --------------------------------------------------------------------------- resources

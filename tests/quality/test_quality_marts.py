@@ -159,10 +159,6 @@ CASES = [
 ]
 
 
-def passing_sources(*args: object, **kwargs: object) -> ValidationOutcome:
-    return ValidationOutcome("sources", [], None, "stub")
-
-
 @pytest.fixture
 def scorecard_suites_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The `marts` checkpoint holds the kpi_scorecard suites only (keeps each case quick)."""
@@ -197,11 +193,11 @@ def test_bad_mart_rows_are_caught_and_nothing_is_published(
     published = pipeline.publish_marts(warehouse)
     before = published.read_bytes()
     execute(warehouse, *statements)  # what a faulty build would have made
-    monkeypatch.setattr(pipeline, "validate_sources", passing_sources)
-    monkeypatch.setattr(pipeline, "build_models", lambda *args, **kwargs: None)
-    with pytest.raises(pipeline.DataQualityError) as caught:
-        pipeline.run_daily_build(warehouse)
-    failure = find(caught.value.outcome, suite, expectation, column)
+    # In the daily job an error-severity failure is a blocking check of the mart: the
+    # publish asset does not run (tests/test_orchestration_e2e.py runs that path).
+    outcome = pipeline.validate_marts(warehouse)
+    assert not outcome.passed
+    failure = find(outcome, suite, expectation, column)
     assert failure.severity == "error"
     assert published.read_bytes() == before
 
@@ -224,10 +220,8 @@ def test_clean_scorecard_with_legitimate_nulls_passes_and_is_published(
     assert {result.suite for result in outcome.suites} == expected
     assert {mart_suite_name(mart) for mart in WIDE_MART_ROWS} <= expected
     assert all(result.rows for result in outcome.suites)
-    monkeypatch.setattr(pipeline, "validate_sources", passing_sources)
-    monkeypatch.setattr(pipeline, "build_models", lambda *args, **kwargs: None)
-    result = pipeline.run_daily_build(warehouse)
-    assert result.published.exists() and result.marts.passed
+    published = pipeline.publish_marts(warehouse)
+    assert published.exists()
 
 
 # --------------------------------------------------------------------------- wide marts
@@ -330,8 +324,8 @@ def failure_key(failure: Failure) -> tuple[str, str, object]:
 def broken_wide_marts(
     clean_warehouse_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ValidationOutcome, bool, float]]:
-    """One daily build over marts where every wide mart was broken: (the marts outcome,
-    whether the published file stayed identical, seconds of the run)."""
+    """The marts validation over marts where every wide mart was broken: (the outcome,
+    whether the published file stayed identical, seconds of the validation)."""
     warehouse = tmp_path_factory.mktemp("broken_marts") / "warehouse.duckdb"
     shutil.copyfile(clean_warehouse_file, warehouse)
     published = pipeline.publish_marts(warehouse)
@@ -342,14 +336,11 @@ def broken_wide_marts(
         statements.append(f"insert into {table} select * from {table} limit 1")  # duplicate
         statements += [statement.format(t=table) for statement in sql]
     execute(warehouse, *statements)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "validate_sources", passing_sources)
-        patch.setattr(pipeline, "build_models", lambda *args, **kwargs: None)
-        started = time.perf_counter()
-        with pytest.raises(pipeline.DataQualityError) as caught:
-            pipeline.run_daily_build(warehouse)
-        seconds = time.perf_counter() - started
-    yield caught.value.outcome, published.read_bytes() == before, seconds
+    started = time.perf_counter()
+    outcome = pipeline.validate_marts(warehouse)
+    seconds = time.perf_counter() - started
+    assert not outcome.passed
+    yield outcome, published.read_bytes() == before, seconds
 
 
 def test_every_wide_mart_has_a_case() -> None:
