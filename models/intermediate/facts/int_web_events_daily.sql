@@ -1,7 +1,13 @@
-{#- One row per tracked web event, with its UTC date. Daily partitioned (Dagster): a run
-    with the vars partition_start_date / partition_end_date replaces exactly the events whose
-    occurred_on lies in that inclusive window; without them (and on the first build) the
-    whole table is rebuilt. Re-running a window gives the same rows. -#}
+{#- One row per web visitor and UTC day with any web event: how many events, the first
+    instant and the channel of the first event (ties on occurred_at: smallest event_id), and
+    the first instant of an event of the funnel's first step. A daily aggregate, not a copy
+    of the events: what the monthly visitor and funnel models need (later funnel steps are
+    in int_funnel_step_events_daily).
+    Daily partitioned (Dagster): a run with the vars partition_start_date /
+    partition_end_date replaces exactly the visitor-days whose occurred_on lies in that
+    inclusive window; without them (and on the first build) the whole table is rebuilt.
+    first_funnel_step_at depends on the seed funnel_steps: after editing the seed, rebuild
+    with --full-refresh. -#}
 {{
     config(
         materialized='incremental',
@@ -12,6 +18,8 @@
     )
 }}
 
+{%- set first_event_order = ['web_events.occurred_at', 'web_events.event_id'] %}
+
 with web_events as (
 
     select
@@ -19,29 +27,54 @@ with web_events as (
         occurred_at,
         cast(occurred_at as date) as occurred_on,
         visitor_id,
-        session_id,
         event_name,
-        channel,
-        campaign_id
+        channel
     from {{ ref('stg_marketing__web_events') }}
+    {% if is_partition_run() %}
+        where {{ partition_window_predicate('cast(occurred_at as date)') }}
+    {% endif %}
+
+),
+
+funnel_steps as (
+
+    select step_order, event_name from {{ ref('funnel_steps') }}
+
+),
+
+numbered_steps as (
+
+    select
+        event_name,
+        row_number() over (order by step_order) as step_number
+    from funnel_steps
+
+),
+
+first_funnel_step as (
+
+    select event_name from numbered_steps
+    where step_number = 1
 
 ),
 
 final as (
 
     select
-        event_id,
-        occurred_at,
-        occurred_on,
-        visitor_id,
-        session_id,
-        event_name,
-        channel,
-        campaign_id
+        web_events.visitor_id,
+        web_events.occurred_on,
+        count(web_events.event_id) as event_count,
+        min(web_events.occurred_at) as first_event_at,
+        {{ first_value_by('web_events.channel', first_event_order) }} as first_event_channel,
+        min(
+            case
+                when first_funnel_step.event_name is not null then web_events.occurred_at
+            end
+        ) as first_funnel_step_at
     from web_events
-    {% if is_partition_run() %}
-        where {{ partition_window_predicate('occurred_on') }}
-    {% endif %}
+    left join first_funnel_step
+        on web_events.event_name = first_funnel_step.event_name
+    group by web_events.visitor_id, web_events.occurred_on
 
 )
 

@@ -2,11 +2,44 @@
     month (docs/kpis.md#conversion-and-funnel): step 1 is reached at the first step-1 event of the
     month; step k at the first step-k event at or after (same instant included) the time
     step k-1 was reached, in the same month. Nothing carries over between months. The steps
-    and their order come from the seed funnel_steps; the recursion walks them one by one. -#}
-with recursive web_events as (
+    and their order come from the seed funnel_steps. No recursion: one join per step, up to
+    the var funnel_max_steps (steps beyond the seed's last find no events).
+    Monthly partitioned: a run with the vars partition_start_date / partition_end_date
+    recomputes the months those days fall in; without them the whole table is rebuilt. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        tags=['partitioned_daily'],
+        pre_hook=["{{ delete_partition_window('event_month', grain='month') }}"],
+    )
+}}
 
-    select event_id, occurred_at, visitor_id, event_name
+with visitor_days as (
+
+    select
+        visitor_id,
+        cast({{ dbt.date_trunc('month', 'occurred_on') }} as date) as event_month,
+        first_funnel_step_at
     from {{ ref('int_web_events_daily') }}
+    {% if is_partition_run() %}
+        where {{ partition_months_predicate('occurred_on') }}
+    {% endif %}
+
+),
+
+step_events as (
+
+    select
+        visitor_id,
+        cast({{ dbt.date_trunc('month', 'occurred_on') }} as date) as event_month,
+        step_number,
+        occurred_at
+    from {{ ref('int_funnel_step_events_daily') }}
+    {% if is_partition_run() %}
+        where {{ partition_months_predicate('occurred_on') }}
+    {% endif %}
 
 ),
 
@@ -16,8 +49,6 @@ funnel_steps as (
 
 ),
 
-{# step_number is the dense rank of step_order, so that step k-1 is always step_number - 1
-    even if the seed's step_order has gaps. #}
 numbered_steps as (
 
     select
@@ -29,64 +60,52 @@ numbered_steps as (
 
 ),
 
-distinct_step_instants as (
-
-    select distinct
-        web_events.visitor_id,
-        cast({{ dbt.date_trunc('month', 'web_events.occurred_at') }} as date) as event_month,
-        numbered_steps.step_number,
-        web_events.occurred_at
-    from web_events
-    inner join numbered_steps
-        on web_events.event_name = numbered_steps.event_name
-
-),
-
-{# Each instant with the previous instant of the same step in the month: an instant t is
-    the first step event at or after r exactly when t >= r and the previous instant is
-    before r (or absent). #}
-step_event_instants as (
+reached_step_1 as (
 
     select
         visitor_id,
         event_month,
-        step_number,
-        occurred_at,
-        lag(occurred_at) over (
-            partition by visitor_id, event_month, step_number order by occurred_at
-        ) as previous_occurred_at
-    from distinct_step_instants
+        min(first_funnel_step_at) as reached_at
+    from visitor_days
+    where first_funnel_step_at is not null
+    group by visitor_id, event_month
 
 ),
+
+{# Step k: the first step-k instant at or after the instant step k-1 was reached. #}
+{%- for step in range(2, var('funnel_max_steps') + 1) %}
+
+    reached_step_{{ step }} as (
+
+        select
+            step_events.visitor_id,
+            step_events.event_month,
+            min(step_events.occurred_at) as reached_at
+        from reached_step_{{ step - 1 }} as previous_step
+        inner join step_events
+            on
+                previous_step.visitor_id = step_events.visitor_id
+                and previous_step.event_month = step_events.event_month
+                and previous_step.reached_at <= step_events.occurred_at
+        where step_events.step_number = {{ step }}
+        group by step_events.visitor_id, step_events.event_month
+
+    ),
+{%- endfor %}
 
 steps_reached as (
 
-    select
-        visitor_id,
-        event_month,
-        step_number,
-        occurred_at as reached_at
-    from step_event_instants
-    where step_number = 1 and previous_occurred_at is null
-
-    union all
-
-    select
-        step_event_instants.visitor_id,
-        step_event_instants.event_month,
-        step_event_instants.step_number,
-        step_event_instants.occurred_at as reached_at
-    from steps_reached
-    inner join step_event_instants
-        on
-            steps_reached.visitor_id = step_event_instants.visitor_id
-            and steps_reached.event_month = step_event_instants.event_month
-            and steps_reached.step_number + 1 = step_event_instants.step_number
-            and steps_reached.reached_at <= step_event_instants.occurred_at
-            and (
-                step_event_instants.previous_occurred_at is null
-                or steps_reached.reached_at > step_event_instants.previous_occurred_at
-            )
+    {%- for step in range(1, var('funnel_max_steps') + 1) %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            visitor_id,
+            event_month,
+            {{ step }} as step_number,
+            reached_at
+        from reached_step_{{ step }}
+    {%- endfor %}
 
 ),
 
