@@ -554,11 +554,19 @@ def build_digest(
 
 
 def has_alert_history(path: Path) -> bool:
-    """True when the alert file holds at least one record (a digest or an older alert)."""
+    """True when the alert file holds a baseline, a digest or an older per-row alert; a
+    file with failure alerts only (the first refreshes failed) still needs its baseline."""
     if not path.exists():
         return False
     with open(path, encoding="utf-8") as handle:
-        return any(line.strip() for line in handle)
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and record.get("kind") != FAILURE:
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- reading marts

@@ -118,6 +118,14 @@ def test_first_run_sets_the_baseline_and_an_identical_run_raises_nothing(
     assert json.loads(line)["kind"] == "baseline"
 
 
+def test_a_failed_first_refresh_does_not_skip_the_baseline(tmp_path: Path) -> None:
+    channels = alerts.Channels(tmp_path / "alerts.jsonl")
+    alerts.notify_run_failure("run-1", ["dbt failed"], channels)
+    assert not alerts.has_alert_history(channels.alerts_file)
+    record = _run(_scorecard(), channels)
+    assert record is not None and record["kind"] == alerts.BASELINE
+
+
 def test_a_new_finding_raises_one_ranked_digest(tmp_path: Path) -> None:
     channels = alerts.Channels(tmp_path / "alerts.jsonl")
     _run(_scorecard(latest_status="on_track"), channels)  # baseline: only the moves
