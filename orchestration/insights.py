@@ -93,13 +93,18 @@ def prepare(frame: pd.DataFrame, features: Sequence[str] | None = None) -> pd.Da
         if name == "has_nps_answer":
             prepared[name] = frame["latest_nps_score"].notna().astype(float)
         elif name == "latest_nps_score":
-            prepared[name] = pd.to_numeric(frame[name], errors="coerce").fillna(7.5)
+            prepared[name] = _numbers(frame[name]).fillna(7.5)
         elif name in CATEGORICAL_FEATURES:
             prepared[name] = frame[name].astype("object").where(frame[name].notna(), "unknown")
             prepared[name] = prepared[name].astype(str)
         else:
-            prepared[name] = pd.to_numeric(frame[name], errors="coerce").fillna(0.0).astype(float)
+            prepared[name] = _numbers(frame[name]).fillna(0.0)
     return prepared
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """Floats with NaN for missing values, also from DuckDB's nullable integer columns."""
+    return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
 def make_model(features: Sequence[str]) -> Any:

@@ -72,6 +72,15 @@ def test_a_planted_churn_signal_ranks_in_the_top_decile() -> None:
     assert first["mrr_at_stake"] == pytest.approx(first["churn_probability"] * first["mrr"])
 
 
+def test_nullable_integer_columns_from_the_warehouse_are_read() -> None:
+    features = synthetic_features()
+    typed = features.astype({"latest_nps_score": "Int32", "unpaid_invoices": "Int64"})
+    typed["is_churned"] = typed["is_churned"].astype("boolean")
+    pd.testing.assert_frame_equal(
+        insights.score_month(features).frame, insights.score_month(typed).frame
+    )
+
+
 def test_training_is_deterministic() -> None:
     features = synthetic_features()
     first = insights.score_month(features).frame

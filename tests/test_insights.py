@@ -134,6 +134,11 @@ def test_stable_series_are_not_flagged_and_short_history_is_not_judged(
         "where segment_value = 'all' and period_start = date '2024-12-01'",
     )
     assert band[0] < 2.02 < band[1]
+    (small,) = _query(
+        insights,
+        "select count(*) from marts.kpi_anomalies where direction = 'small_sample'",
+    )
+    assert small == (6,)  # tiny's 5 customers: judged never, whatever its value
 
 
 def test_a_planted_concentrated_segment_is_called_out(insights: Path) -> None:

@@ -6,6 +6,7 @@ with scorecard as (
         period_grain,
         period_start,
         period_end,
+        denominator,
         value,
         unit
     from {{ ref('kpi_scorecard') }}
@@ -20,6 +21,7 @@ series_periods as (
         period_grain,
         period_start,
         period_end,
+        denominator,
         value,
         unit,
         row_number() over (
@@ -101,6 +103,7 @@ bands as (
         series_periods.period_grain,
         series_periods.period_start,
         series_periods.period_end,
+        series_periods.denominator,
         series_periods.value,
         series_periods.unit,
         history_medians.expected_value,
@@ -143,6 +146,7 @@ flagged as (
         median_absolute_deviation,
         band_half_width,
         history_periods >= {{ var('anomaly_min_history') }} as has_enough_history,
+        coalesce(denominator >= {{ var('anomaly_min_denominator') }}, true) as has_large_sample,
         expected_value - band_half_width as expected_low,
         expected_value + band_half_width as expected_high
     from bands
@@ -164,10 +168,14 @@ final as (
         cast(case when has_enough_history then expected_low end as double) as expected_low,
         cast(case when has_enough_history then expected_high end as double) as expected_high,
         coalesce(
-            has_enough_history and (value > expected_high or value < expected_low), false
+            has_enough_history
+            and has_large_sample
+            and (value > expected_high or value < expected_low),
+            false
         ) as is_anomaly,
         case
             when not has_enough_history then 'not_enough_history'
+            when not has_large_sample then 'small_sample'
             when value > expected_high then 'above'
             when value < expected_low then 'below'
             else 'within'

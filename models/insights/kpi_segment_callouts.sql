@@ -57,6 +57,8 @@ segments_against_total as (
         and totals.total_value <> 0
         and totals.total_denominator > 0
         and scorecard.denominator >= {{ var('callout_min_denominator') }}
+        -- A segment of a partition is at most its whole (not so for a CAC or an LTV).
+        and scorecard.denominator <= totals.total_denominator
 ),
 
 called_out as (
