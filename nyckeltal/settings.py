@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     # KPI alerts.
     alerts_file: Path | None = None  # None: alerts.jsonl beside the warehouse
     alert_webhook_url: str | None = None
+    alert_apprise_urls: str | None = None  # Apprise URLs (Slack, Teams, mailto://...)
     alert_change_share: float = Field(default=0.25, ge=0)
     alert_include_incomplete: bool = False
 

@@ -246,28 +246,29 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     @asset(
         deps=[published_marts],
         group_name="publish",
-        description="KPI alerts of the refreshed scorecard: rows that went off track or moved "
-        "more than the configured share against their previous value. Logged, appended to "
-        "the alert file (JSON lines) and POSTed to the webhook when one is configured.",
+        description="One alert digest per refresh (orchestration.alerts): KPIs newly off "
+        "track, anomalies, the largest segment call-outs, large moves and the customers with "
+        "the most MRR at stake, ranked. The first run on a warehouse sets the baseline. "
+        "Appended to the alert file (JSON lines), POSTed to the webhook and sent through "
+        "Apprise when configured.",
     )
     def kpi_alerts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
     ) -> MaterializeResult:
         with stage("alerts") as progress:
-            records, found, rows, delivered = raise_alerts(context, nyckeltal, alerts)
-            progress.detail = f"{len(records)} new, {len(found) - len(records)} already reported"
-        alerts_file = alerts_file_of(alerts, nyckeltal)
+            record, findings, rows = raise_alerts(context, nyckeltal, alerts)
+            progress.detail = (
+                f"{record['kind']}: {len(record['item_ids'])} finding(s)" if record else "none new"
+            )
         return MaterializeResult(
             metadata={
-                "new_alerts": len(records),
-                "already_reported": len(found) - len(records),
-                "scorecard_rows": len(rows),
-                "alerts_file": MetadataValue.path(str(alerts_file)),
-                "webhook_status": delivered,
-                "alerts": MetadataValue.md(
-                    "\n".join(f"- {record['message']}" for record in records) or "none"
-                ),
-                "alert_records": MetadataValue.json(records),
+                "digest": record["kind"] if record else "none",
+                "new_alerts": len(record["item_ids"]) if record else 0,
+                "findings": findings,
+                "scorecard_rows": rows,
+                "alerts_file": MetadataValue.path(str(alerts_file_of(alerts, nyckeltal))),
+                "webhook_status": record["webhook_status"] if record else None,
+                "alerts": MetadataValue.md(record["text"] if record else "none"),
             }
         )
 
@@ -283,36 +284,33 @@ def alerts_file_of(alerts: AlertsResource, nyckeltal: NyckeltalResource) -> Path
 
 def raise_alerts(
     context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
-) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], int | None]:
-    """Evaluate the scorecard's alerts, deliver the new ones; (new records, all found alerts,
-    scorecard rows, webhook HTTP status)."""
+) -> tuple[dict[str, Any] | None, int, int]:
+    """Build the run's digest and deliver it; (the digest record or None, findings, rows)."""
     rules = kpi_alerts_rules
-    alerts_file = alerts_file_of(alerts, nyckeltal)
-    rows = read_scorecard_rows(nyckeltal.warehouse_path())
+    channels = rules.Channels(
+        alerts_file_of(alerts, nyckeltal),
+        alerts.webhook_url,
+        alerts.apprise_urls,
+        alerts.webhook_timeout_seconds,
+    )
+    findings, extra, rows = rules.findings_of_warehouse(
+        nyckeltal.warehouse_path(), alerts.change_share, alerts.include_incomplete_periods
+    )
     if not rows:
         context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")
-    found = rules.evaluate_alerts(
-        rows, alerts.change_share, include_incomplete=alerts.include_incomplete_periods
+    digest = rules.build_digest(
+        findings,
+        rules.read_alert_ids(channels.alerts_file),
+        has_history=rules.has_alert_history(channels.alerts_file),
+        context=extra,
     )
-    fresh = rules.unseen(found, rules.read_alert_ids(alerts_file))
-    records = rules.alert_records(fresh, run_id=context.run.run_id)
-    for record in records:
-        context.log.warning(f"KPI alert: {record['message']}")
-    delivered = None
-    if alerts.webhook_url and records:
-        try:
-            delivered = rules.post_alerts(
-                alerts.webhook_url, records, timeout=alerts.webhook_timeout_seconds
-            )
-        except (urllib.error.URLError, OSError) as error:
-            # Nothing is written yet: a retry sends the same alerts again.
-            raise Failure(
-                f"could not POST {len(records)} alert(s) to the webhook: {error}",
-                allow_retries=True,
-            ) from error
-    rules.append_alerts(alerts_file, records)
-    context.log.info(
-        f"{len(records)} new KPI alert(s), {len(found) - len(fresh)} already reported; "
-        f"alert file {alerts_file}"
-    )
-    return records, found, rows, delivered
+    if digest is None:
+        context.log.info(f"no new KPI findings ({len(findings)} already reported)")
+        return None, len(findings), rows
+    try:
+        record = rules.deliver(digest, channels, run_id=context.run.run_id)
+    except (urllib.error.URLError, OSError) as error:
+        # Nothing is written yet: a retry sends the same digest again.
+        raise Failure(f"could not deliver the alert digest: {error}", allow_retries=True) from error
+    context.log.warning(f"{digest.title}\n{record['text']}")
+    return record, len(findings), rows

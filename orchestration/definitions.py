@@ -11,6 +11,7 @@ from dagster import Definitions
 
 from nyckeltal import settings
 from nyckeltal.settings import Settings
+from orchestration.alerts import build_run_failure_sensor
 from orchestration.assets import (
     build_dbt_assets,
     build_publish_assets,
@@ -22,6 +23,7 @@ from orchestration.checks import (
     build_mart_validation_checks,
     build_source_validation_checks,
 )
+from orchestration.insights import CHURN_RISK_KEY, build_churn_risk_asset
 from orchestration.jobs import build_daily_refresh_job
 from orchestration.report import build_report_asset
 from orchestration.resources import (
@@ -47,11 +49,13 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         assets=[
             *raw_table_specs(),
             build_dbt_assets(project, manifest_path),
-            *build_publish_assets(marts),
+            *build_publish_assets([*marts, CHURN_RISK_KEY]),
             build_report_asset(),
+            build_churn_risk_asset(),
         ],
         asset_checks=checks,
         jobs=[job],
+        sensors=[build_run_failure_sensor(config.schedule_enabled)],
         schedules=[
             build_daily_schedule(
                 job,

@@ -15,6 +15,7 @@ from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from nyckeltal import settings
 from nyckeltal.progress import show_on_console
+from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
@@ -104,6 +105,17 @@ def run_daily_refresh(
             "succeeded, so BI tools keep reading the previous marts:",
             file=sys.stderr,
         )
-        for line in failure_summary(result):
+        reasons = failure_summary(result)
+        for line in reasons:
             print(f"  {line}", file=sys.stderr)
+        alert_failure(warehouse, result.run_id, reasons)
     return result.success
+
+
+def alert_failure(warehouse: Path, run_id: str, reasons: list[str]) -> None:
+    """Raise the failure alert digest (orchestration.alerts); a channel that cannot be
+    reached is reported, never hides the run's own failure."""
+    try:
+        alerts.notify_run_failure(run_id, reasons, alerts.channels_from_settings(warehouse))
+    except (OSError, ValueError) as error:
+        print(f"  (the failure alert could not be delivered: {error})", file=sys.stderr)

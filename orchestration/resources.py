@@ -196,6 +196,7 @@ class AlertsResource(ConfigurableResource):
 
     alerts_file: str | None = None  # None: alerts.jsonl beside the run's warehouse
     webhook_url: str | None = None
+    apprise_urls: str | None = None  # space/comma separated Apprise URLs
     change_share: float = Settings.model_fields["alert_change_share"].default
     include_incomplete_periods: bool = False
     webhook_timeout_seconds: float = 10.0
@@ -213,6 +214,7 @@ def build_resources(config: Settings, project: DbtProject) -> dict[str, object]:
         "alerts": AlertsResource(
             alerts_file=str(config.alerts_file) if config.alerts_file else None,
             webhook_url=config.alert_webhook_url,
+            apprise_urls=config.alert_apprise_urls,
             change_share=config.alert_change_share,
             include_incomplete_periods=config.alert_include_incomplete,
         ),

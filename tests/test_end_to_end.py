@@ -34,6 +34,24 @@ def _scorecard(warehouse: Path, capsys: pytest.CaptureFixture[str], *extra: str)
 
 
 @pytest.mark.dbt
+def test_the_first_run_raises_one_baseline_digest_and_an_identical_run_none(
+    demo_warehouse: Path,
+) -> None:
+    from orchestration import alerts
+
+    alerts_file = demo_warehouse.with_name("alerts.jsonl")
+    (line,) = alerts_file.read_text().splitlines()
+    baseline = json.loads(line)
+    assert baseline["kind"] == "baseline"
+    assert len(baseline["item_ids"]) > 20  # what a per-row alerting would have raised
+    # What the kpi_alerts asset of a second identical run finds: nothing new.
+    findings, context, rows = alerts.findings_of_warehouse(demo_warehouse)
+    assert rows > 0 and findings
+    seen = alerts.read_alert_ids(alerts_file)
+    assert alerts.build_digest(findings, seen, has_history=True, context=context) is None
+
+
+@pytest.mark.dbt
 def test_scorecard_lists_every_kpi_code_of_the_spec(
     demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

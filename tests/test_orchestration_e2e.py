@@ -217,7 +217,8 @@ def test_daily_refresh_builds_checks_publishes_and_alerts(
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         built_rows = connection.execute("select count(*) from marts.kpi_scorecard").fetchone()
     assert published_rows == built_rows and built_rows[0] > 0
-    assert warehouse.with_name("alerts.jsonl").exists()
+    (digest,) = warehouse.with_name("alerts.jsonl").read_text().splitlines()
+    assert json.loads(digest)["kind"] == "baseline"  # the first run sets the baseline
 
 
 def test_a_one_day_window_refreshes_that_day_only(
@@ -333,33 +334,6 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     from orchestration.resources import AlertsResource
 
     warehouse = _copy(refreshed[0], tmp_path)
-    with duckdb.connect(str(warehouse)) as connection:
-        kpi, segment_type, segment_value, grain, latest, previous = connection.execute(
-            """
-            select kpi_code, segment_type, segment_value, period_grain,
-                max(period_start), list(period_start order by period_start desc)[2]
-            from marts.kpi_scorecard
-            where is_complete_period and not is_suppressed and value is not null
-            group by all
-            having count(*) >= 2
-            order by all
-            limit 1
-            """
-        ).fetchone()
-        key = [kpi, segment_type, segment_value, grain]
-        where = "kpi_code = ? and segment_type = ? and segment_value = ? and period_grain = ?"
-        # Push the KPI off track in its latest complete period, on track the period before.
-        connection.execute(
-            f"update marts.kpi_scorecard set status = 'on_track' where {where} "
-            "and period_start = ?",
-            [*key, previous],
-        )
-        connection.execute(
-            f"update marts.kpi_scorecard set status = 'off_track' where {where} "
-            "and period_start = ?",
-            [*key, latest],
-        )
-
     received: list[dict[str, Any]] = []
     handler = type("Recorder", (_Recorder,), {"received": received})
     server = http.server.HTTPServer(("127.0.0.1", 0), handler)
@@ -375,24 +349,51 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     _, asset = build_publish_assets([SCORECARD])
     run_config = refresh_run_config(warehouse, log_level="WARNING")
     try:
+        # The first run on a warehouse sets the baseline: one digest, no alert per row.
+        baseline = materialize([asset], resources=resources, run_config=run_config)
+        with duckdb.connect(str(warehouse)) as connection:
+            kpi, segment_type, segment_value, grain, latest, previous = connection.execute(
+                """
+                select kpi_code, segment_type, segment_value, period_grain,
+                    max(period_start), list(period_start order by period_start desc)[2]
+                from marts.kpi_scorecard
+                where is_complete_period and not is_suppressed and value is not null
+                group by all
+                having count(*) >= 2
+                order by all
+                limit 1
+                """
+            ).fetchone()
+            key = [kpi, segment_type, segment_value, grain]
+            where = "kpi_code = ? and segment_type = ? and segment_value = ? and period_grain = ?"
+            # Push the KPI off track in its latest complete period, on track the one before.
+            connection.execute(
+                f"update marts.kpi_scorecard set status = 'on_track' where {where} "
+                "and period_start = ?",
+                [*key, previous],
+            )
+            connection.execute(
+                f"update marts.kpi_scorecard set status = 'off_track' where {where} "
+                "and period_start = ?",
+                [*key, latest],
+            )
         first = materialize([asset], resources=resources, run_config=run_config)
         again = materialize([asset], resources=resources, run_config=run_config)
     finally:
         server.shutdown()
         server.server_close()
 
-    assert first.success and again.success
+    assert baseline.success and first.success and again.success
     records = [json.loads(line) for line in alerts_file.read_text().splitlines()]
-    pushed = [
-        r
-        for r in records
-        if (r["kpi_code"], r["segment_type"], r["segment_value"]) == tuple(key[:3])
-        and r["period_start"] == latest.isoformat()
-    ]
-    assert pushed and "became_off_track" in pushed[0]["reasons"]
-    assert len(received) == 1  # the second run found nothing new to send
-    posted = received[0]["alerts"]
-    assert [r["alert_id"] for r in posted] == [r["alert_id"] for r in records]
+    assert [r["kind"] for r in records] == ["baseline", "digest"]
+    pushed = f"became_off_track|{kpi}|{segment_type}|{segment_value}|{grain}|{latest.isoformat()}"
+    assert records[1]["item_ids"] == [pushed]
+    assert pushed not in records[0]["item_ids"]
+    assert len(received) == 2  # baseline and digest; the third run found nothing new
+    assert [r["kind"] for r in received] == ["baseline", "digest"]
+    assert received[1]["item_ids"] == [pushed]
+    assert "KPIs that went off track (1):" in received[1]["text"]
     metadata = first.asset_materializations_for_node("kpi_alerts")[0].metadata
-    assert metadata["new_alerts"].value == len(records)
+    assert metadata["new_alerts"].value == 1
+    assert metadata["digest"].value == "digest"
     assert again.asset_materializations_for_node("kpi_alerts")[0].metadata["new_alerts"].value == 0

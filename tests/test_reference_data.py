@@ -146,9 +146,9 @@ def telco() -> pd.DataFrame:
     return pd.read_csv(reference_file("telco_customer_churn.csv"))
 
 
-@pytest.fixture(scope="module")
-def telco_churn_rows(telco: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """Each customer: one subscription on its contract type, started `tenure` months before
+def telco_tables(telco: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Telco file in the raw contract. Each customer: one subscription on its contract
+    type (the plan) at its monthly charges (the MRR), started `tenure` months before
     TELCO_MONTH and, when Churn = Yes, ended on the 15th of TELCO_MONTH."""
     month_start = dt.datetime.combine(TELCO_MONTH, dt.time())
     started_at = [
@@ -182,12 +182,18 @@ def telco_churn_rows(telco: pd.DataFrame, tmp_path_factory: pytest.TempPathFacto
             "currency": REPORTING_CURRENCY,
         }
     )
-    tables = {
+    return {
         "raw_crm.customers": customers_frame(customer_ids, started_at),
         "raw_billing.plans": plans,
         "raw_billing.subscriptions": subscriptions,
     }
-    return build_kpi_rows(tmp_path_factory.mktemp("telco"), tables, "int_kpi_rows_churn")
+
+
+@pytest.fixture(scope="module")
+def telco_churn_rows(telco: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return build_kpi_rows(
+        tmp_path_factory.mktemp("telco"), telco_tables(telco), "int_kpi_rows_churn"
+    )
 
 
 def test_telco_churn_rate_total(telco: pd.DataFrame, telco_churn_rows: pd.DataFrame) -> None:

@@ -1,0 +1,164 @@
+{%- set segment_types = var('callout_segment_types') -%}
+
+with scorecard as (
+    select
+        kpi_code,
+        period_grain,
+        period_start,
+        segment_type,
+        segment_value,
+        denominator,
+        value,
+        unit
+    from {{ ref('kpi_scorecard') }}
+    where
+        is_complete_period
+        and not is_suppressed
+        and value is not null
+),
+
+totals as (
+    select
+        kpi_code,
+        period_grain,
+        period_start,
+        denominator as total_denominator,
+        value as total_value
+    from scorecard
+    where segment_type = 'total'
+),
+
+segments_against_total as (
+    select
+        scorecard.kpi_code,
+        scorecard.period_grain,
+        scorecard.period_start,
+        scorecard.segment_type,
+        scorecard.segment_value,
+        scorecard.unit,
+        scorecard.value,
+        totals.total_value,
+        scorecard.denominator,
+        totals.total_denominator,
+        (scorecard.value - totals.total_value) / abs(totals.total_value) as relative_deviation,
+        scorecard.denominator / totals.total_denominator as denominator_share
+    from scorecard
+    inner join totals
+        on
+            scorecard.kpi_code = totals.kpi_code
+            and scorecard.period_grain = totals.period_grain
+            and scorecard.period_start = totals.period_start
+    where
+        scorecard.segment_type in (
+            {%- for segment_type in segment_types %}
+                '{{ segment_type }}'{{ "," if not loop.last }}
+            {%- endfor %}
+        )
+        and totals.total_value <> 0
+        and totals.total_denominator > 0
+        and scorecard.denominator >= {{ var('callout_min_denominator') }}
+        -- A segment of a partition is at most its whole (not so for a CAC or an LTV).
+        and scorecard.denominator <= totals.total_denominator
+),
+
+called_out as (
+    select
+        kpi_code,
+        period_grain,
+        period_start,
+        segment_type,
+        segment_value,
+        unit,
+        value,
+        total_value,
+        denominator,
+        total_denominator,
+        relative_deviation,
+        denominator_share,
+        abs(relative_deviation) * denominator_share as callout_score
+    from segments_against_total
+    where abs(relative_deviation) >= {{ var('callout_min_relative_deviation') }}
+),
+
+worded as (
+    select
+        kpi_code,
+        period_grain,
+        period_start,
+        segment_type,
+        segment_value,
+        unit,
+        value,
+        total_value,
+        denominator,
+        total_denominator,
+        relative_deviation,
+        denominator_share,
+        callout_score,
+        row_number() over (
+            partition by kpi_code, period_grain, period_start
+            order by callout_score desc, segment_type asc, segment_value asc
+        ) as callout_rank,
+        case
+            when total_value > 0 and value >= 0
+                then {{ dbt.concat([
+                    "kpi_code", "' in '", "segment_type", "' '", "segment_value", "' is '",
+                    "cast(round(value / total_value, 1) as " ~ dbt.type_string() ~ ")",
+                    "'x the company''s ('",
+                    "cast(round(value, 2) as " ~ dbt.type_string() ~ ")", "' vs '",
+                    "cast(round(total_value, 2) as " ~ dbt.type_string() ~ ")", "' '", "unit",
+                    "', '", "cast(cast(round(100 * denominator_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
+                    "'% of the base)'"
+                ]) }}
+            else {{ dbt.concat([
+                    "kpi_code", "' in '", "segment_type", "' '", "segment_value", "' is '",
+                    "cast(round(abs(value - total_value), 2) as " ~ dbt.type_string() ~ ")",
+                    "' '", "unit",
+                    "case when value > total_value then ' above' else ' below' end",
+                    "' the company''s ('",
+                    "cast(round(value, 2) as " ~ dbt.type_string() ~ ")", "' vs '",
+                    "cast(round(total_value, 2) as " ~ dbt.type_string() ~ ")",
+                    "', '", "cast(cast(round(100 * denominator_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
+                    "'% of the base)'"
+                ]) }}
+        end as callout_text
+    from called_out
+),
+
+final as (
+    select
+        kpi_code,
+        period_grain,
+        period_start,
+        segment_type,
+        segment_value,
+        unit,
+        cast(value as double) as value,
+        cast(total_value as double) as total_value,
+        cast(denominator as double) as denominator,
+        cast(total_denominator as double) as total_denominator,
+        cast(relative_deviation as double) as relative_deviation,
+        cast(denominator_share as double) as denominator_share,
+        cast(callout_score as double) as callout_score,
+        cast(callout_rank as integer) as callout_rank,
+        callout_text
+    from worded
+)
+
+select
+    kpi_code,
+    period_grain,
+    period_start,
+    segment_type,
+    segment_value,
+    unit,
+    value,
+    total_value,
+    denominator,
+    total_denominator,
+    relative_deviation,
+    denominator_share,
+    callout_score,
+    callout_rank,
+    callout_text
+from final
