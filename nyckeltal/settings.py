@@ -75,3 +75,48 @@ def published_path(
         path = Path(configured)
         return path if path.is_absolute() else (project_dir() / path).resolve()
     return warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
+
+
+# DuckDB resources of the loader (`nyckeltal load`, `nyckeltal demo`).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "75%"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's `memory_limit` for a load: NYCKELTAL_DUCKDB_MEMORY_LIMIT, else 75% of the RAM.
+
+    A DuckDB size (`4GiB`, `800MB`) or a share of the machine's RAM (`50%`); beyond it DuckDB
+    spills to `duckdb_temp_directory`.
+    """
+    configured = os.environ.get("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "").strip()
+    value = configured or DEFAULT_DUCKDB_MEMORY_LIMIT
+    if not value.endswith("%"):
+        return value
+    try:
+        share = float(value[:-1]) / 100
+    except ValueError:
+        raise ValueError(
+            f"NYCKELTAL_DUCKDB_MEMORY_LIMIT={value!r} is not a size (4GiB) or a share (75%)"
+        ) from None
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * share) >> 20)}MiB"
+
+
+def duckdb_threads() -> int:
+    """DuckDB's `threads` for a load: NYCKELTAL_DUCKDB_THREADS, else the usable cores."""
+    configured = os.environ.get("NYCKELTAL_DUCKDB_THREADS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def duckdb_temp_directory(warehouse: str | os.PathLike[str] | None = None) -> Path:
+    """Where a load spills beyond the memory limit: NYCKELTAL_DUCKDB_TEMP_DIRECTORY, else the
+    warehouse's folder (the loader uses a private sub-folder there and removes it after)."""
+    configured = os.environ.get("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
+    if configured:
+        path = Path(configured)
+        return path if path.is_absolute() else (project_dir() / path).resolve()
+    return warehouse_path(warehouse).parent
