@@ -1,14 +1,19 @@
 """`nyckeltal load DIR`: validate a folder of raw files, then replace the raw tables.
 
-Every file is read into a private in-memory DuckDB and checked against the contract
-(`nyckeltal.contract`): files, columns, types, required values, primary keys, enumerations,
-ranges, foreign keys across systems and exchange rates. Every problem is collected; if there
-is any, `LoadError` reports them all and the warehouse is not even opened. Otherwise the
-warehouse is attached and the fifteen raw tables are replaced in one transaction.
+DuckDB reads every file itself (`read_csv`, `read_parquet`) into a private staging database
+and checks it against the contract (`nyckeltal.contract`) in SQL: files, columns, types,
+required values, primary keys, enumerations, ranges, foreign keys across systems and
+exchange rates. The fast path (`loading.screen`) stages the files already typed and only asks
+whether everything is valid; if anything is not, the detailed validation (`loading.staging`,
+`loading.checks`) collects every problem and `LoadError` reports them all, the warehouse not
+even opened. Otherwise the warehouse is attached and the fifteen raw tables are replaced in
+one transaction. DuckDB's memory, threads and spill folder come from `nyckeltal.settings`.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +28,7 @@ from nyckeltal.contract import TABLES
 from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
 from nyckeltal.loading.files import discover
 from nyckeltal.loading.problems import LoadError, Problem, plural
-from nyckeltal.loading.sql import literal
+from nyckeltal.loading.screen import screen
 from nyckeltal.loading.staging import StagedTable, stage
 from nyckeltal.loading.warehouse import write_tables
 
@@ -83,8 +88,13 @@ def load_directory(
     directory, warehouse = Path(directory), Path(warehouse)
     files, problems = discover(directory)
     progress(f"Validating {plural(len(files), 'file')} in {directory}")
-    with _validation_database() as connection:
-        staged = _stage_and_check(connection, files, problems, progress)
+    with _validation_database(warehouse) as connection:
+        staged = None
+        if not problems:
+            staged = screen(connection, files, settings.reporting_currency(), progress)
+        if staged is None:
+            _reset(connection)
+            staged = _stage_and_check(connection, files, problems, progress)
         if problems:
             raise LoadError.from_problems(directory, problems)
         progress(f"Replacing the raw tables of {warehouse}")
@@ -98,16 +108,38 @@ def _print_now(line: str) -> None:
 
 
 @contextmanager
-def _validation_database() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory DuckDB in UTC, spilling to a temporary folder if memory runs out."""
-    with tempfile.TemporaryDirectory(prefix="nyckeltal-load-") as spill:
-        connection = duckdb.connect(":memory:")
-        try:
-            connection.execute("set TimeZone = 'UTC'")
-            connection.execute(f"set temp_directory = {literal(spill)}")
-            yield connection
-        finally:
-            connection.close()
+def _validation_database(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB in UTC, sized by the settings, spilling to a private folder.
+
+    The folder is under `settings.duckdb_temp_directory` (else the system's temporary folder
+    while that does not exist yet); DuckDB creates it only if it spills, and it is removed.
+    """
+    base = settings.duckdb_temp_directory(warehouse)
+    if not base.is_dir():
+        base = Path(tempfile.gettempdir())
+    spill = base / f".nyckeltal-load-{os.getpid()}.tmp"
+    connection = duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": settings.duckdb_memory_limit(),
+            "threads": settings.duckdb_threads(),
+            "temp_directory": str(spill),
+        },
+    )
+    try:
+        connection.execute("set TimeZone = 'UTC'")
+        yield connection
+    finally:
+        connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _reset(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop every table of the staging database (before the detailed validation)."""
+    for (name,) in connection.execute(
+        "select table_name from duckdb_tables() where database_name = 'memory'"
+    ).fetchall():
+        connection.execute(f"drop table {name}")
 
 
 def _stage_and_check(

@@ -31,7 +31,15 @@ DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
 ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
-PATH_FIELDS = ("warehouse", "published", "dbt_target_path", "gx_dir", "alerts_file", "report_dir")
+PATH_FIELDS = (
+    "warehouse",
+    "published",
+    "dbt_target_path",
+    "gx_dir",
+    "alerts_file",
+    "report_dir",
+    "duckdb_temp_directory",
+)
 
 
 class Settings(BaseSettings):
@@ -57,6 +65,11 @@ class Settings(BaseSettings):
     gx_dir: Path = Path("expectations")
 
     report_dir: Path | None = None  # None: report/ beside the warehouse
+
+    # DuckDB, tuned for the machine (the loader; see README "Configuration").
+    duckdb_memory_limit: str = "75%"  # a DuckDB size (4GiB) or a share of the RAM (75%)
+    duckdb_threads: int | None = Field(default=None, ge=1)  # None: the usable cores
+    duckdb_temp_directory: Path | None = None  # None: the warehouse's folder
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -159,6 +172,39 @@ def report_dir(
         return Path(explicit).resolve()
     configured = current().report_dir
     return configured or warehouse_path(warehouse).with_name(DEFAULT_REPORT_DIR_NAME)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's `memory_limit` for a load: a DuckDB size, or a share of the machine's RAM
+    turned into MiB (DuckDB does not take `%`); beyond it DuckDB spills to disk."""
+    value = current().duckdb_memory_limit.strip()
+    if not value.endswith("%"):
+        return value
+    try:
+        share = float(value[:-1]) / 100
+    except ValueError:
+        raise SettingsError(
+            f"NYCKELTAL_DUCKDB_MEMORY_LIMIT={value!r} is not a size (4GiB) or a share (75%)"
+        ) from None
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * share) >> 20)}MiB"
+
+
+def duckdb_threads() -> int:
+    """DuckDB's `threads` for a load: NYCKELTAL_DUCKDB_THREADS, else the usable cores."""
+    configured = current().duckdb_threads
+    if configured:
+        return configured
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def duckdb_temp_directory(warehouse: str | os.PathLike[str] | None = None) -> Path:
+    """Where a load spills beyond the memory limit: NYCKELTAL_DUCKDB_TEMP_DIRECTORY, else the
+    warehouse's folder (the loader uses a private sub-folder there and removes it after)."""
+    return current().duckdb_temp_directory or warehouse_path(warehouse).parent
 
 
 def dbt_target_path() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -292,3 +293,59 @@ def test_the_minimal_fixture_is_valid(tmp_path: Path) -> None:
     """Guards the shared fixture against being edited into an invalid state."""
     report = load_directory(MINIMAL, tmp_path / "w.duckdb", progress=lambda line: None)
     assert report.rows == 46
+
+
+def test_duckdb_resources_come_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nyckeltal import settings
+    from nyckeltal.loader import _validation_database
+
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "512MiB")
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    with _validation_database(tmp_path / "w.duckdb") as connection:
+        limit, threads, temp = connection.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('temp_directory')"
+        ).fetchone()
+    assert (limit, threads) == ("512.0 MiB", 1)
+    assert Path(temp).parent == tmp_path / "spill"
+    assert list((tmp_path / "spill").iterdir()) == []  # the private spill folder is removed
+
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "50%")
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert settings.duckdb_memory_limit() == f"{total // 2 >> 20}MiB"
+    monkeypatch.delenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT")
+    assert settings.duckdb_memory_limit() == f"{int(total * 0.75) >> 20}MiB"
+    monkeypatch.delenv("NYCKELTAL_DUCKDB_THREADS")
+    assert settings.duckdb_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.delenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
+    assert settings.duckdb_temp_directory(tmp_path / "w.duckdb") == tmp_path
+
+
+def test_the_fast_path_accepts_valid_files_and_stops_at_the_first_bad_one(
+    minimal_dataset: Path,
+) -> None:
+    from nyckeltal.loading.files import discover
+    from nyckeltal.loading.screen import screen
+
+    shown: list[str] = []
+    with duckdb.connect() as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        staged = screen(connection, discover(minimal_dataset)[0], "EUR", shown.append)
+        assert staged is not None and sum(table.rows for table in staged) == 46
+        typed = connection.execute(
+            "select data_type from duckdb_columns() where table_name = "
+            "'staged_billing__invoices' and column_name = 'amount'"
+        ).fetchone()
+        assert typed == ("DECIMAL(18,4)",)
+    nps = minimal_dataset / "crm__nps_responses.csv"
+    nps.write_text(nps.read_text().replace("12:00:00,10,", "12:00:00,11,"))
+    shown.clear()
+    with duckdb.connect() as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        assert screen(connection, discover(minimal_dataset)[0], "EUR", shown.append) is None
+    assert shown[-1] == "  crm__nps_responses.csv has 1 invalid row: collecting every problem"
+    assert not any("billing" in line for line in shown), "the screen stops at the first failure"

@@ -31,7 +31,7 @@ class RowCheck:
 
 def check_table(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> list[Problem]:
     """Types, required values, enumerations, ranges and the primary key of one staged table."""
-    checks = [check for column in staged.table.columns for check in _row_checks(staged, column)]
+    checks = [check for column in staged.table.columns for check in row_checks(staged, column)]
     if not checks:
         return _primary_key(connection, staged)
     counts = connection.execute(
@@ -48,7 +48,7 @@ def check_table(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> l
     return problems + _primary_key(connection, staged)
 
 
-def _row_checks(staged: StagedTable, column: Column) -> Iterator[RowCheck]:
+def row_checks(staged: StagedTable, column: Column) -> Iterator[RowCheck]:
     source, typed = staged.source(column.name, "t"), staged.typed(column.name, "t")
     expected = staged.conversions[column.name].expected
     if expected:

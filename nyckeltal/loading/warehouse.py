@@ -65,6 +65,9 @@ def _replace_all(
     staged: Sequence[StagedTable],
     progress: Callable[[str], None],
 ) -> None:
+    # The raw tables have no meaningful row order: writing them in parallel, unordered, is
+    # about a quarter cheaper than keeping the file order.
+    connection.execute("set preserve_insertion_order = false")
     connection.execute("begin transaction")
     try:
         for table in staged:
