@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
@@ -30,7 +30,16 @@ DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
 ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
-PATH_FIELDS = ("warehouse", "published", "dbt_target_path", "gx_dir", "alerts_file", "report_dir")
+DEFAULT_PARQUET_DIR_NAME = "published"
+PATH_FIELDS = (
+    "warehouse",
+    "published",
+    "dbt_target_path",
+    "gx_dir",
+    "alerts_file",
+    "report_dir",
+    "publish_parquet_dir",
+)
 
 
 class Settings(BaseSettings):
@@ -56,6 +65,14 @@ class Settings(BaseSettings):
     gx_dir: Path = Path("expectations")
 
     report_dir: Path | None = None  # None: report/ beside the warehouse
+
+    # Publishing (besides the DuckDB snapshot `published`).
+    publish_parquet: bool = True
+    publish_parquet_dir: Path | None = None  # None: published/ beside the published file
+    publish_postgres_url: SecretStr | None = None  # None: no PostgreSQL publication
+    publish_postgres_schema: str = "marts"
+    publish_postgres_reader_role: str = "nyckeltal_reader"
+    publish_postgres_reader_password: SecretStr | None = None  # None: the role cannot log in
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -128,6 +145,20 @@ def published_path(
         return Path(explicit).resolve()
     configured = current().published
     return configured or warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
+
+
+def parquet_dir(
+    warehouse: str | os.PathLike[str] | None = None,
+    published: str | os.PathLike[str] | None = None,
+) -> Path | None:
+    """The folder of the Parquet export: NYCKELTAL_PUBLISH_PARQUET_DIR, else `published/`
+    beside the published file; None when NYCKELTAL_PUBLISH_PARQUET is false."""
+    config = current()
+    if not config.publish_parquet:
+        return None
+    return config.publish_parquet_dir or published_path(warehouse, published).with_name(
+        DEFAULT_PARQUET_DIR_NAME
+    )
 
 
 def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
