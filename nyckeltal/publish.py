@@ -11,9 +11,10 @@ id in their `publication` record (when, as of which date, which run, how many ro
    inode lives on until they close it); new connections see the new one.
 2. **Parquet** (when a folder is given): `<folder>/build_<time>_<run>/` holds one
    `<mart>.parquet` per mart and `manifest.json` (run id, as-of date, row counts, column
-   descriptions); it is written in full under a temporary name, renamed, and then the symlink
-   `<folder>/current` is switched to it with `os.replace`. The two previous builds are kept,
-   so a reader that resolved `current` a moment ago can still open its files.
+   descriptions); it is written in full under a temporary name, renamed when everything else
+   is ready, and then the symlink `<folder>/current` is switched to it with `os.replace`.
+   The two previous builds are kept, so a reader that resolved `current` a moment ago can
+   still open its files.
 3. **PostgreSQL** (when a target is given): every mart in schema `marts` of a real server, in
    ONE transaction: each table's rows are deleted and the new ones COPYed in (CSV written by
    Arrow from the snapshot, in batches), then `marts.publication` is replaced. DELETE, not
@@ -221,7 +222,8 @@ def _write_parquet(
     manifest: dict[str, Any],
     build_name: str,
 ) -> Path:
-    """Write every mart and the manifest under a temporary name, then rename the folder."""
+    """Write every mart and the manifest into a temporary folder (`_switch_current` gives it
+    its build name, so a build folder is always a publication that became current)."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".tmp_{build_name}"
     temporary.mkdir()
@@ -234,15 +236,16 @@ def _write_parquet(
     (temporary / PARQUET_MANIFEST).write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
     )
-    build = folder / build_name
+    return temporary
+
+
+def _switch_current(folder: Path, temporary: Path) -> Path:
+    build = folder / temporary.name.removeprefix(".tmp_")
     os.rename(temporary, build)
-    return build
-
-
-def _switch_current(folder: Path, build: Path) -> None:
     link = folder / f".tmp_{PARQUET_CURRENT}_{uuid.uuid4().hex}"
     os.symlink(build.name, link)
     os.replace(link, folder / PARQUET_CURRENT)
+    return build
 
 
 def _clean_parquet(folder: Path) -> None:
@@ -613,7 +616,7 @@ def publish(
             if pg_connection is not None:
                 pg_connection.close()
         if build is not None and parquet_dir is not None:
-            _switch_current(parquet_dir, build)
+            build = _switch_current(parquet_dir, build)
             _clean_parquet(parquet_dir)
     return Publication(
         published, run_id, published_at, as_of_date, counts, build, postgres is not None
