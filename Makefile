@@ -35,7 +35,7 @@ format: setup
 	$(BIN)/sqlfluff fix models macros
 
 clean:
-	rm -rf $(VENV) target logs warehouse/*.duckdb* expectations/uncommitted
+	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published expectations/uncommitted
 
 # Speed and memory figures (benchmarks/README.md): writes benchmarks/results.md and .json.
 # `make benchmark` = scales demo and s; `make bench SCALE=m [REPEATS=3]` = one scale.

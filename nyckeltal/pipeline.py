@@ -6,7 +6,8 @@ and dbt builds every model in one `dbt build` between them.
 
 - `validate_sources`: the Great Expectations source suites on the raw tables;
 - `validate_marts`: the mart suites on what dbt built;
-- `publish_marts`: atomically replace the PUBLISHED file that BI tools read.
+- `publish_marts`: atomically replace the PUBLISHED file that BI tools read (and the Parquet
+  export and the PostgreSQL schema, when configured).
 
 An error-severity failure makes the check fail, so nothing downstream is built or
 published and yesterday's KPIs are still served; warnings are reported and the run goes on.
@@ -74,10 +75,31 @@ def _as_of_date(warehouse: Path) -> dt.date | None:
     return row[0] if row else None
 
 
-def publish_marts(warehouse: Path, published: Path | None = None) -> Path:
-    """Atomically replace the published file with the warehouse's marts; return its path."""
-    from nyckeltal.publish import publish
+def publish_marts(
+    warehouse: Path, published: Path | None = None, run_id: str | None = None
+) -> Path:
+    """Atomically replace the published file with the warehouse's marts, and the Parquet
+    export and the PostgreSQL schema when they are configured; return the file's path."""
+    from nyckeltal.publish import PostgresTarget, mart_docs, publish
 
+    config = settings.current()
     target = published or settings.published_path(warehouse)
-    publish(warehouse, target, as_of_date=_as_of_date(warehouse))
+    postgres = None
+    if config.publish_postgres_url is not None:
+        password = config.publish_postgres_reader_password
+        postgres = PostgresTarget(
+            url=config.publish_postgres_url.get_secret_value(),
+            schema=config.publish_postgres_schema,
+            reader_role=config.publish_postgres_reader_role or None,
+            reader_password=password.get_secret_value() if password else None,
+        )
+    publish(
+        warehouse,
+        target,
+        as_of_date=_as_of_date(warehouse),
+        run_id=run_id,
+        parquet_dir=settings.parquet_dir(warehouse, target),
+        postgres=postgres,
+        docs=mart_docs(config.project_dir),
+    )
     return target

@@ -21,7 +21,14 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
@@ -31,6 +38,7 @@ DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
 ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_PARQUET_DIR_NAME = "published"
 PATH_FIELDS = (
     "warehouse",
     "published",
@@ -39,6 +47,7 @@ PATH_FIELDS = (
     "alerts_file",
     "report_dir",
     "duckdb_temp_directory",
+    "publish_parquet_dir",
 )
 
 
@@ -70,6 +79,14 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "75%"  # a DuckDB size (4GiB) or a share of the RAM (75%)
     duckdb_threads: int | None = Field(default=None, ge=1)  # None: the usable cores
     duckdb_temp_directory: Path | None = None  # None: the warehouse's folder
+
+    # Publishing (besides the DuckDB snapshot `published`).
+    publish_parquet: bool = True
+    publish_parquet_dir: Path | None = None  # None: published/ beside the published file
+    publish_postgres_url: SecretStr | None = None  # None: no PostgreSQL publication
+    publish_postgres_schema: str = "marts"
+    publish_postgres_reader_role: str = "nyckeltal_reader"
+    publish_postgres_reader_password: SecretStr | None = None  # None: the role cannot log in
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -153,6 +170,20 @@ def published_path(
         return Path(explicit).resolve()
     configured = current().published
     return configured or warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
+
+
+def parquet_dir(
+    warehouse: str | os.PathLike[str] | None = None,
+    published: str | os.PathLike[str] | None = None,
+) -> Path | None:
+    """The folder of the Parquet export: NYCKELTAL_PUBLISH_PARQUET_DIR, else `published/`
+    beside the published file; None when NYCKELTAL_PUBLISH_PARQUET is false."""
+    config = current()
+    if not config.publish_parquet:
+        return None
+    return config.publish_parquet_dir or published_path(warehouse, published).with_name(
+        DEFAULT_PARQUET_DIR_NAME
+    )
 
 
 def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:

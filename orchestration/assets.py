@@ -238,7 +238,9 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
         with stage("publish") as progress:
-            path = pipeline.publish_marts(nyckeltal.warehouse_path(), nyckeltal.published_path())
+            path = pipeline.publish_marts(
+                nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
+            )
             progress.detail = str(path)
         context.log.info(f"published the marts to {path}")
         return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})

@@ -107,3 +107,55 @@ def test_warehouse_without_marts_publishes_nothing(tmp_path: Path) -> None:
 def test_published_path_is_configurable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("NYCKELTAL_PUBLISHED", str(tmp_path / "bi.duckdb"))
     assert settings.published_path(tmp_path / "wh.duckdb") == tmp_path / "bi.duckdb"
+
+
+def test_publish_marts_follows_the_settings_to_parquet_and_postgres(
+    warehouse: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real marts (contract types) reach PostgreSQL with every dbt description, and
+    Parquet beside the published file, as configured by environment variables."""
+    import json
+
+    import psycopg
+
+    from nyckeltal.pipeline import publish_marts
+    from nyckeltal.publish import mart_docs
+
+    monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_URL", postgres_database)
+    monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_SCHEMA", "kpi")
+    monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_READER_ROLE", "kpi_reader")
+    monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_READER_PASSWORD", "kpi-reader-secret")
+    published = publish_marts(warehouse, run_id="dagster-run-1")
+    assert published == warehouse.with_name("nyckeltal_published.duckdb")
+    manifest = json.loads(
+        (warehouse.with_name("published") / "current" / "manifest.json").read_text()
+    )
+    assert manifest["run_id"] == "dagster-run-1"
+    assert {t: e["row_count"] for t, e in manifest["tables"].items()} == MART_ROWS
+    docs = mart_docs(settings.project_dir())
+    reader = postgres_database.replace(
+        postgres_database.split("@")[0], "postgresql://kpi_reader:kpi-reader-secret"
+    )
+    with psycopg.connect(reader) as connection:
+        counts = {
+            table: connection.execute(f"select count(*) from kpi.{table}").fetchone()[0]
+            for table in MART_ROWS
+        }
+        comments = connection.execute(
+            "select c.relname, a.attname, col_description(c.oid, a.attnum) from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'kpi' "
+            "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 "
+            "where c.relname <> 'publication'"
+        ).fetchall()
+    assert counts == MART_ROWS
+    assert len(comments) > 100
+    for table, column, comment in comments:
+        assert comment and comment == docs[table].columns[column], (table, column)
+
+
+def test_parquet_can_be_turned_off(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nyckeltal.pipeline import publish_marts
+
+    monkeypatch.setenv("NYCKELTAL_PUBLISH_PARQUET", "false")
+    publish_marts(warehouse)
+    assert not warehouse.with_name("published").exists()
