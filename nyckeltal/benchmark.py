@@ -97,10 +97,28 @@ def scale_name(text: str) -> str:
 # --------------------------------------------------------------------------- child side
 
 
-def _cli(arguments: list[str]) -> None:
-    from nyckeltal.cli import main
+def _load(data_dir: Path, warehouse: Path) -> None:
+    """What `nyckeltal load DIR` runs."""
+    from nyckeltal.loader import load_directory
 
-    if main(arguments) != 0:
+    print(load_directory(data_dir, warehouse).summary())
+
+
+def _validate(warehouse: Path) -> None:
+    """What `nyckeltal validate --checkpoint sources --table <the largest table>` runs."""
+    from nyckeltal.pipeline import validate_sources
+
+    outcome = validate_sources(warehouse, tables=[VALIDATED_TABLE])
+    print(outcome.summary())
+    if not outcome.passed:
+        raise SystemExit(1)
+
+
+def _refresh(warehouse: Path, day: dt.date | None = None) -> None:
+    """What `nyckeltal run [--from DAY --to DAY]` runs: the Dagster job, in process."""
+    from orchestration.refresh import run_daily_refresh
+
+    if not run_daily_refresh(warehouse, start=day, end=day):
         raise SystemExit(1)
 
 
@@ -180,17 +198,16 @@ def _pandas(warehouse: Path) -> int:
 # What a stage imports before its clock starts (its work time leaves them out). Warm-ups only:
 # a module that has moved is skipped, the stage then pays its import in its work time.
 PRELOAD = {
-    "load": ("nyckeltal.cli", "nyckeltal.loader"),
+    "load": ("nyckeltal.loader",),
     "generate": ("nyckeltal.demo",),
     "validate": (
-        "nyckeltal.cli",
         "great_expectations",
         "nyckeltal.pipeline",
         "nyckeltal.quality.runner",
     ),
-    "full_refresh": ("nyckeltal.cli", "orchestration.definitions", "orchestration.jobs"),
-    "one_new_day": ("nyckeltal.cli", "orchestration.definitions", "orchestration.jobs"),
-    "prepare_one_new_day": ("nyckeltal.cli", "orchestration.definitions", "orchestration.jobs"),
+    "full_refresh": ("orchestration.refresh",),
+    "one_new_day": ("orchestration.refresh",),
+    "prepare_one_new_day": ("orchestration.refresh",),
     "baseline": ("duckdb",),
     "pandas": ("duckdb", "pandas"),
 }
@@ -216,23 +233,13 @@ def stage_main(argv: Sequence[str]) -> int:
     elif stage == "compile":
         _compile(root_dir)
     elif stage == "load":
-        _cli(["load", str(data_dir), "--warehouse", str(path)])
+        _load(data_dir, path)
     elif stage == "validate":
-        _cli(
-            [
-                "validate",
-                "--checkpoint",
-                "sources",
-                "--table",
-                VALIDATED_TABLE,
-                "--warehouse",
-                str(path),
-            ]
-        )
+        _validate(path)
     elif stage in ("full_refresh", "prepare_one_new_day"):
-        _cli(["run", "--warehouse", str(path)])
+        _refresh(path)
     elif stage == "one_new_day":
-        _cli(["run", "--from", day, "--to", day, "--warehouse", str(path)])
+        _refresh(path, dt.date.fromisoformat(day))
     elif stage == "baseline":
         extra["models"] = _baseline(root_dir, path)
     elif stage == "pandas":

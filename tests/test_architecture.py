@@ -1,8 +1,8 @@
 """The Python code's shape: no import cycles between the project's modules.
 
-Every import counts, at the top of a module or inside a function (a deferred import still
-ties two modules together). `from package import name` points at the submodule when `name`
-is one, else at the package.
+Every import that runs counts, at the top of a module or inside a function (a deferred
+import still ties two modules together); imports under `if TYPE_CHECKING:` do not run.
+`from package import name` points at the submodule when `name` is one, else at the package.
 """
 
 from __future__ import annotations
@@ -27,7 +27,16 @@ def project_modules() -> dict[str, Path]:
 
 def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:  # imports for type hints only are not run
+            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
