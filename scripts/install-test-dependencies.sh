@@ -2,19 +2,30 @@
 # System packages the test suite needs beyond the Python virtual environment (Debian/Ubuntu).
 #
 # - chromium: the headless browser that opens the KPI report in tests/test_report.py.
+# - postgresql: the server tests/postgres_server.py starts privately (initdb/pg_ctl of
+#   /usr/lib/postgresql/<version>/bin, on 127.0.0.1) for the PostgreSQL publish tests.
 #
 # Idempotent and quiet: installs only what is missing, with apt-get (needs root, or sudo).
 # Called by `make test`; safe to run by hand.
 set -euo pipefail
 
-# Debian package name -> a command that proves it is installed.
+# Debian package name -> a command (or an executable file) that proves it is installed.
 declare -A PACKAGES=(
     [chromium]=chromium
+    [postgresql]='/usr/lib/postgresql/*/bin/postgres'
 )
+
+installed() {
+    local proof
+    for proof in ${1}; do # unquoted: the glob expands to the installed versions
+        [ -x "$proof" ] && return 0
+    done
+    command -v "$1" >/dev/null 2>&1
+}
 
 missing=()
 for package in "${!PACKAGES[@]}"; do
-    if ! command -v "${PACKAGES[$package]}" >/dev/null 2>&1; then
+    if ! installed "${PACKAGES[$package]}"; then
         missing+=("$package")
     fi
 done

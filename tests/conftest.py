@@ -53,3 +53,30 @@ def dbt_built_warehouse(
         return built[key]
 
     return build
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL server on 127.0.0.1 for the session (tests/postgres_server.py).
+    A server that does not start fails the tests that use it."""
+    from postgres_server import start
+
+    server = start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_server, request: pytest.FixtureRequest) -> str:
+    """A fresh database owned by the publishing role; returns the publisher's URL to it."""
+    import re
+
+    import psycopg
+    from postgres_server import PUBLISHER, PUBLISHER_PASSWORD, SUPERUSER_PASSWORD
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    admin_url = postgres_server.url("postgres", SUPERUSER_PASSWORD, "postgres")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.execute(f"create database {name} owner {PUBLISHER}")
+    return postgres_server.url(PUBLISHER, PUBLISHER_PASSWORD, name)
