@@ -76,6 +76,34 @@
     {{ return(dbt.spark__create_csv_table(nyckeltal.with_engine_column_types(model), agate_table)) }}
 {%- endmacro %}
 
+{#- dbt-spark's own version binds values by plain substitution in the `session` method:
+    a value with an apostrophe breaks the statement and an empty value becomes 'None'.
+    Here values are written as escaped Spark SQL literals, null as null. -#}
 {% macro spark__load_csv_rows(model, agate_table) -%}
-    {{ return(dbt.spark__load_csv_rows(nyckeltal.with_engine_column_types(model), agate_table)) }}
+    {%- set column_types = nyckeltal.with_engine_column_types(model)['config']['column_types'] -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                (
+                {%- for column_name in agate_table.column_names -%}
+                    {%- set data_type = column_types.get(column_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    {%- set value = row[loop.index0] -%}
+                    {%- if value is none -%}
+                        cast(null as {{ data_type }})
+                    {%- else -%}
+                        cast('{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ data_type }})
+                    {%- endif -%}
+                    {{- ", " if not loop.last -}}
+                {%- endfor -%}
+                ){{ "," if not loop.last }}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
 {%- endmacro %}

@@ -81,8 +81,15 @@ def assert_same_scorecard(engine_rows: Iterable[Sequence[object]], duckdb_wareho
     assert not differences, f"{len(differences)} differences, first: {differences[:5]}"
 
 
+FULL_BUILD = ("build", "--exclude-resource-type", "unit_test")
+
+
 def _build_on_engine(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, dataset: str, environment: dict[str, str]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    dataset: str,
+    environment: dict[str, str],
+    dbt_arguments: Sequence[str] = FULL_BUILD,
 ) -> None:
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -92,7 +99,7 @@ def _build_on_engine(
     unused = tmp_path / "unused.duckdb"
     load = ["demo"] if dataset == "demo" else ["load", dataset]
     assert main([*load, "--warehouse", str(unused)]) == 0
-    run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], unused)
+    run_dbt([*dbt_arguments, "-q"], unused)
     assert not unused.exists()
 
 
@@ -185,6 +192,9 @@ def test_spark_builds_the_minimal_dataset_like_duckdb(
             "NYCKELTAL_SPARK_DIR": str(spark_dir),
             "NYCKELTAL_SPARK_DRIVER_MEMORY": "1g",
         },
+        # Models and seeds only: Spark takes about a second per statement, and the data
+        # tests are the same SQL that the PostgreSQL test runs.
+        ("build", "--resource-type", "model", "--resource-type", "seed"),
     )
     rows = _read_spark_scorecard(spark_dir)
     assert_same_scorecard(rows, reference)
