@@ -26,6 +26,10 @@
 {%- endmacro %}
 
 {% macro delete_partition_window(date_column, grain='day') -%}
+    {{ return(adapter.dispatch('delete_partition_window', 'nyckeltal')(date_column, grain)) }}
+{%- endmacro %}
+
+{% macro default__delete_partition_window(date_column, grain='day') -%}
     {#- Pre-hook of a partitioned model: a partition run deletes the rows of its window (grain
         'day': the days of the window; 'month': every month the window touches), any other
         incremental run deletes everything (a full rebuild), then the model inserts them again. -#}
@@ -36,5 +40,15 @@
             {%- else %} {{ partition_window_predicate(date_column) }}
             {%- endif %}
         {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__delete_partition_window(date_column, grain='day') -%}
+    {#- Spark deletes rows only from Delta tables: a full rebuild truncates the table (any
+        format); a partition run deletes its window, which needs file_format delta. -#}
+    {%- if is_partition_run() -%}
+        {{ default__delete_partition_window(date_column, grain) }}
+    {%- elif is_incremental() -%}
+        truncate table {{ this }}
     {%- endif -%}
 {%- endmacro %}

@@ -49,9 +49,7 @@ def run_dbt(
     command = list(arguments)
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
-    overrides = {"NYCKELTAL_WAREHOUSE": str(warehouse)}
-    overrides.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    with settings.environment_overrides(overrides):
+    with settings.environment_overrides(settings.dbt_environment(warehouse)):
         invocation = dbt_cli().cli(
             command, raise_on_error=False, target_path=settings.dbt_target_path()
         )

@@ -6,8 +6,11 @@ required values, primary keys, enumerations, ranges, foreign keys across systems
 exchange rates. The fast path (`loading.screen`) stages the files already typed and only asks
 whether everything is valid; if anything is not, the detailed validation (`loading.staging`,
 `loading.checks`) collects every problem and `LoadError` reports them all, the warehouse not
-even opened. Otherwise the warehouse is attached and the fifteen raw tables are replaced in
-one transaction. DuckDB's memory, threads and spill folder come from `nyckeltal.settings`.
+even opened. Otherwise the fifteen raw tables are replaced, all or nothing, in the engine of
+NYCKELTAL_TARGET: the DuckDB warehouse file (attached, one transaction), the PostgreSQL server
+(one transaction), or Parquet folders that dbt registers as Spark tables
+(`nyckeltal.loading.engines`). DuckDB's memory, threads and spill folder come from
+`nyckeltal.settings`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import duckdb
 from nyckeltal import settings
 from nyckeltal.contract import TABLES
 from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
+from nyckeltal.loading.engines import write_parquet_tables, write_postgres_tables
 from nyckeltal.loading.files import discover
 from nyckeltal.loading.problems import LoadError, Problem, plural
 from nyckeltal.loading.screen import screen
@@ -49,7 +53,7 @@ class LoadReport:
     """What a successful load wrote, and how long it took."""
 
     directory: Path
-    warehouse: Path
+    warehouse: Path | str  # the DuckDB file, or where the other engine's raw tables went
     tables: tuple[TableLoad, ...]
     seconds: float
 
@@ -97,10 +101,19 @@ def load_directory(
             staged = _stage_and_check(connection, files, problems, progress)
         if problems:
             raise LoadError.from_problems(directory, problems)
-        progress(f"Replacing the raw tables of {warehouse}")
-        write_tables(connection, staged, warehouse, progress)
+        target = settings.target()
+        if target == "postgres":
+            progress("Replacing the raw tables in PostgreSQL")
+            written: Path | str = write_postgres_tables(connection, staged, progress)
+        elif target == "spark":
+            progress(f"Writing the raw tables as Parquet for Spark ({settings.spark_raw_dir()})")
+            written = write_parquet_tables(connection, staged, progress)
+        else:
+            progress(f"Replacing the raw tables of {warehouse}")
+            write_tables(connection, staged, warehouse, progress)
+            written = warehouse
     tables = tuple(TableLoad(f"{s.table.schema}.{s.table.name}", s.file, s.rows) for s in staged)
-    return LoadReport(directory, warehouse, tables, time.perf_counter() - started)
+    return LoadReport(directory, written, tables, time.perf_counter() - started)
 
 
 def _print_now(line: str) -> None:

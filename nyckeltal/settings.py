@@ -9,7 +9,7 @@ working directory.
 
 dbt reads its settings through this module too: `dbt_vars()` passes the reporting currency
 to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml, and
-`subprocess_environment()` is the environment dbt runs with.
+`dbt_environment()` is what dbt runs with.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import (
@@ -48,6 +49,26 @@ PATH_FIELDS = (
     "report_dir",
     "duckdb_temp_directory",
     "publish_parquet_dir",
+    "spark_dir",
+)
+# The settings profiles.yml reads (as NYCKELTAL_<FIELD>): dbt_environment() passes
+# them to dbt, whether they came from the environment, .env or the defaults.
+ENGINE_FIELDS = (
+    "target",
+    "postgres_host",
+    "postgres_port",
+    "postgres_user",
+    "postgres_password",
+    "postgres_database",
+    "postgres_schema",
+    "postgres_sslmode",
+    "spark_method",
+    "spark_host",
+    "spark_port",
+    "spark_user",
+    "spark_schema",
+    "spark_dir",
+    "spark_driver_memory",
 )
 
 
@@ -66,7 +87,7 @@ class Settings(BaseSettings):
     project_dir: Path = _PACKAGE_PROJECT_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
     published: Path | None = None  # None: nyckeltal_published.duckdb beside the warehouse
-    target: str = "duckdb"  # the dbt target of profiles.yml
+    target: Literal["duckdb", "postgres", "spark"] = "duckdb"  # the dbt target of profiles.yml
     dbt_target_path: Path = Field(
         default=Path("target"),
         validation_alias=AliasChoices("NYCKELTAL_DBT_TARGET_PATH", "DBT_TARGET_PATH"),
@@ -87,6 +108,27 @@ class Settings(BaseSettings):
     publish_postgres_schema: str = "marts"
     publish_postgres_reader_role: str = "nyckeltal_reader"
     publish_postgres_reader_password: SecretStr | None = None  # None: the role cannot log in
+
+    # The PostgreSQL target (NYCKELTAL_TARGET=postgres): the server dbt builds in and
+    # `nyckeltal load` writes the raw tables to.
+    postgres_host: str = "localhost"
+    postgres_port: int = 5432
+    postgres_user: str = "nyckeltal"
+    postgres_password: SecretStr | None = None
+    postgres_database: str = "nyckeltal"
+    postgres_schema: str = "public"  # dbt's base schema (the models use staging, marts, ...)
+    postgres_sslmode: str = "prefer"
+
+    # The Spark target (NYCKELTAL_TARGET=spark): `session` runs a local Spark inside dbt
+    # (pyspark; metastore, tables and raw Parquet under spark_dir); `thrift` connects to a
+    # Spark Thrift server, whose raw tables must read the Parquet files under spark_dir.
+    spark_method: Literal["session", "thrift"] = "session"
+    spark_host: str = "localhost"
+    spark_port: int = 10000
+    spark_user: str = "nyckeltal"
+    spark_schema: str = "default"
+    spark_dir: Path = Path("warehouse") / "spark"
+    spark_driver_memory: str = "2g"
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -278,12 +320,60 @@ def dbt_vars() -> dict[str, str]:
     return {} if currency == default else {"reporting_currency": currency}
 
 
-def subprocess_environment(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child process (dbt): this one's, plus `overrides`."""
-    environment = dict(os.environ)
-    environment.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    environment.update(overrides or {})
+def dbt_environment(warehouse: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables dbt runs with on top of this process's environment (every dbt call sets
+    them through `environment_overrides`): the warehouse, the engine settings profiles.yml
+    reads (so that values of .env reach dbt too), no usage statistics, and `extra`."""
+    environment = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **engine_environment()}
+    environment["NYCKELTAL_WAREHOUSE"] = str(warehouse)
+    environment.update(extra or {})
     return environment
+
+
+def engine_environment(config: Settings | None = None) -> dict[str, str]:
+    """The NYCKELTAL_* variables profiles.yml reads, from these settings (so that values of
+    .env reach dbt too)."""
+    config = config or current()
+    environment = {}
+    for name in ENGINE_FIELDS:
+        value = getattr(config, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        environment[f"NYCKELTAL_{name.upper()}"] = str(value)
+    return environment
+
+
+def target() -> str:
+    """The dbt target (engine): duckdb, postgres or spark."""
+    return current().target
+
+
+def postgres_conninfo(config: Settings | None = None) -> str:
+    """A libpq connection string of the PostgreSQL target."""
+    config = config or current()
+    password = config.postgres_password.get_secret_value() if config.postgres_password else ""
+    parts = {
+        "host": config.postgres_host,
+        "port": str(config.postgres_port),
+        "user": config.postgres_user,
+        "dbname": config.postgres_database,
+        "sslmode": config.postgres_sslmode,
+    }
+    if password:
+        parts["password"] = password
+    return " ".join(f"{key}='{_conninfo_quote(value)}'" for key, value in parts.items())
+
+
+def _conninfo_quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def spark_raw_dir() -> Path:
+    """Where `nyckeltal load` writes the raw tables as Parquet for the Spark target
+    (`<spark_dir>/raw/<schema>/<table>`); dbt registers them in Spark on every run."""
+    return current().spark_dir / "raw"
 
 
 @contextmanager

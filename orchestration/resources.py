@@ -182,11 +182,10 @@ class NyckeltalResource(ConfigurableResource):
         duration of the call (steps run one at a time: the job uses the in-process
         executor, DuckDB having a single writer).
         """
-        overrides = {"NYCKELTAL_WAREHOUSE": str(self.warehouse_path())}
-        if self.dbt_target_path:
-            # dagster-dbt puts each invocation's artifacts under DBT_TARGET_PATH and reuses
-            # the partial parse found there.
-            overrides["DBT_TARGET_PATH"] = self.dbt_target_path
+        # dagster-dbt puts each invocation's artifacts under DBT_TARGET_PATH and reuses the
+        # partial parse found there.
+        target = {"DBT_TARGET_PATH": self.dbt_target_path} if self.dbt_target_path else {}
+        overrides = nyckeltal_settings.dbt_environment(self.warehouse_path(), target)
         with nyckeltal_settings.environment_overrides(overrides):
             yield
 

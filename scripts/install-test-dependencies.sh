@@ -4,6 +4,7 @@
 # - chromium: the headless browser that opens the KPI report in tests/test_report.py.
 # - postgresql: the server tests/postgres_server.py starts privately (initdb/pg_ctl of
 #   /usr/lib/postgresql/<version>/bin, on 127.0.0.1) for the PostgreSQL publish tests.
+# - openjdk-17-jre-headless: the JVM of the local Spark (pyspark) in tests/test_engines.py.
 #
 # Idempotent and quiet: installs only what is missing, with apt-get (needs root, or sudo).
 # Called by `make test`; safe to run by hand.
@@ -13,6 +14,7 @@ set -euo pipefail
 declare -A PACKAGES=(
     [chromium]=chromium
     [postgresql]='/usr/lib/postgresql/*/bin/postgres'
+    [openjdk-17-jre-headless]=java
 )
 
 installed() {

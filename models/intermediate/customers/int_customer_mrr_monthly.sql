@@ -44,7 +44,7 @@ subscription_month_flags as (
         subscriptions.customer_id,
         subscriptions.plan_id,
         subscriptions.product_line,
-        cast(subscriptions.mrr as double precision) as mrr,
+        cast(subscriptions.mrr as {{ type_double() }}) as mrr,
         (
             subscriptions.started_at <= month_instants.month_start_at
             and (

@@ -34,7 +34,7 @@ final as (
         fte_days_monthly.product_line,
         calendar_months.days_in_month,
         fte_days_monthly.fte_days,
-        cast(fte_days_monthly.fte_days as double precision)
+        cast(fte_days_monthly.fte_days as {{ type_double() }})
         / calendar_months.days_in_month as average_fte
     from calendar_months
     inner join fte_days_monthly

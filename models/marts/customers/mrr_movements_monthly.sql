@@ -62,13 +62,15 @@ final as (
             as churned_customers,
         cast(coalesce(monthly_movements.customers_at_end, 0) as {{ dbt.type_bigint() }})
             as customers_at_end,
-        cast(coalesce(monthly_movements.mrr_at_start, 0) as double precision) as mrr_at_start,
-        cast(coalesce(monthly_movements.new_mrr, 0) as double precision) as new_mrr,
-        cast(coalesce(monthly_movements.reactivated_mrr, 0) as double precision) as reactivated_mrr,
-        cast(coalesce(monthly_movements.expansion_mrr, 0) as double precision) as expansion_mrr,
-        cast(coalesce(monthly_movements.contraction_mrr, 0) as double precision) as contraction_mrr,
-        cast(coalesce(monthly_movements.churned_mrr, 0) as double precision) as churned_mrr,
-        cast(coalesce(monthly_movements.mrr_at_end, 0) as double precision) as mrr_at_end,
+        cast(coalesce(monthly_movements.mrr_at_start, 0) as {{ type_double() }}) as mrr_at_start,
+        cast(coalesce(monthly_movements.new_mrr, 0) as {{ type_double() }}) as new_mrr,
+        cast(coalesce(monthly_movements.reactivated_mrr, 0) as {{ type_double() }})
+            as reactivated_mrr,
+        cast(coalesce(monthly_movements.expansion_mrr, 0) as {{ type_double() }}) as expansion_mrr,
+        cast(coalesce(monthly_movements.contraction_mrr, 0) as {{ type_double() }})
+            as contraction_mrr,
+        cast(coalesce(monthly_movements.churned_mrr, 0) as {{ type_double() }}) as churned_mrr,
+        cast(coalesce(monthly_movements.mrr_at_end, 0) as {{ type_double() }}) as mrr_at_end,
         calendar_months.is_complete_period
     from calendar_months
     left join monthly_movements

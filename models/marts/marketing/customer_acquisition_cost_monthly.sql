@@ -45,11 +45,11 @@ final as (
     select
         cac.period_start as month_start,
         cac.period_end as month_end,
-        cast(sales_marketing_costs.ad_spend as double precision) as ad_spend,
-        cast(sales_marketing_costs.expenses as double precision) as expenses,
-        cast(sales_marketing_costs.payroll_cost as double precision)
+        cast(sales_marketing_costs.ad_spend as {{ type_double() }}) as ad_spend,
+        cast(sales_marketing_costs.expenses as {{ type_double() }}) as expenses,
+        cast(sales_marketing_costs.payroll_cost as {{ type_double() }})
             as sales_marketing_payroll_cost,
-        cast(sales_marketing_costs.sales_marketing_cost as double precision)
+        cast(sales_marketing_costs.sales_marketing_cost as {{ type_double() }})
             as sales_marketing_cost,
         cast(cac.denominator as {{ dbt.type_bigint() }}) as customers_acquired,
         cac.value as cac,

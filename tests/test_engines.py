@@ -1,0 +1,259 @@
+"""The same project on PostgreSQL and on Apache Spark: only the dbt target changes.
+
+Each test loads a dataset with `nyckeltal load` into the engine (NYCKELTAL_TARGET), builds
+every model and data test with dbt on it, and compares its marts.kpi_scorecard with the one
+DuckDB builds from the same files: the same rows, values within a relative 1e-9.
+
+PostgreSQL: a private server (tests/postgres_server.py), the bundled demo dataset.
+Spark: a local Spark (pyspark, dbt-spark's `session` method, Java 17), the minimal fixture
+(Spark runs ~150 models one by one; the demo takes too long for the suite).
+Neither test skips: an engine that does not start fails them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import pytest
+
+from nyckeltal.cli import main
+from nyckeltal.dbt_runner import DbtError, run_dbt
+
+SCORECARD_COLUMNS = (
+    "kpi_code",
+    "period_start",
+    "period_end",
+    "period_grain",
+    "segment_type",
+    "segment_value",
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "target_value",
+    "status",
+    "previous_value",
+    "previous_status",
+    "is_complete_period",
+    "is_suppressed",
+)
+KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
+SELECT_SCORECARD = f"select {', '.join(SCORECARD_COLUMNS)} from marts.kpi_scorecard"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _normalised(rows: Iterable[Sequence[object]]) -> dict[tuple[object, ...], dict[str, object]]:
+    table: dict[tuple[object, ...], dict[str, object]] = {}
+    for row in rows:
+        record = dict(zip(SCORECARD_COLUMNS, row, strict=True))
+        for name, value in record.items():
+            if isinstance(value, Decimal):
+                record[name] = float(value)
+            elif isinstance(value, dt.datetime):
+                record[name] = value.date()
+        key = tuple(record[name] for name in KEY)
+        assert key not in table, f"duplicate scorecard key {key}"
+        table[key] = record
+    return table
+
+
+def assert_same_scorecard(engine_rows: Iterable[Sequence[object]], duckdb_warehouse: Path) -> None:
+    with duckdb.connect(str(duckdb_warehouse), read_only=True) as connection:
+        expected = _normalised(connection.execute(SELECT_SCORECARD).fetchall())
+    actual = _normalised(engine_rows)
+    assert expected, "DuckDB built an empty scorecard"
+    assert sorted(actual, key=repr) == sorted(expected, key=repr)
+    differences = []
+    for key, row in expected.items():
+        for name, want in row.items():
+            got = actual[key][name]
+            if isinstance(want, float) and isinstance(got, float):
+                if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+                    differences.append((key, name, got, want))
+            elif got != want:
+                differences.append((key, name, got, want))
+    assert not differences, f"{len(differences)} differences, first: {differences[:5]}"
+
+
+FULL_BUILD = ("build", "--exclude-resource-type", "unit_test")
+
+
+def _build_on_engine(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    dataset: str,
+    environment: dict[str, str],
+    dbt_arguments: Sequence[str] = FULL_BUILD,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    # The DuckDB warehouse file is not used by these targets: it must not appear.
+    unused = tmp_path / "unused.duckdb"
+    load = ["demo"] if dataset == "demo" else ["load", dataset]
+    assert main([*load, "--warehouse", str(unused)]) == 0
+    run_dbt([*dbt_arguments, "-q"], unused)
+    assert not unused.exists()
+
+
+def _postgres_environment(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    return {
+        "NYCKELTAL_TARGET": "postgres",
+        "NYCKELTAL_POSTGRES_HOST": str(parts.hostname),
+        "NYCKELTAL_POSTGRES_PORT": str(parts.port),
+        "NYCKELTAL_POSTGRES_USER": str(parts.username),
+        "NYCKELTAL_POSTGRES_PASSWORD": str(parts.password),
+        "NYCKELTAL_POSTGRES_DATABASE": parts.path.lstrip("/"),
+        "NYCKELTAL_POSTGRES_SSLMODE": "disable",
+    }
+
+
+def test_postgres_builds_the_demo_like_duckdb(
+    postgres_database: str,
+    dbt_built_warehouse: Callable[[str | Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import psycopg
+
+    reference = dbt_built_warehouse("demo")  # built before the environment names PostgreSQL
+    _build_on_engine(monkeypatch, tmp_path, "demo", _postgres_environment(postgres_database))
+    with psycopg.connect(postgres_database) as connection:
+        raw_tables = connection.execute(
+            "select count(*) from information_schema.tables where table_schema like 'raw\\_%'"
+        ).fetchone()
+        rows = connection.execute(SELECT_SCORECARD).fetchall()
+    assert raw_tables == (15,)
+    assert_same_scorecard(rows, reference)
+
+
+def test_a_postgres_load_replaces_all_tables_or_none(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Loading again replaces the rows in place (dbt's staging views depend on the raw
+    tables); the fifteen tables change in one transaction, so a load failing at the last
+    table leaves every table as it was."""
+    import psycopg
+
+    for name, value in _postgres_environment(postgres_database).items():
+        monkeypatch.setenv(name, value)
+    minimal = str(FIXTURES / "minimal")
+    unused = str(tmp_path / "unused.duckdb")
+    assert main(["load", minimal, "--warehouse", unused]) == 0
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        connection.execute(
+            "create view public.customer_ids as select customer_id from raw_crm.customers"
+        )
+        connection.execute(
+            "delete from raw_crm.customers where customer_id <> "
+            "(select min(customer_id) from raw_crm.customers)"
+        )
+        before = connection.execute("select count(*) from raw_crm.customers").fetchone()
+        # The last table of a load rejects every new row.
+        connection.execute(
+            "alter table raw_marketing.market_sizes add constraint reject_rows check (false) "
+            "not valid"
+        )
+    assert main(["load", minimal, "--warehouse", unused]) == 1
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        assert connection.execute("select count(*) from raw_crm.customers").fetchone() == before
+        connection.execute("alter table raw_marketing.market_sizes drop constraint reject_rows")
+    assert before == (1,)
+    assert main(["load", minimal, "--warehouse", unused]) == 0
+    with psycopg.connect(postgres_database) as connection:
+        after = connection.execute("select count(*) from public.customer_ids").fetchone()
+    assert after[0] > 1
+    assert not Path(unused).exists()
+
+
+# Spark SQL has no `with recursive`: the funnel model needs its rewrite without recursion
+# (h/models). Until that is merged the Spark build fails at that model, which this marks;
+# strict, and conditional on the file itself, so the mark disappears with the recursion.
+FUNNEL_IS_RECURSIVE = "with recursive" in (
+    Path(__file__).parents[1]
+    / "models"
+    / "intermediate"
+    / "marketing"
+    / "int_visitor_funnel_steps_reached.sql"
+).read_text(encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    FUNNEL_IS_RECURSIVE,
+    reason="int_visitor_funnel_steps_reached uses `with recursive`, which Spark lacks",
+    raises=DbtError,
+    strict=True,
+)
+def test_spark_builds_the_minimal_dataset_like_duckdb(
+    dbt_built_warehouse: Callable[[str | Path], Path],
+    minimal_dataset: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    reference = dbt_built_warehouse(FIXTURES / "minimal")
+    spark_dir = tmp_path / "spark"
+    _build_on_engine(
+        monkeypatch,
+        tmp_path,
+        str(minimal_dataset),
+        {
+            "NYCKELTAL_TARGET": "spark",
+            "NYCKELTAL_SPARK_METHOD": "session",
+            "NYCKELTAL_SPARK_DIR": str(spark_dir),
+            "NYCKELTAL_SPARK_DRIVER_MEMORY": "1g",
+        },
+        # Models and seeds only: Spark takes about a second per statement, and the data
+        # tests are the same SQL that the PostgreSQL test runs.
+        ("build", "--resource-type", "model", "--resource-type", "seed"),
+    )
+    rows = _read_spark_scorecard(spark_dir)
+    assert_same_scorecard(rows, reference)
+
+
+def _read_spark_scorecard(spark_dir: Path) -> list[tuple[object, ...]]:
+    """marts.kpi_scorecard as dbt left it, read through the same metastore in a new
+    Spark session (a subprocess: one JVM per test process is enough)."""
+    import json
+    import subprocess
+    import sys
+
+    script = f"""
+import json, sys
+from pyspark.sql import SparkSession
+spark = (
+    SparkSession.builder.master("local[1]")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.session.timeZone", "UTC")
+    .config("spark.sql.warehouse.dir", {str(spark_dir / "tables")!r})
+    .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+            "jdbc:derby:;databaseName={spark_dir / "metastore_db"};create=true")
+    .config("spark.driver.extraJavaOptions", "-Dderby.system.home={spark_dir}")
+    .enableHiveSupport()
+    .getOrCreate()
+)
+rows = [list(row) for row in spark.sql({SELECT_SCORECARD!r}).collect()]
+json.dump(rows, sys.stdout, default=str)
+spark.stop()
+"""
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=600
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    rows = json.loads(completed.stdout.strip().splitlines()[-1])
+    return [
+        tuple(
+            dt.date.fromisoformat(value)
+            if name in ("period_start", "period_end") and value is not None
+            else value
+            for name, value in zip(SCORECARD_COLUMNS, row, strict=True)
+        )
+        for row in rows
+    ]
