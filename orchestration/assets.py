@@ -148,7 +148,7 @@ def run_dbt_build(
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")
     models = tests = 0
-    with stage("dbt build") as progress, nyckeltal.dbt_environment():
+    with stage("dbt build") as progress, nyckeltal.dbt_environment(), nyckeltal.tool_output():
         invocation = dbt.cli(arguments, context=context, raise_on_error=False)
         for event in invocation.stream():
             if isinstance(event, Output | AssetMaterialization):

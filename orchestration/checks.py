@@ -197,7 +197,7 @@ def build_source_validation_checks() -> AssetChecksDefinition:
             key=lambda key: key.to_user_string(),
         )
         targets = {table_of(key).key: key for key in selected}
-        with stage("validate sources") as progress:
+        with stage("validate sources") as progress, nyckeltal.tool_output():
             outcome = pipeline.validate_sources(
                 nyckeltal.warehouse_path(),
                 as_of=nyckeltal.as_of_date(),
@@ -237,7 +237,7 @@ def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDe
             {check_key.asset_key for check_key in context.selected_asset_check_keys},
             key=lambda key: key.to_user_string(),
         )
-        with stage("validate marts") as progress:
+        with stage("validate marts") as progress, nyckeltal.tool_output():
             outcome = pipeline.validate_marts(
                 nyckeltal.warehouse_path(), as_of=nyckeltal.as_of_date()
             )

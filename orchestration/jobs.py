@@ -45,8 +45,12 @@ def refresh_run_config(
     window: tuple[dt.date, dt.date] | None = None,
 ) -> dict[str, Any]:
     """Run config pointing a run at a warehouse, an as-of date and a window of days (None:
-    every day, a full build)."""
-    resource_config: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else None}
+    every day, a full build). dbt's and Great Expectations' own console lines show at the
+    INFO and DEBUG log levels only."""
+    resource_config: dict[str, Any] = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "show_tool_output": log_level.upper() in ("DEBUG", "INFO"),
+    }
     if warehouse is not None:
         resource_config["warehouse"] = str(Path(warehouse).resolve())
     if window is not None:

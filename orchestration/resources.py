@@ -7,7 +7,9 @@ nothing set.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,7 +126,11 @@ def prepare_manifest(project: DbtProject) -> Path:
 
 
 def _parse(project: DbtProject) -> None:
-    dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    # The same variables as the runs (the profile holds the warehouse path): a run then keeps
+    # dbt's partial parse instead of parsing the project again.
+    environment = nyckeltal_settings.dbt_environment(nyckeltal_settings.warehouse_path())
+    with nyckeltal_settings.environment_overrides(environment):
+        dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
@@ -144,6 +150,9 @@ class NyckeltalResource(ConfigurableResource):
     # a full build.
     window_start: str | None = None
     window_end: str | None = None
+    # dbt's and Great Expectations' own lines on the console (`nyckeltal run --verbose`);
+    # the run's log keeps them either way.
+    show_tool_output: bool = True
     dbt_target_path: str | None = None
 
     def warehouse_path(self) -> Path:
@@ -173,6 +182,16 @@ class NyckeltalResource(ConfigurableResource):
         if start > end:
             raise ValueError(f"window_start {start} is after window_end {end}")
         return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
+
+    @contextmanager
+    def tool_output(self) -> Iterator[None]:
+        """Where dbt's and Great Expectations' console lines go during a step: the console,
+        or nowhere (`show_tool_output` false: `nyckeltal run` without --verbose)."""
+        if self.show_tool_output:
+            yield
+            return
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:

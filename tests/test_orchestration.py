@@ -190,7 +190,11 @@ def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
     assert config["resources"]["nyckeltal"]["config"] == {
         "warehouse": str(tmp_path / "w.duckdb"),
         "as_of": "2024-03-01",
+        "show_tool_output": True,
     }
+    # `nyckeltal run` without --verbose: one line per stage, no dbt or GX lines.
+    quiet = refresh_run_config(tmp_path / "w.duckdb", log_level="CRITICAL")
+    assert quiet["resources"]["nyckeltal"]["config"]["show_tool_output"] is False
 
 
 def test_schedule_tick_refreshes_the_previous_utc_day() -> None:
