@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from nyckeltal import settings
+from nyckeltal.progress import stage
 from orchestration.resources import NyckeltalResource
 
 PUBLISHED_MARTS_KEY = AssetKey(["published_marts"])
@@ -53,7 +54,9 @@ def build_report_asset(
         warehouse = nyckeltal.warehouse_path()
         published = nyckeltal.published_path() or settings.published_path(warehouse)
         out = settings.report_dir(warehouse, config.out)
-        result = build_report(published, out)
+        with stage("report") as progress:
+            result = build_report(published, out)
+            progress.detail = f"{result.chart_count} charts, {result.overview}"
         context.log.info(result.summary())
         return MaterializeResult(
             metadata={
