@@ -234,17 +234,17 @@ def test_a_failed_cli_run_posts_a_failure_alert_once(
     server: tuple[int, list[dict[str, Any]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from orchestration import jobs
+    from orchestration import refresh
 
     port, received = server
     monkeypatch.setenv("NYCKELTAL_ALERTS_FILE", str(tmp_path / "alerts.jsonl"))
     monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
     failed = SimpleNamespace(success=False, run_id="run-0001-abcdef", all_events=[])
-    monkeypatch.setattr(jobs, "execute_daily_refresh", lambda *a, **k: failed)
+    monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *a, **k: failed)
     monkeypatch.setattr(
-        jobs, "failure_summary", lambda result: ["check raw_billing/invoices failed (ERROR)"]
+        refresh, "failure_summary", lambda result: ["check raw_billing/invoices failed (ERROR)"]
     )
-    assert jobs.run_daily_refresh(tmp_path / "wh.duckdb") is False
+    assert refresh.run_daily_refresh(tmp_path / "wh.duckdb") is False
     (post,) = received
     assert post["body"]["kind"] == "failure"
     assert "check raw_billing/invoices failed (ERROR)" in post["body"]["text"]
