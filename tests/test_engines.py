@@ -81,7 +81,10 @@ def assert_same_scorecard(engine_rows: Iterable[Sequence[object]], duckdb_wareho
     assert not differences, f"{len(differences)} differences, first: {differences[:5]}"
 
 
-FULL_BUILD = ("build", "--exclude-resource-type", "unit_test")
+# The insight models (kpi_anomalies, kpi_segment_callouts, the churn-risk features) are
+# DuckDB-only for now (README "Beyond one machine"): the KPI graph is what must move.
+DUCKDB_ONLY = ("path:models/insights", "int_customer_churn_features")
+FULL_BUILD = ("build", "--exclude-resource-type", "unit_test", "--exclude", *DUCKDB_ONLY)
 
 
 def _build_on_engine(
