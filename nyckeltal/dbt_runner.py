@@ -38,6 +38,30 @@ def dbt_cli(project_dir: Path | str | object | None = None) -> DbtCliResource:
     )
 
 
+SELECTION_FLAGS = ("--select", "-s", "--exclude", "--models", "-m")
+
+
+def joined_selections(arguments: Sequence[str]) -> list[str]:
+    """`--select a b` as `--select "a b"`: dagster-dbt moves a selection flag to the end of
+    the command with only its first value, so several values travel as one string (dbt
+    splits it on spaces)."""
+    joined: list[str] = []
+    values: list[str] | None = None
+    for argument in arguments:
+        if values is not None and not argument.startswith("-"):
+            values.append(argument)
+            continue
+        if values is not None:
+            joined.append(" ".join(values))
+            values = None
+        joined.append(argument)
+        if argument in SELECTION_FLAGS:
+            values = []
+    if values is not None:
+        joined.append(" ".join(values))
+    return joined
+
+
 def run_dbt(
     arguments: Sequence[str],
     warehouse: Path,
@@ -46,7 +70,7 @@ def run_dbt(
 ) -> None:
     """Run `dbt <arguments>` on `warehouse`; raise DbtError when it fails. dbt's own output
     goes to the console unless `quiet` (then it is in the error)."""
-    command = list(arguments)
+    command = joined_selections(arguments)
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
     with settings.environment_overrides(settings.dbt_environment(warehouse)):
