@@ -24,25 +24,8 @@ import pytest
 
 from nyckeltal.cli import main
 from nyckeltal.dbt_runner import DbtError, run_dbt
+from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 
-SCORECARD_COLUMNS = (
-    "kpi_code",
-    "period_start",
-    "period_end",
-    "period_grain",
-    "segment_type",
-    "segment_value",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "target_value",
-    "status",
-    "previous_value",
-    "previous_status",
-    "is_complete_period",
-    "is_suppressed",
-)
 KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
 SELECT_SCORECARD = f"select {', '.join(SCORECARD_COLUMNS)} from marts.kpi_scorecard"
 FIXTURES = Path(__file__).parent / "fixtures"
