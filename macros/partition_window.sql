@@ -1,14 +1,26 @@
+{% macro partition_window() -%}
+    {#- The refresh window, (first day, last day) as YYYY-MM-DD strings, or none for a full
+        build: the vars partition_start_date / partition_end_date when given (`dbt build
+        --vars ...` by hand), else the environment variables NYCKELTAL_WINDOW_START /
+        NYCKELTAL_WINDOW_END a Nyckeltal refresh sets. Read only when a model runs, never
+        while dbt parses: a new window leaves dbt's partial parsing valid (new vars would
+        re-parse the whole project on every daily refresh). -#}
+    {%- set start = var('partition_start_date', none) or env_var('NYCKELTAL_WINDOW_START', '') -%}
+    {%- set end = var('partition_end_date', none) or env_var('NYCKELTAL_WINDOW_END', '') -%}
+    {{ return(((start | string)[:10], (end | string)[:10]) if start else none) }}
+{%- endmacro %}
+
 {% macro partition_window_predicate(date_column) -%}
-    {#- True for rows whose date lies in the Dagster partition window (inclusive). -#}
-    {{ date_column }} between cast('{{ var("partition_start_date") }}' as date)
-    and cast('{{ var("partition_end_date") }}' as date)
+    {#- True for rows whose date lies in the refresh window (inclusive). -#}
+    {%- set first_day, last_day = partition_window() -%}
+    {{ date_column }} between cast('{{ first_day }}' as date) and cast('{{ last_day }}' as date)
 {%- endmacro %}
 
 {% macro partition_month_bounds() -%}
-    {#- (first day of the month of partition_start_date, last day of the month of
-        partition_end_date), as YYYY-MM-DD strings: the months a partition window touches. -#}
-    {%- set start = var('partition_start_date') | string -%}
-    {%- set end = modules.datetime.date.fromisoformat((var('partition_end_date') | string)[:10]) -%}
+    {#- (first day of the month of the window's first day, last day of the month of its last
+        day), as YYYY-MM-DD strings: the months a refresh window touches. -#}
+    {%- set start, last_day = partition_window() -%}
+    {%- set end = modules.datetime.date.fromisoformat(last_day) -%}
     {%- set next_month = (end.replace(day=28) + modules.datetime.timedelta(days=4)).replace(day=1) -%}
     {{ return((start[:7] ~ '-01', (next_month - modules.datetime.timedelta(days=1)).isoformat())) }}
 {%- endmacro %}
@@ -21,8 +33,8 @@
 {%- endmacro %}
 
 {% macro is_partition_run() -%}
-    {#- An incremental run restricted to a partition window by the vars. -#}
-    {{ return(is_incremental() and var('partition_start_date', none) is not none) }}
+    {#- An incremental run restricted to a refresh window (partition_window). -#}
+    {{ return(is_incremental() and partition_window() is not none) }}
 {%- endmacro %}
 
 {% macro delete_partition_window(date_column, grain='day') -%}

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
+from packaging import version
 
 from nyckeltal import settings
 
@@ -27,11 +30,27 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+class NyckeltalDbtCli(DbtCliResource):
+    """dagster-dbt's resource without two costs Nyckeltal does not use, paid on every
+    invocation: a `dbt --version` subprocess (a second dbt start-up, which also asks PyPI
+    for the latest version: about 3 s of CPU, longer without a fast network) to learn the
+    version of the dbt-core installed beside it, and an in-process dbt adapter (profile,
+    project and macros loaded again, ~1.5 s) that dagster-dbt only needs for the opt-in
+    column and row-count metadata (`fetch_column_metadata`, `fetch_row_counts`)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_cli(project_dir: Path | str | object | None = None) -> DbtCliResource:
     """The dbt CLI of the project (`project_dir`: a path or a dagster-dbt DbtProject)."""
     project = project_dir or settings.project_dir()
     profiles = getattr(project, "profiles_dir", None) or project
-    return DbtCliResource(
+    return NyckeltalDbtCli(
         project_dir=project if not isinstance(project, Path) else str(project),
         profiles_dir=str(profiles),
         dbt_executable=dbt_executable(),

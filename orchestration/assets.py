@@ -3,11 +3,12 @@
 - `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
   them), keyed like the dbt sources so that the lineage connects.
 - `dbt_models`: every dbt seed and model, built by one `dbt build` per run. A run's window
-  of days is passed to dbt as the vars `partition_start_date` / `partition_end_date` (the
+  of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END (the
   facts tagged `partitioned_daily` replace those days); without one, a full build. dbt's
-  data tests are asset checks of their models; its unit tests never run here (`make test`
-  runs them). The window is run configuration, not Dagster partitions: a partitioned run of
-  every day would record one materialization per asset and day (tens of thousands).
+  tests check the SQL and run in `make test`: its unit tests never run here, its data tests
+  only with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models). The window
+  is run configuration, not Dagster partitions: a partitioned run of every day would record
+  one materialization per asset and day (tens of thousands).
 - `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
 - `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
 """
@@ -60,6 +61,9 @@ PARTITIONED_TAG = "partitioned_daily"
 # dbt's tests on the raw sources are left to the blocking Great Expectations checks on the
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
+# dbt's data tests on models: development checks `make test` runs; in a refresh only with
+# NYCKELTAL_REFRESH_DBT_TESTS (the sources and marts are gated by Great Expectations).
+MODEL_TESTS = "resource_type:test"
 EXCLUDE_DEV_ONLY_TESTS = ("--exclude-resource-type", "unit_test")
 
 
@@ -156,10 +160,39 @@ def run_dbt_build(
             elif isinstance(event, AssetCheckResult):
                 tests += 1
             yield event
-        progress.detail = f"{models} models and seeds, {tests} data tests"
+        progress.detail = f"{models} models and seeds" + (
+            f", {tests} data tests" if tests else " (dbt's data tests: `make test`)"
+        )
         if not invocation.is_successful():
             raise _dbt_failure(invocation)
+    keep_partial_parse(invocation.target_path)
     shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Keep a successful build's partial parse where the next invocation looks for it.
+
+    dagster-dbt gives each invocation its own target folder, seeded with the project's
+    target/partial_parse.msgpack. That file is valid only for the profile (warehouse) and
+    vars it was parsed with; keeping the latest build's one means the next refresh of the
+    same warehouse skips dbt's full parse (several seconds). Replaced atomically: a
+    concurrent invocation reads the old file or the new one.
+    """
+    source = invocation_target / "partial_parse.msgpack"
+    if not source.exists():
+        return
+    destination = invocation_target.parent / source.name
+    staging = destination.with_name(f".{source.name}.{invocation_target.name}")
+    shutil.copyfile(source, staging)
+    staging.replace(destination)
+
+
+def dbt_exclusions() -> str:
+    """What the refresh's `dbt build` leaves out: the source tests, and the data tests
+    unless the settings ask for them (refresh_dbt_tests)."""
+    if nyckeltal_settings.current().refresh_dbt_tests:
+        return SOURCE_TESTS
+    return f"{SOURCE_TESTS} {MODEL_TESTS}"
 
 
 def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefinition:
@@ -174,16 +207,17 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        exclude=SOURCE_TESTS,
+        exclude=dbt_exclusions(),
         name="dbt_models",
         dagster_dbt_translator=translator(),
     )
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
     ) -> Iterator[Any]:
-        window = nyckeltal.window_vars()
+        window = nyckeltal.window()
         context.log.info(
-            "facts window: " + (json.dumps(window) if window else "every day, full build")
+            "facts window: "
+            + (f"{window[0]} to {window[1]}" if window else "every day, full build")
         )
         yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
 

@@ -166,22 +166,34 @@ class NyckeltalResource(ConfigurableResource):
 
     def dbt_vars(self) -> dict[str, str]:
         """The dbt vars every build of this run passes: the settings dbt reads (the
-        reporting currency when not the default) and the as-of date, when set."""
+        reporting currency when not the default) and the as-of date, when set. The window
+        travels in the environment (window_environment), not in vars: new vars make dbt
+        re-parse the whole project, and a daily refresh has a new window every day."""
         as_of = {"as_of_date": self.as_of} if self.as_of else {}
-        return {**nyckeltal_settings.dbt_vars(), **as_of, **self.window_vars()}
+        return {**nyckeltal_settings.dbt_vars(), **as_of}
 
-    def window_vars(self) -> dict[str, str]:
-        """The facts' window as dbt vars (`partition_start_date` / `partition_end_date`);
-        none for a full build."""
+    def window(self) -> tuple[dt.date, dt.date] | None:
+        """The facts' window of days (inclusive); None for a full build."""
         if not (self.window_start or self.window_end):
-            return {}
+            return None
         if not (self.window_start and self.window_end):
             raise ValueError("window_start and window_end go together")
         start = dt.date.fromisoformat(self.window_start)
         end = dt.date.fromisoformat(self.window_end)
         if start > end:
             raise ValueError(f"window_start {start} is after window_end {end}")
-        return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
+        return start, end
+
+    def window_environment(self) -> dict[str, str]:
+        """The window as the variables the dbt macro `partition_window` reads
+        (NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END); empty (a full build) without one."""
+        window = self.window()
+        if window is None:
+            return {"NYCKELTAL_WINDOW_START": "", "NYCKELTAL_WINDOW_END": ""}
+        return {
+            "NYCKELTAL_WINDOW_START": window[0].isoformat(),
+            "NYCKELTAL_WINDOW_END": window[1].isoformat(),
+        }
 
     @contextmanager
     def tool_output(self) -> Iterator[None]:
@@ -204,7 +216,9 @@ class NyckeltalResource(ConfigurableResource):
         # dagster-dbt puts each invocation's artifacts under DBT_TARGET_PATH and reuses the
         # partial parse found there.
         target = {"DBT_TARGET_PATH": self.dbt_target_path} if self.dbt_target_path else {}
-        overrides = nyckeltal_settings.dbt_environment(self.warehouse_path(), target)
+        overrides = nyckeltal_settings.dbt_environment(
+            self.warehouse_path(), {**target, **self.window_environment()}
+        )
         with nyckeltal_settings.environment_overrides(overrides):
             yield
 

@@ -170,19 +170,28 @@ def test_transient_failures_are_recognised() -> None:
 # --------------------------------------------------------------------------- windows
 
 
-def test_window_vars() -> None:
+def test_window_environment() -> None:
     resource = NyckeltalResource(warehouse="x", window_start="2024-01-02", window_end="2024-01-04")
-    assert resource.window_vars() == {
-        "partition_start_date": "2024-01-02",
-        "partition_end_date": "2024-01-04",
+    assert resource.window() == (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    # The window reaches dbt's macro `partition_window` through the environment, not vars
+    # (new vars would make dbt re-parse the project on every daily refresh).
+    assert resource.window_environment() == {
+        "NYCKELTAL_WINDOW_START": "2024-01-02",
+        "NYCKELTAL_WINDOW_END": "2024-01-04",
     }
-    assert NyckeltalResource(warehouse="x").window_vars() == {}  # a full build
+    assert resource.dbt_vars() == {}
+    # A full build clears a window left in the environment.
+    assert NyckeltalResource(warehouse="x").window() is None
+    assert NyckeltalResource(warehouse="x").window_environment() == {
+        "NYCKELTAL_WINDOW_START": "",
+        "NYCKELTAL_WINDOW_END": "",
+    }
     with pytest.raises(ValueError, match="go together"):
-        NyckeltalResource(warehouse="x", window_start="2024-01-02").window_vars()
+        NyckeltalResource(warehouse="x", window_start="2024-01-02").window()
     with pytest.raises(ValueError, match="after"):
         NyckeltalResource(
             warehouse="x", window_start="2024-01-05", window_end="2024-01-04"
-        ).window_vars()
+        ).window()
 
 
 def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:

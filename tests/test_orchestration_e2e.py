@@ -157,7 +157,8 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     # The raw tables feed staging: the lineage connects.
     staging = graph.get(AssetKey(["staging", "stg_billing__invoices"]))
     assert AssetKey(["raw_billing", "invoices"]) in staging.parent_keys
-    # GX checks are blocking on every raw table and mart; dbt tests are checks too.
+    # GX checks are blocking on every raw table and mart; dbt's data tests are checks only
+    # when the settings put them in the refresh (by default `make test` runs them).
     check_specs = {
         (spec.asset_key, spec.name): spec
         for checks in defs.asset_checks or []
@@ -166,7 +167,13 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     assert check_specs[(AssetKey(["raw_billing", "invoices"]), "great_expectations")].blocking
     assert check_specs[(SCORECARD, "great_expectations")].blocking
     assert (AssetKey(["raw_marketing", "web_events"]), "freshness") in check_specs
-    assert any(key.asset_key == SCORECARD for key in graph.asset_check_keys if "unique" in key.name)
+    assert not any("unique" in key.name for key in graph.asset_check_keys)
+    monkeypatch.setenv("NYCKELTAL_REFRESH_DBT_TESTS", "true")
+    with_tests = build_definitions().resolve_asset_graph()
+    assert any(
+        key.asset_key == SCORECARD for key in with_tests.asset_check_keys if "unique" in key.name
+    )
+    monkeypatch.delenv("NYCKELTAL_REFRESH_DBT_TESTS")
     # The embedded DuckDB default, and the daily job and schedule.
     assert defs.resources["nyckeltal"].warehouse == str(PROJECT / "warehouse" / "nyckeltal.duckdb")
     job = defs.resolve_job_def("daily_refresh")
@@ -210,7 +217,7 @@ def test_daily_refresh_builds_checks_publishes_and_alerts(
     assert checks[("raw_billing/invoices", "great_expectations")].passed
     assert checks[("marts/kpi_scorecard", "great_expectations")].passed
     assert ("raw_billing/invoices", "freshness") in checks  # 2024 data: stale, not blocking
-    assert any(name.startswith("unique") for _, name in checks)  # dbt tests ran as checks
+    assert not any(name.startswith("unique") for _, name in checks)  # dbt tests: make test
     published = warehouse.with_name("nyckeltal_published.duckdb")
     with duckdb.connect(str(published), read_only=True) as connection:
         published_rows = connection.execute("select count(*) from marts.kpi_scorecard").fetchone()
