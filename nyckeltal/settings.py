@@ -14,6 +14,7 @@ to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml,
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -96,7 +97,7 @@ class Settings(BaseSettings):
 
     report_dir: Path | None = None  # None: report/ beside the warehouse
 
-    # DuckDB, tuned for the machine (the loader; see README "Configuration").
+    # DuckDB, tuned for the machine: the loader and dbt's builds (see README "Configuration").
     duckdb_memory_limit: str = "75%"  # a DuckDB size (4GiB) or a share of the RAM (75%)
     duckdb_threads: int | None = Field(default=None, ge=1)  # None: the usable cores
     duckdb_temp_directory: Path | None = None  # None: the warehouse's folder
@@ -285,6 +286,16 @@ def duckdb_temp_directory(warehouse: str | os.PathLike[str] | None = None) -> Pa
     return current().duckdb_temp_directory or warehouse_path(warehouse).parent
 
 
+def dbt_duckdb_settings() -> dict[str, str]:
+    """The DuckDB settings of dbt's builds (the on-run-start macro `tune_duckdb` sets them):
+    the memory limit and threads of the loader, and the spill folder when configured (else
+    DuckDB's own, `<warehouse>.tmp`)."""
+    configured = {"memory_limit": duckdb_memory_limit(), "threads": str(duckdb_threads())}
+    if current().duckdb_temp_directory:
+        configured["temp_directory"] = str(current().duckdb_temp_directory)
+    return configured
+
+
 def dbt_target_path() -> Path:
     """Where dbt keeps its manifest and artifacts."""
     return current().dbt_target_path
@@ -331,6 +342,7 @@ def dbt_environment(warehouse: Path, extra: Mapping[str, str] | None = None) -> 
     reads (so that values of .env reach dbt too), no usage statistics, and `extra`."""
     environment = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **engine_environment()}
     environment["NYCKELTAL_WAREHOUSE"] = str(warehouse)
+    environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"] = json.dumps(dbt_duckdb_settings())
     environment.update(extra or {})
     return environment
 

@@ -39,3 +39,10 @@ def test_every_dbt_data_test_ran_and_passed_on_the_demo(
     assert any(name.startswith("source.") for name in tested)
     for model in ("stg_billing__invoices", "int_customer_mrr_monthly", "kpi_scorecard"):
         assert f"model.nyckeltal.{model}" in tested, model
+    # The build ran with the project's DuckDB settings (on-run-start macro tune_duckdb).
+    hooks = " ".join(
+        result.get("compiled_code") or ""
+        for result in results
+        if result["unique_id"].startswith("operation.nyckeltal")
+    )
+    assert "set global memory_limit = '" in hooks and "set global threads = '" in hooks

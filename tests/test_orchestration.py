@@ -170,6 +170,20 @@ def test_transient_failures_are_recognised() -> None:
 # --------------------------------------------------------------------------- windows
 
 
+def test_dbt_builds_get_the_duckdb_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "3GiB")
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_THREADS", "3")
+    monkeypatch.setenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    expected = {"memory_limit": "3GiB", "threads": "3", "temp_directory": str(tmp_path / "spill")}
+    assert settings.dbt_duckdb_settings() == expected
+    environment = settings.dbt_environment(tmp_path / "w.duckdb")
+    assert json.loads(environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"]) == expected
+    monkeypatch.delenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
+    assert "temp_directory" not in settings.dbt_duckdb_settings()  # DuckDB's <warehouse>.tmp
+
+
 def test_window_environment() -> None:
     resource = NyckeltalResource(warehouse="x", window_start="2024-01-02", window_end="2024-01-04")
     assert resource.window() == (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
