@@ -38,7 +38,8 @@ clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published expectations/uncommitted
 
 # Speed and memory figures (benchmarks/README.md): writes benchmarks/results.md and .json.
-# `make benchmark` = scales demo and s; `make bench SCALE=m [REPEATS=3]` = one scale.
+# `make benchmark` = scales demo and s; `make bench SCALE=m [REPEATS=3] [MEMORY=10GiB]` = one
+# scale (the other scales of results.json are kept).
 SCALE ?= demo
 REPEATS ?= 3
 .PHONY: benchmark bench
@@ -46,7 +47,8 @@ benchmark: setup
 	$(BIN)/nyckeltal bench --scale demo --scale s --repeats $(REPEATS) --out benchmarks/results.md
 
 bench: setup
-	$(BIN)/nyckeltal bench --scale $(SCALE) --repeats $(REPEATS) --out benchmarks/results.md
+	$(BIN)/nyckeltal bench --scale $(SCALE) --repeats $(REPEATS) --out benchmarks/results.md \
+		$(if $(MEMORY),--duckdb-memory-limit $(MEMORY))
 
 # Generated files of the KPI catalogue (README KPI table, the union's family list) and the
 # Great Expectations project (CONTRIBUTING.md).

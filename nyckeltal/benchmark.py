@@ -20,13 +20,21 @@ imports, as on the command line, and its peak RSS (`os.wait4`) is its own: the l
 of the stage (dbt's subprocess included), not the sum of them. Each child also times its work
 alone, after its imports ("work s"); throughputs (rows/s) use that time.
 
+The refreshes also record how long each of their stages took (the progress lines of
+`nyckeltal run`: source validation, dbt, mart validation, churn-risk training and scoring,
+publishing, alerts, report), so the report shows where a refresh spends its time.
+
 Figures are medians over the repeats, with the min and the max, next to the targets of the
-project (met, or missed by how much). Results go to a Markdown file and a JSON file next to it,
-with the machine they were measured on. Nothing outside the temporary folder is written: the
-warehouses, published files, alerts, the dbt target and logs and the Great Expectations project
-all live there (dbt's manifest is parsed there once, untimed, for the one warehouse path every
-stage works on, as a user's daily runs do). Linux only (peak RSS from `ru_maxrss` in KiB; /proc
-for the machine).
+project (met, or missed by how much). A run measures the scales it is given and keeps the
+other scales already in the output's JSON file (each with its own date, commit and load), so
+`--scale l` can be measured alone, at another time, into the same report. The pandas peer is
+not run at scale l unless `--stages` names it: it holds every raw table in memory (11.5 GiB
+at 14.5M rows), more than this machine has at 130M. Results go to a Markdown file and a
+JSON file next to it, with the machine they were measured on. Nothing outside the temporary
+folder is written: the warehouses, published files, alerts, the dbt target and logs and the
+Great Expectations project all live there (dbt's manifest is parsed there once, untimed, for
+the one warehouse path every stage works on, as a user's daily runs do). Linux only (peak
+RSS from `ru_maxrss` in KiB; /proc for the machine).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import importlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -58,6 +67,11 @@ DEFAULT_SCALES = ("demo", "s")
 DEFAULT_OUT = Path("benchmarks") / "results.md"
 LOG_TAIL = 40
 VALIDATED_TABLE = "marketing.web_events"  # the largest table
+# Scales whose pandas peer is left out unless asked for by --stages (it would not fit in RAM).
+PANDAS_TOO_LARGE = ("l",)
+# A progress line of `nyckeltal run` (nyckeltal.progress): "<stage>  <detail>  (<seconds> s)".
+PROGRESS_LINE = re.compile(r"^(?P<stage>[a-z][a-z ]*?)\s{2,}.*\((?P<seconds>[0-9.]+) s\)$")
+REFRESH_STAGES = ("full_refresh", "one_new_day")
 # The daily-partitioned raw facts and their date column: the rows of the last day are held back
 # for the one-new-day refresh (`--from D --to D` rebuilds these facts' partition D only).
 PARTITIONED_RAW = (
@@ -258,9 +272,16 @@ class StageFailed(RuntimeError):
     """A stage's child process failed; the message ends with the tail of its log."""
 
 
+# DuckDB's memory limit of every stage (`--duckdb-memory-limit`); None: the default setting.
+MEMORY_LIMIT: dict[str, str | None] = {"value": None}
+
+
 def stage_environment(root: Path, warehouse: Path) -> dict[str, str]:
-    """The environment of a stage: every path in the temporary folder, no user settings."""
+    """The environment of a stage: every path in the temporary folder, no user settings
+    (but the memory limit the benchmark was given)."""
     env = settings.environment_without_settings()
+    if MEMORY_LIMIT["value"]:
+        env["NYCKELTAL_DUCKDB_MEMORY_LIMIT"] = MEMORY_LIMIT["value"]
     env.update(
         NYCKELTAL_WAREHOUSE=str(warehouse),
         NYCKELTAL_PUBLISHED=str(warehouse.with_name("published.duckdb")),
@@ -317,6 +338,8 @@ def measure(
             "the end of its output:\n" + "\n".join(tail)
         )
     result = json.loads(result_file.read_text(encoding="utf-8"))
+    if stage in REFRESH_STAGES:
+        result["parts"] = refresh_parts(log.read_text(encoding="utf-8", errors="replace"))
     return {
         "seconds": seconds,
         "work_seconds": result.pop("work"),
@@ -324,6 +347,16 @@ def measure(
         "rows": None,
         **result,  # what the stage counted: models of the baseline, scorecard rows of pandas
     }
+
+
+def refresh_parts(output: str) -> dict[str, float]:
+    """The seconds of each stage of a refresh, from its progress lines."""
+    parts: dict[str, float] = {}
+    for line in output.splitlines():
+        match = PROGRESS_LINE.match(line.strip())
+        if match:
+            parts[match["stage"]] = float(match["seconds"])
+    return parts
 
 
 def raw_rows(warehouse: Path) -> dict[str, int]:
@@ -482,6 +515,11 @@ def summarize(samples: list[dict]) -> dict:
     work = statistics.median(sample["work_seconds"] for sample in samples)
     rows = samples[0]["rows"]
     counted = {key: samples[0][key] for key in ("models", "scorecard_rows") if key in samples[0]}
+    parts = [sample["parts"] for sample in samples if sample.get("parts")]
+    if parts:
+        counted["parts"] = {
+            name: statistics.median(part.get(name, 0.0) for part in parts) for name in parts[0]
+        }
     return {
         **counted,
         "n": len(seconds),
@@ -585,28 +623,56 @@ def build_report(
     seconds: float,
     setup: dict,
     facts: dict[str, dict] | None = None,
+    kept: Sequence[dict] = (),
 ) -> dict:
     """Summaries per scale and stage, the headline figures side by side and the targets;
-    `setup` is `machine()` taken before measuring."""
+    `setup` is `machine()` taken before measuring; `kept`: the entries of scales measured
+    earlier (kept_scales), shown beside the new ones."""
     facts = facts or {}
     results = {scale: {stage: summarize(s) for stage, s in raw[scale].items()} for scale in raw}
-    headlines = {scale: side_by_side(results[scale]) for scale in raw}
+    measured = {
+        key: setup.get(key)
+        for key in ("date", "git_commit", "git_dirty", "load_average_at_start", "memory_limit")
+    }
+    entries = [
+        {
+            "scale": scale,
+            **facts.get(scale, {}),
+            "measured": {**measured, "repeats": repeats},
+            "headline": side_by_side(results[scale]),
+            "stages": results[scale],
+            "samples": raw[scale],
+        }
+        for scale in raw
+    ]
+    order = {name: index for index, name in enumerate(SCALE_NAMES)}
+    entries = sorted([*kept, *entries], key=lambda entry: order.get(entry["scale"], len(order)))
     return {
         "machine": setup,
         "repeats": repeats,
         "benchmark_seconds": round(seconds, 1),
-        "scales": [
-            {
-                "scale": scale,
-                **facts.get(scale, {}),
-                "headline": headlines[scale],
-                "stages": results[scale],
-                "samples": raw[scale],
-            }
-            for scale in raw
-        ],
-        "targets": check_targets(headlines),
+        "scales": entries,
+        "targets": check_targets({entry["scale"]: entry["headline"] for entry in entries}),
     }
+
+
+def kept_scales(out: Path, measured: Sequence[str]) -> list[dict]:
+    """The entries of the report's JSON file (`out` with .json) for the scales this run does
+    not measure; entries of an older format (no `measured`) are dropped."""
+    path = out.with_suffix(".json")
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("scales", [])
+    except (json.JSONDecodeError, AttributeError):
+        return []
+    return [
+        entry
+        for entry in entries
+        if entry.get("scale") in SCALE_NAMES
+        and entry["scale"] not in measured
+        and "measured" in entry
+    ]
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -662,6 +728,7 @@ def render_markdown(report: dict, command: str) -> str:
     if m.get("git_commit_at_end", m["git_commit"]) != m["git_commit"]:
         dirty += f" (HEAD was {m['git_commit_at_end']} at the end)"
     names = [entry["scale"] for entry in scales]
+    memory = f"; DuckDB memory limit {m['memory_limit']}" if m.get("memory_limit") else ""
     lines = [
         "# Nyckeltal benchmark",
         "",
@@ -672,17 +739,26 @@ def render_markdown(report: dict, command: str) -> str:
         f"- Python {m['python']}, duckdb {m['duckdb']}, dbt-core {m['dbt-core']}, dbt-duckdb "
         f"{m['dbt-duckdb']}, great-expectations {m['great-expectations']}, "
         f"dagster {m['dagster']}, pandas {m['pandas']}",
-        f"- {m['date']}, git commit {m['git_commit']}{dirty}; {report['repeats']} repeat(s) "
-        f"per stage, generate once per scale; the benchmark took "
+        f"- last run: {m['date']}, git commit {m['git_commit']}{dirty}; {report['repeats']} "
+        f"repeat(s) per stage, generate once per scale{memory}; it took "
         f"{report['benchmark_seconds'] / 60:.1f} min",
     ]
     for entry in scales:
-        if entry.get("loaded_rows"):
-            lines.append(
-                f"- scale {entry['scale']}: {entry['loaded_rows']:,} raw rows, "
-                f"{entry.get('web_events') or 0:,} web events"
-                + (f"; one new day = {entry['one_new_day']}" if entry.get("one_new_day") else "")
-            )
+        when = entry["measured"]
+        size = (
+            f"{entry['loaded_rows']:,} raw rows, {entry.get('web_events') or 0:,} web events; "
+            if entry.get("loaded_rows")
+            else ""
+        )
+        day = f"one new day = {entry['one_new_day']}; " if entry.get("one_new_day") else ""
+        memory = when.get("memory_limit")
+        lines.append(
+            f"- scale {entry['scale']}: {size}{day}measured {when['date']} at "
+            f"{when['git_commit']}{' + uncommitted changes' if when.get('git_dirty') else ''}, "
+            f"{when['repeats']} repeat(s), load average at start "
+            + " ".join(map(str, when["load_average_at_start"]))
+            + (f", DuckDB memory limit {memory}" if memory else "")
+        )
     lines += [
         "",
         "## Side by side (medians)",
@@ -696,6 +772,7 @@ def render_markdown(report: dict, command: str) -> str:
     lines += ["", "## Targets", "", "| target | scale | result |", "|---|---|---|"]
     for check in report["targets"]:
         lines.append(f"| {check['target']} | {check['scale']} | {_verdict(check)} |")
+    lines += refresh_parts_table(scales)
     lines += [
         "",
         "## Every stage",
@@ -712,6 +789,30 @@ def render_markdown(report: dict, command: str) -> str:
                 f"{_number(s['peak_rss_mib'], 0)} | {rows} | {_number(s['rows_per_s'], 0)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def refresh_parts_table(scales: Sequence[dict]) -> list[str]:
+    """Where the refreshes spend their time: the median seconds of each progress stage."""
+    rows = [
+        (entry["scale"], stage, entry["stages"][stage]["parts"])
+        for entry in scales
+        for stage in REFRESH_STAGES
+        if entry["stages"].get(stage, {}).get("parts")
+    ]
+    if not rows:
+        return []
+    names = list(dict.fromkeys(name for _, _, parts in rows for name in parts))
+    lines = [
+        "",
+        "## Where a refresh spends its time (median s per progress stage)",
+        "",
+        "| scale | refresh | " + " | ".join(names) + " |",
+        "|---|---|" + "---:|" * len(names),
+    ]
+    for scale, stage, parts in rows:
+        cells = [_number(parts.get(name)) for name in names]
+        lines.append(f"| {scale} | {stage} | " + " | ".join(cells) + " |")
+    return lines
 
 
 # --------------------------------------------------------------------------- command line
@@ -742,11 +843,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="per stage (default 3)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument(
+        "--duckdb-memory-limit",
+        metavar="SIZE",
+        help="DuckDB memory limit of every stage, e.g. 10GiB (default: the setting "
+        "NYCKELTAL_DUCKDB_MEMORY_LIMIT's default, 75%% of the RAM); beyond it DuckDB spills",
+    )
+    parser.add_argument(
         "--stages",
         type=_stages,
-        default=list(STAGES),
-        help="comma-separated subset of " + ",".join(STAGES) + " (default all; every stage "
-        "needs load)",
+        default=None,
+        help="comma-separated subset of " + ",".join(STAGES) + " (default all, but pandas at "
+        "scale l; every stage needs load)",
     )
 
 
@@ -761,11 +868,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stages_of(scale: str, stages: Sequence[str], explicit: bool) -> list[str]:
+    """The stages measured at `scale`: without an explicit --stages, no pandas peer at the
+    scales it cannot hold in memory (PANDAS_TOO_LARGE)."""
+    if explicit or scale not in PANDAS_TOO_LARGE:
+        return list(stages)
+    return [stage for stage in stages if stage != "pandas"]
+
+
 def run_benchmark(
-    scales: Sequence[str], repeats: int, out: Path, stages: Sequence[str] = STAGES
+    scales: Sequence[str],
+    repeats: int,
+    out: Path,
+    stages: Sequence[str] = STAGES,
+    explicit: bool = False,
 ) -> dict:
     """Measure, then write `out` (Markdown) and `out` with .json; return the report."""
     started, setup = time.perf_counter(), machine()
+    setup["memory_limit"] = MEMORY_LIMIT["value"]
     raw: dict[str, dict[str, list[dict]]] = {}
     facts: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="nyckeltal-benchmark-") as folder:
@@ -781,14 +901,20 @@ def run_benchmark(
         if "baseline" in stages:
             _note(_show("dbt seed + compile (untimed)", measure("compile", root, root, empty)))
         for scale in scales:
-            raw[scale], facts[scale] = bench_scale(scale, repeats, root, stages)
+            raw[scale], facts[scale] = bench_scale(
+                scale, repeats, root, stages_of(scale, stages, explicit)
+            )
     setup["git_commit_at_end"] = git("rev-parse", "--short", "HEAD")
-    report = build_report(raw, repeats, time.perf_counter() - started, setup, facts)
+    report = build_report(
+        raw, repeats, time.perf_counter() - started, setup, facts, kept_scales(out, scales)
+    )
     command = "nyckeltal bench {} --repeats {} --out {}".format(
         " ".join(f"--scale {s}" for s in scales), repeats, out
     )
     if list(stages) != list(STAGES):
         command += f" --stages {','.join(stages)}"
+    if MEMORY_LIMIT["value"]:
+        command += f" --duckdb-memory-limit {MEMORY_LIMIT['value']}"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_markdown(report, command), encoding="utf-8")
     out.with_suffix(".json").write_text(
@@ -804,8 +930,11 @@ def bench(args: argparse.Namespace) -> int:
         print("bench: error: --repeats must be at least 1", file=sys.stderr)
         return 2
     scales = list(dict.fromkeys(args.scales or DEFAULT_SCALES))
+    MEMORY_LIMIT["value"] = args.duckdb_memory_limit
     try:
-        run_benchmark(scales, args.repeats, args.out, args.stages)
+        run_benchmark(
+            scales, args.repeats, args.out, args.stages or list(STAGES), args.stages is not None
+        )
     except StageFailed as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 1

@@ -77,11 +77,42 @@ def test_targets_met_and_missed() -> None:
     assert by_key[("one_new_day_share", "demo")]["met"] is None
 
 
+def test_a_run_keeps_the_scales_it_does_not_measure(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    setup = {**benchmark.machine(), "date": "2026-12-01T00:00:00+00:00"}
+    first = benchmark.build_report({"l": _raw(10.0)}, repeats=1, seconds=1.0, setup=setup)
+    out.with_suffix(".json").write_text(json.dumps(first), encoding="utf-8")
+    kept = benchmark.kept_scales(out, ["demo"])
+    assert [entry["scale"] for entry in kept] == ["l"]
+    assert benchmark.kept_scales(out, ["l"]) == []  # measured again: replaced
+    report = benchmark.build_report(
+        {"demo": _raw(1.0)}, repeats=3, seconds=1.0, setup=benchmark.machine(), kept=kept
+    )
+    assert [entry["scale"] for entry in report["scales"]] == ["demo", "l"]
+    full_l = next(
+        c for c in report["targets"] if c["key"] == "full_refresh_s" and c["scale"] == "l"
+    )
+    assert full_l["value"] == 1000.0 and full_l["met"] is False  # l's figure, kept
+    text = benchmark.render_markdown(report, "nyckeltal bench --scale demo")
+    assert "measured 2026-12-01T00:00:00+00:00" in text and "1 repeat(s)" in text
+
+
+def test_refresh_stages_and_the_pandas_peer_at_l() -> None:
+    output = (
+        "Refreshing x\n"
+        "validate sources    15 tables, 9 rows  (8.8 s)\n"
+        "churn risk          510 customers  (2.6 s)\n"
+        "Refreshed in 20.0 s\n"
+    )
+    assert benchmark.refresh_parts(output) == {"validate sources": 8.8, "churn risk": 2.6}
+    assert "pandas" not in benchmark.stages_of("l", benchmark.STAGES, explicit=False)
+    assert "pandas" in benchmark.stages_of("l", benchmark.STAGES, explicit=True)
+    assert "pandas" in benchmark.stages_of("m", benchmark.STAGES, explicit=False)
+
+
 def test_command_line() -> None:
     args = cli.build_parser().parse_args(["bench", "--scale", "m", "--scale", "demo"])
-    assert (
-        args.scales == ["m", "demo"] and args.repeats == 3 and args.stages == list(benchmark.STAGES)
-    )
+    assert args.scales == ["m", "demo"] and args.repeats == 3 and args.stages is None  # all
     assert cli.build_parser().parse_args(["bench"]).scales is None  # then demo and s
     args = benchmark.build_parser().parse_args(["--scale", "0.050", "--stages", "pandas,load"])
     assert args.scales == ["0.05"] and args.stages == ["load", "pandas"]
