@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from nyckeltal.cli import main
-from nyckeltal.dbt_runner import DbtError, run_dbt
+from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 
 KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
@@ -160,24 +160,6 @@ def test_a_postgres_load_replaces_all_tables_or_none(
     assert not Path(unused).exists()
 
 
-# Spark SQL has no `with recursive`: the funnel model needs its rewrite without recursion
-# (h/models). Until that is merged the Spark build fails at that model, which this marks;
-# strict, and conditional on the file itself, so the mark disappears with the recursion.
-FUNNEL_IS_RECURSIVE = "with recursive" in (
-    Path(__file__).parents[1]
-    / "models"
-    / "intermediate"
-    / "marketing"
-    / "int_visitor_funnel_steps_reached.sql"
-).read_text(encoding="utf-8")
-
-
-@pytest.mark.xfail(
-    FUNNEL_IS_RECURSIVE,
-    reason="int_visitor_funnel_steps_reached uses `with recursive`, which Spark lacks",
-    raises=DbtError,
-    strict=True,
-)
 def test_spark_builds_the_minimal_dataset_like_duckdb(
     dbt_built_warehouse: Callable[[str | Path], Path],
     minimal_dataset: Path,
