@@ -6,7 +6,8 @@ mart_suites`), the end-to-end test and the README KPI table derive from it, and
 tests/test_catalogue.py checks everything else against it (CONTRIBUTING.md).
 
 `python -m nyckeltal.catalogue` prints the README KPI table; `--write` rewrites the generated
-sections (the README KPI table, the family list of int_kpi_rows_unioned.sql); `--check`
+sections (the README KPI table, the family list of int_kpi_rows_unioned.sql) and files (the
+semantic layer's metrics and saved queries, nyckeltal.semantic); `--check`
 exits 1 when one is stale (tests/test_catalogue.py fails then too).
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nyckeltal import settings
+from nyckeltal import semantic, settings
 
 CATALOGUE_FILE = Path("seeds") / "kpi_catalogue.csv"
 COLUMNS = (
@@ -208,6 +209,9 @@ def generated_files() -> dict[Path, tuple[str, str]]:
         path = project / relative
         current = path.read_text(encoding="utf-8")
         files[path] = (current, update(current))
+    for relative, text in semantic.generated(kpis()).items():  # whole files
+        path = project / relative
+        files[path] = (path.read_text(encoding="utf-8") if path.exists() else "", text)
     return files
 
 
