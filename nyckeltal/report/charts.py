@@ -23,6 +23,8 @@ from nyckeltal.report.data import (
 )
 
 LINE = "#2f5d8c"
+# The rows a chart draws: a named dataset whose values spec_of adds to the finished spec.
+ROWS = alt.NamedData(name="rows")
 STATUS_COLOURS = {
     "on_track": "#1a9850",
     "at_risk": "#e6a100",
@@ -88,7 +90,7 @@ def trend_chart(
     grain = rows[0]["period_grain"]
     records = [_point_record(row, currency, grain) for row in rows]
     order = [record["period"] for record in records]
-    data = alt.Data(values=records)
+    data = ROWS
     x = alt.X(
         "period:O",
         sort=order,
@@ -133,7 +135,7 @@ def trend_chart(
         )
         layers.insert(0, rule)
     chart = alt.layer(*layers).properties(width=width, height=height)
-    return spec_of(chart)
+    return spec_of(chart, records)
 
 
 def segment_lines_chart(
@@ -150,7 +152,7 @@ def segment_lines_chart(
     order = [
         short_period_label(start, grain) for start in sorted({r["period_start"] for r in rows})
     ]
-    base = alt.Chart(alt.Data(values=records)).encode(
+    base = alt.Chart(ROWS).encode(
         x=alt.X(
             "period:O",
             sort=order,
@@ -180,7 +182,7 @@ def segment_lines_chart(
     if any(record["value"] is not None and not record["complete"] for record in records):
         layers.append(in_progress)
     chart = alt.layer(*layers).properties(width=width, height=height)
-    return spec_of(chart)
+    return spec_of(chart, records)
 
 
 def campaign_chart(
@@ -202,7 +204,7 @@ def campaign_chart(
     present = {record["status"] for record in records}
     bar_height = 14
     chart_height = height or max(60, bar_height * len(records))
-    base = alt.Chart(alt.Data(values=records))
+    base = alt.Chart(ROWS)
     bars = (
         base.mark_bar(strokeWidth=1.5, height={"band": 0.8})
         .encode(
@@ -226,7 +228,7 @@ def campaign_chart(
     )
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color="#4a5568").encode(x="zero:Q")
     chart = alt.layer(bars, zero).properties(width=width, height=chart_height)
-    return spec_of(chart)
+    return spec_of(chart, records)
 
 
 def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
@@ -250,7 +252,7 @@ def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
     segments = sorted({record["segment"] for record in records})
     present = {record["status"] for record in records}
     cell_width = 62
-    base = alt.Chart(alt.Data(values=records)).encode(
+    base = alt.Chart(ROWS).encode(
         x=alt.X(
             "period:O",
             sort=[labels[start] for start in breakdown.periods],
@@ -281,11 +283,17 @@ def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
     chart = alt.layer(cells, text).properties(
         width=cell_width * len(breakdown.periods), height=24 * len(segments)
     )
-    return spec_of(chart)
+    return spec_of(chart, records)
 
 
-def spec_of(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec of a chart. Altair's JSON-schema validation costs seconds over a
-    report's charts; the specs are validated by the browser test instead (tests/test_report.py
-    renders every chart and fails on any Vega warning or error)."""
-    return chart.configure(**CONFIG).to_dict(validate=False)
+def spec_of(chart: alt.TopLevelMixin, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Vega-Lite spec of a chart drawn from ROWS, with `records` as those rows.
+
+    The rows join the spec only here, as its named dataset: Altair copies a chart, data
+    included, at every chained call (encode, mark, transform), which made those copies most
+    of the report's time. Altair's JSON-schema validation is off as well (write_report); the
+    specs are validated by the browser test instead (tests/test_report.py renders every
+    chart and fails on any Vega warning or error)."""
+    spec = chart.configure(**CONFIG).to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), ROWS.name: records}
+    return spec
