@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from nyckeltal.contract import TABLES, Table
+from nyckeltal.relations import has_relation
 
 
 def create_table_sql(table: Table, relation: str | None = None) -> str:
@@ -22,10 +23,5 @@ def create_empty_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Create every raw table that does not exist yet, empty (for tests and first runs)."""
     for table in TABLES:
         connection.execute(f"create schema if not exists {table.schema}")
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [table.schema, table.name],
-        ).fetchone()[0]
-        if not exists:
+        if not has_relation(connection, table.schema, table.name):
             connection.execute(create_table_sql(table))

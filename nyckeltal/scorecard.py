@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.relations import fetch_dicts, has_relation
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 COLUMNS = (
@@ -35,6 +36,7 @@ COLUMNS = (
     "is_complete_period",
     "is_suppressed",
 )
+STATUSES = ("on_track", "at_risk", "off_track", "no_target")
 
 
 def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, Any]]:
@@ -45,11 +47,7 @@ def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, An
     if not warehouse.exists():
         raise NyckeltalError(f"no published marts at {warehouse}: run `nyckeltal run` first")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'kpi_scorecard'"
-        ).fetchone()[0]
-        if not exists:
+        if not has_relation(connection, "marts", "kpi_scorecard"):
             raise NyckeltalError(f"{warehouse} has no {SCORECARD_RELATION}: run `nyckeltal run`")
         query = f"select {', '.join(COLUMNS)} from {SCORECARD_RELATION}"
         parameters: list[Any] = []
@@ -57,9 +55,7 @@ def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, An
             query += " where kpi_code = ?"
             parameters.append(kpi)
         query += " order by kpi_code, period_start, segment_type, segment_value"
-        cursor = connection.execute(query, parameters)
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = fetch_dicts(connection.execute(query, parameters))
     if kpi and not rows:
         raise NyckeltalError(f"no scorecard rows for kpi_code {kpi!r}")
     return rows

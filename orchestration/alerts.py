@@ -271,13 +271,17 @@ def post_alerts(url: str, records: Sequence[Mapping[str, Any]], timeout: float =
 
     Raises urllib.error.URLError (or HTTPError for a 4xx/5xx answer) on failure.
     """
+    return _post_json(url, webhook_payload(records), timeout)
+
+
+def _post_json(url: str, payload: Mapping[str, Any], timeout: float) -> int:
+    """POST `payload` as JSON to an http(s) URL; return the HTTP status."""
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in {"http", "https"}:
         raise ValueError(f"the alert webhook must be an http(s) URL, not {url!r}")
-    body = json.dumps(webhook_payload(records), default=str).encode("utf-8")
     request = urllib.request.Request(
         url,
-        data=body,
+        data=json.dumps(payload, default=str).encode("utf-8"),
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "nyckeltal-alerts"},
     )
@@ -576,19 +580,14 @@ def read_relation(warehouse: Path, schema: str, table: str) -> list[dict[str, An
     """Every row of schema.table in a DuckDB warehouse (none if the file or table is missing)."""
     import duckdb
 
+    from nyckeltal.relations import fetch_dicts, has_relation
+
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        if not exists:
+        if not has_relation(connection, schema, table):
             return []
-        cursor = connection.execute(f'select * from {schema}."{table}"')
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return fetch_dicts(connection.execute(f'select * from {schema}."{table}"'))
 
 
 def findings_of_warehouse(
@@ -612,21 +611,8 @@ def findings_of_warehouse(
 def post_digest(url: str, record: Mapping[str, Any], timeout: float = 10.0) -> int:
     """POST a digest record as JSON to an http(s) webhook (`text` reads well in Slack and
     Teams incoming webhooks); return the HTTP status."""
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in {"http", "https"}:
-        raise ValueError(f"the alert webhook must be an http(s) URL, not {url!r}")
-    body = json.dumps(
-        {"source": "nyckeltal", **record, "text": f"{record['title']}\n{record['text']}"},
-        default=str,
-    ).encode("utf-8")
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "nyckeltal-alerts"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return int(response.status)
+    text = f"{record['title']}\n{record['text']}"
+    return _post_json(url, {"source": "nyckeltal", **record, "text": text}, timeout)
 
 
 def notify_apprise(urls: str | Sequence[str], title: str, body: str, failure: bool) -> bool:

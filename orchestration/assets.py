@@ -47,6 +47,7 @@ from nyckeltal import pipeline
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.contract import TABLES
 from nyckeltal.progress import stage
+from nyckeltal.relations import fetch_dicts, has_relation
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 from nyckeltal.scorecard import SCORECARD_RELATION
 from orchestration import alerts as kpi_alerts_rules
@@ -245,18 +246,14 @@ def read_scorecard_rows(warehouse: Path) -> list[dict[str, Any]]:
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'kpi_scorecard'"
-        ).fetchone()[0]
-        if not exists:
+        if not has_relation(connection, "marts", "kpi_scorecard"):
             return []
-        cursor = connection.execute(
-            f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
-            "order by kpi_code, segment_type, segment_value, period_grain, period_start"
+        return fetch_dicts(
+            connection.execute(
+                f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
+                "order by kpi_code, segment_type, segment_value, period_grain, period_start"
+            )
         )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:

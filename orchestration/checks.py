@@ -15,7 +15,7 @@ dbt's own tests are asset checks too (dagster-dbt, see orchestration.assets).
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -170,6 +170,36 @@ def report_outcome(context: AssetCheckExecutionContext, outcome: ValidationOutco
         progress_logger.info("\n".join(f"  {line}" for line in text.splitlines()[1:]))
 
 
+def _gx_check(
+    name: str,
+    specs: list[AssetCheckSpec],
+    description: str,
+    targets_of: Callable[[list[AssetKey]], dict[str, AssetKey]],
+    validate: Callable[[NyckeltalResource, list[str]], ValidationOutcome],
+    stage_name: str,
+    noun: str,
+) -> AssetChecksDefinition:
+    """One op running a Great Expectations validation for the selected checks of `specs`:
+    `targets_of` maps the selected asset keys to suite targets, `validate` validates those."""
+
+    @multi_asset_check(specs=specs, name=name, can_subset=True, description=description)
+    def great_expectations_check(
+        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
+    ) -> Iterator[AssetCheckResult]:
+        selected = sorted(
+            {check_key.asset_key for check_key in context.selected_asset_check_keys},
+            key=lambda key: key.to_user_string(),
+        )
+        targets = targets_of(selected)
+        with stage(stage_name) as progress, nyckeltal.tool_output():
+            outcome = validate(nyckeltal, list(targets))
+            progress.detail = outcome_detail(outcome, len(targets), noun)
+        report_outcome(context, outcome)
+        yield from outcome_results(outcome, targets)
+
+    return great_expectations_check
+
+
 def build_source_validation_checks() -> AssetChecksDefinition:
     """The blocking Great Expectations check of every raw table, in one op."""
     specs = [
@@ -183,32 +213,20 @@ def build_source_validation_checks() -> AssetChecksDefinition:
         for table in TABLES
     ]
 
-    @multi_asset_check(
-        specs=specs,
-        name="great_expectations_sources",
-        can_subset=True,
-        description="Validate the raw tables with Great Expectations before dbt reads them.",
+    return _gx_check(
+        "great_expectations_sources",
+        specs,
+        "Validate the raw tables with Great Expectations before dbt reads them.",
+        targets_of=lambda selected: {table_of(key).key: key for key in selected},
+        validate=lambda nyckeltal, tables: pipeline.validate_sources(
+            nyckeltal.warehouse_path(),
+            as_of=nyckeltal.as_of_date(),
+            run_started_at=dt.datetime.now(dt.UTC),
+            tables=tables,
+        ),
+        stage_name="validate sources",
+        noun="tables",
     )
-    def great_expectations_sources(
-        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
-    ) -> Iterator[AssetCheckResult]:
-        selected = sorted(
-            {check_key.asset_key for check_key in context.selected_asset_check_keys},
-            key=lambda key: key.to_user_string(),
-        )
-        targets = {table_of(key).key: key for key in selected}
-        with stage("validate sources") as progress, nyckeltal.tool_output():
-            outcome = pipeline.validate_sources(
-                nyckeltal.warehouse_path(),
-                as_of=nyckeltal.as_of_date(),
-                run_started_at=dt.datetime.now(dt.UTC),
-                tables=list(targets),
-            )
-            progress.detail = outcome_detail(outcome, len(targets), "tables")
-        report_outcome(context, outcome)
-        yield from outcome_results(outcome, targets)
-
-    return great_expectations_sources
 
 
 def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDefinition:
@@ -224,28 +242,17 @@ def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDe
         for key in mart_keys
     ]
 
-    @multi_asset_check(
-        specs=specs,
-        name="great_expectations_marts",
-        can_subset=True,
-        description="Validate the marts with Great Expectations before they are published.",
+    return _gx_check(
+        "great_expectations_marts",
+        specs,
+        "Validate the marts with Great Expectations before they are published.",
+        targets_of=lambda selected: {key.path[-1]: key for key in selected},
+        validate=lambda nyckeltal, marts: pipeline.validate_marts(
+            nyckeltal.warehouse_path(), as_of=nyckeltal.as_of_date()
+        ),
+        stage_name="validate marts",
+        noun="marts",
     )
-    def great_expectations_marts(
-        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
-    ) -> Iterator[AssetCheckResult]:
-        selected = sorted(
-            {check_key.asset_key for check_key in context.selected_asset_check_keys},
-            key=lambda key: key.to_user_string(),
-        )
-        with stage("validate marts") as progress, nyckeltal.tool_output():
-            outcome = pipeline.validate_marts(
-                nyckeltal.warehouse_path(), as_of=nyckeltal.as_of_date()
-            )
-            progress.detail = outcome_detail(outcome, len(selected), "marts")
-        report_outcome(context, outcome)
-        yield from outcome_results(outcome, {key.path[-1]: key for key in selected})
-
-    return great_expectations_marts
 
 
 # --------------------------------------------------------------------------- freshness

@@ -361,12 +361,10 @@ def read_features(warehouse: Path) -> pd.DataFrame | None:
     """The feature rows of the warehouse (None when the model has not been built)."""
     import duckdb
 
+    from nyckeltal.relations import has_relation
+
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'intermediate' and table_name = 'int_customer_churn_features'"
-        ).fetchone()[0]
-        if not exists:
+        if not has_relation(connection, "intermediate", "int_customer_churn_features"):
             return None
         return connection.execute(
             f"select * from {FEATURES_RELATION} order by month_start, customer_id"

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from run_folders import runs_write_under
+from webhook_recorder import Webhook, serve_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    """A local webhook recording what is POSTed to it, for the test's duration."""
+    with serve_webhook() as hook:
+        yield hook
 
 
 @pytest.fixture
@@ -45,8 +54,7 @@ def dbt_built_warehouse(
             warehouse = folder / "nyckeltal.duckdb"
             load = ["demo"] if key == "demo" else ["load", key]
             with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-                patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+                runs_write_under(patch, folder)
                 assert main([*load, "--warehouse", str(warehouse)]) == 0
                 run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], warehouse)
             built[key] = warehouse

@@ -38,20 +38,26 @@ def check(run_ids: set[str], counts: dict[str, int], tables: dict[str, tuple]) -
     return run_id
 
 
+def read_tables(connection: Any, prefix: str) -> str:
+    """`check` of what one connection (DuckDB or PostgreSQL) sees: the publication and the
+    tables, named `prefix` + name."""
+    publication = connection.execute(
+        f"select run_id, table_name, row_count from {prefix}publication"
+    ).fetchall()
+    tables = {
+        table: connection.execute(
+            f"select count(*), min(build_no), max(build_no) from {prefix}{table}"
+        ).fetchone()
+        for table in TABLES
+    }
+    return check({r for r, _, _ in publication}, {t: n for _, t, n in publication}, tables)
+
+
 def read_duckdb(target: str, _: dict[str, Any]) -> str:
     import duckdb
 
     with duckdb.connect(target, read_only=True) as connection:
-        publication = connection.execute(
-            "select run_id, table_name, row_count from marts.publication"
-        ).fetchall()
-        tables = {
-            table: connection.execute(
-                f"select count(*), min(build_no), max(build_no) from marts.{table}"
-            ).fetchone()
-            for table in TABLES
-        }
-    return check({r for r, _, _ in publication}, {t: n for _, t, n in publication}, tables)
+        return read_tables(connection, "marts.")
 
 
 def read_postgres(target: str, state: dict[str, Any]) -> str:
@@ -66,16 +72,7 @@ def read_postgres(target: str, state: dict[str, Any]) -> str:
         state["connection"].read_only = True
     connection = state["connection"]
     with connection.transaction():
-        publication = connection.execute(
-            "select run_id, table_name, row_count from publication"
-        ).fetchall()
-        tables = {
-            table: connection.execute(
-                f"select count(*), min(build_no), max(build_no) from {table}"
-            ).fetchone()
-            for table in TABLES
-        }
-    return check({r for r, _, _ in publication}, {t: n for _, t, n in publication}, tables)
+        return read_tables(connection, "")
 
 
 def read_postgres_statement(target: str, state: dict[str, Any]) -> str:

@@ -4,36 +4,16 @@ failure alert of a failed run. No dbt: scorecard rows are built here."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from alert_rows import kpi_row as _row
+from webhook_recorder import Webhook
 
 from orchestration import alerts
-
-
-def _row(period: str, value: float | None, status: str, previous: float | None, **extra: Any):
-    return {
-        "kpi_code": extra.pop("kpi_code", "churn_rate"),
-        "segment_type": extra.pop("segment_type", "total"),
-        "segment_value": extra.pop("segment_value", "all"),
-        "period_grain": "month",
-        "period_start": dt.date.fromisoformat(period),
-        "period_end": dt.date.fromisoformat(period) + dt.timedelta(days=27),
-        "value": value,
-        "previous_value": previous,
-        "status": status,
-        "target_value": 2.0,
-        "unit": "percent",
-        "is_complete_period": True,
-        "is_suppressed": False,
-        **extra,
-    }
 
 
 def _scorecard(latest_status: str = "off_track") -> list[dict[str, Any]]:
@@ -59,37 +39,6 @@ def _scorecard(latest_status: str = "off_track") -> list[dict[str, Any]]:
             ),
         ]
     return rows
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
-        length = int(self.headers["Content-Length"])
-        body = self.rfile.read(length).decode("utf-8")
-        kind = self.headers.get("Content-Type", "")
-        type(self).received.append(
-            {"path": self.path, "content_type": kind, "body": json.loads(body)}
-        )
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """A local HTTP server on 127.0.0.1 recording the JSON bodies POSTed to it."""
-    received: list[dict[str, Any]] = []
-    handler = type("Recorder", (_Recorder,), {"received": received})
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield httpd.server_port, received
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def _run(rows: list[dict[str, Any]], channels: alerts.Channels, **extra: Any):
@@ -202,18 +151,15 @@ def test_churn_risk_is_context_never_a_trigger(tmp_path: Path) -> None:
     assert alerts.build_digest([], set(), has_history=True, context=risk) is None
 
 
-def test_the_digest_reaches_the_webhook_and_apprise(
-    tmp_path: Path, server: tuple[int, list[dict[str, Any]]]
-) -> None:
-    port, received = server
+def test_the_digest_reaches_the_webhook_and_apprise(tmp_path: Path, webhook: Webhook) -> None:
     channels = alerts.Channels(
         tmp_path / "alerts.jsonl",
-        webhook_url=f"http://127.0.0.1:{port}/hook",
-        apprise_urls=f"json://127.0.0.1:{port}/apprise",
+        webhook_url=webhook.url(),
+        apprise_urls=webhook.url("/apprise", scheme="json"),
     )
     record = _run(_scorecard(), channels)
     assert record is not None and record["webhook_status"] == 200
-    hook, apprise_post = received
+    hook, apprise_post = webhook.posts
     assert hook["path"] == "/hook"
     assert hook["body"]["kind"] == "baseline"
     assert hook["body"]["text"].startswith("Nyckeltal: alert baseline set\nBaseline set")
@@ -231,33 +177,32 @@ def test_an_unreachable_channel_raises_and_writes_nothing(tmp_path: Path) -> Non
 
 def test_a_failed_cli_run_posts_a_failure_alert_once(
     tmp_path: Path,
-    server: tuple[int, list[dict[str, Any]]],
+    webhook: Webhook,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from orchestration import refresh
 
-    port, received = server
     monkeypatch.setenv("NYCKELTAL_ALERTS_FILE", str(tmp_path / "alerts.jsonl"))
-    monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
+    monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", webhook.url())
     failed = SimpleNamespace(success=False, run_id="run-0001-abcdef", all_events=[])
     monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *a, **k: failed)
     monkeypatch.setattr(
         refresh, "failure_summary", lambda result: ["check raw_billing/invoices failed (ERROR)"]
     )
     assert refresh.run_daily_refresh(tmp_path / "wh.duckdb") is False
-    (post,) = received
+    (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"
     assert "check raw_billing/invoices failed (ERROR)" in post["body"]["text"]
     assert post["body"]["item_ids"] == ["failure|run-0001-abcdef"]
     # The sensor (or a second call) finds it already sent.
     channels = alerts.channels_from_settings()
     assert alerts.notify_run_failure("run-0001-abcdef", ["again"], channels) is None
-    assert len(received) == 1
+    assert len(webhook.posts) == 1
 
 
 def test_the_run_failure_sensor_posts_the_failed_steps(
     tmp_path: Path,
-    server: tuple[int, list[dict[str, Any]]],
+    webhook: Webhook,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dagster import (
@@ -268,9 +213,8 @@ def test_the_run_failure_sensor_posts_the_failed_steps(
         op,
     )
 
-    port, received = server
     monkeypatch.setenv("NYCKELTAL_ALERTS_FILE", str(tmp_path / "alerts.jsonl"))
-    monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
+    monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", webhook.url())
 
     @op
     def load_invoices() -> None:
@@ -291,7 +235,7 @@ def test_the_run_failure_sensor_posts_the_failed_steps(
         ).for_run_failure()
         sensor = alerts.build_run_failure_sensor()
         sensor._run_status_sensor_fn(context)  # noqa: SLF001 (the sensor's body)
-    (post,) = received
+    (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"
     assert "step load_invoices failed" in post["body"]["text"]
     assert "the warehouse disk is full" in post["body"]["text"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from run_folders import runs_write_under
 
 from nyckeltal.cli import main
 from nyckeltal.settings import published_path
@@ -45,9 +46,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.date]:
     folder = tmp_path_factory.mktemp("as_of")
     warehouse = folder / "nyckeltal.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-        patch.setenv("NYCKELTAL_ALERTS_FILE", str(folder / "alerts.jsonl"))
+        runs_write_under(patch, folder, alerts=True)
         assert main(["demo", "--warehouse", str(warehouse)]) == 0
         as_of = months_before(last_event_day(warehouse), 2)
         assert main(["run", "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]) == 0
@@ -95,9 +94,7 @@ def test_a_backfill_with_as_of_succeeds(
     replay: tuple[Path, dt.date], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warehouse, as_of = replay
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
-    monkeypatch.setenv("NYCKELTAL_ALERTS_FILE", str(tmp_path / "alerts.jsonl"))
+    runs_write_under(monkeypatch, tmp_path, alerts=True)
     first = as_of - dt.timedelta(days=2)
     arguments = ["run", "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]
     arguments += ["--from", first.isoformat(), "--to", as_of.isoformat()]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from run_folders import runs_write_under
 
 from nyckeltal import catalogue
 from nyckeltal.cli import COMMANDS, main
@@ -19,9 +20,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("end_to_end")
     warehouse = folder / "nyckeltal.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-        patch.setenv("NYCKELTAL_ALERTS_FILE", str(folder / "alerts.jsonl"))
+        runs_write_under(patch, folder, alerts=True)
         assert main(["demo", "--warehouse", str(warehouse)]) == 0
         assert main(["run", "--warehouse", str(warehouse)]) == 0
     return warehouse

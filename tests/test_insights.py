@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from run_folders import runs_write_under
 
 from nyckeltal.dbt_runner import run_dbt
 
@@ -68,8 +69,7 @@ def insights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("insights")
     warehouse = folder / "planted.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+        runs_write_under(patch, folder)
         with duckdb.connect(str(warehouse)) as connection:
             connection.execute("create schema marts")
             connection.execute(

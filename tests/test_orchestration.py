@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import math
 import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from alert_rows import kpi_row as _row
 from dagster import AssetCheckSeverity, AssetKey
 from pydantic import ValidationError
+from webhook_recorder import Webhook
 
 from nyckeltal import settings
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
@@ -314,24 +312,6 @@ def test_freshness_verdict() -> None:
 # --------------------------------------------------------------------------- alerts
 
 
-def _row(period: str, value: float | None, status: str, previous: float | None, **extra: Any):
-    return {
-        "kpi_code": extra.pop("kpi_code", "churn_rate"),
-        "segment_type": extra.pop("segment_type", "total"),
-        "segment_value": extra.pop("segment_value", "all"),
-        "period_grain": extra.pop("period_grain", "month"),
-        "period_start": dt.date.fromisoformat(period),
-        "period_end": dt.date.fromisoformat(period) + dt.timedelta(days=27),
-        "value": value,
-        "previous_value": previous,
-        "status": status,
-        "target_value": 2.0,
-        "unit": "percent",
-        "is_complete_period": extra.pop("is_complete_period", True),
-        "is_suppressed": extra.pop("is_suppressed", False),
-    }
-
-
 def test_alert_when_a_kpi_goes_off_track() -> None:
     rows = [
         _row("2024-01-01", 1.5, "on_track", None),
@@ -410,40 +390,12 @@ def test_alert_file_round_trip_and_deduplication(tmp_path: Path) -> None:
     assert alerts.unseen(found, alerts.read_alert_ids(path)) == []
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A local webhook on 127.0.0.1 recording the JSON bodies POSTed to it."""
-    received: list[dict[str, Any]] = []
-    handler = type("Recorder", (_Recorder,), {"received": received})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_alerts_are_posted_to_the_webhook(webhook: tuple[str, list[dict[str, Any]]]) -> None:
-    url, received = webhook
+def test_alerts_are_posted_to_the_webhook(webhook: Webhook) -> None:
+    webhook.status = 204
     rows = [_row("2024-01-01", 1.0, "on_track", None), _row("2024-02-01", 3.0, "off_track", 1.0)]
     records = alerts.alert_records(alerts.evaluate_alerts(rows), run_id="r1")
-    assert alerts.post_alerts(url, records) == 204
-    (body,) = received
+    assert alerts.post_alerts(webhook.url(), records) == 204
+    (body,) = webhook.bodies
     assert body["source"] == "nyckeltal"
     assert body["alerts"][0]["kpi_code"] == "churn_rate"
     assert "churn_rate total/all 2024-02-01" in body["text"]

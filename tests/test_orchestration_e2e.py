@@ -7,11 +7,9 @@ One warehouse is loaded with the minimal fixture dataset and refreshed once per 
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from dagster import (
     build_schedule_context,
     materialize,
 )
+from webhook_recorder import Webhook
 
 from nyckeltal import pipeline
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
@@ -318,77 +317,57 @@ def test_a_backfill_of_three_days_twice_gives_identical_marts(
     assert published["marts.kpi_scorecard"] == snapshots[0]["marts.kpi_scorecard"]
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server API)
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     refreshed: tuple[Path, ExecuteInProcessResult, float],
     definitions: Definitions,
     tmp_path: Path,
+    webhook: Webhook,
 ) -> None:
     from orchestration.assets import build_publish_assets
     from orchestration.jobs import refresh_run_config
     from orchestration.resources import AlertsResource
 
     warehouse = _copy(refreshed[0], tmp_path)
-    received: list[dict[str, Any]] = []
-    handler = type("Recorder", (_Recorder,), {"received": received})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     alerts_file = tmp_path / "alerts" / "alerts.jsonl"
     resources = {
         "nyckeltal": definitions.resources["nyckeltal"],
         "alerts": AlertsResource(
             alerts_file=str(alerts_file),
-            webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
+            webhook_url=webhook.url(),
         ),
     }
     _, asset = build_publish_assets([SCORECARD])
     run_config = refresh_run_config(warehouse, log_level="WARNING")
-    try:
-        # The first run on a warehouse sets the baseline: one digest, no alert per row.
-        baseline = materialize([asset], resources=resources, run_config=run_config)
-        with duckdb.connect(str(warehouse)) as connection:
-            kpi, segment_type, segment_value, grain, latest, previous = connection.execute(
-                """
-                select kpi_code, segment_type, segment_value, period_grain,
-                    max(period_start), list(period_start order by period_start desc)[2]
-                from marts.kpi_scorecard
-                where is_complete_period and not is_suppressed and value is not null
-                group by all
-                having count(*) >= 2
-                order by all
-                limit 1
-                """
-            ).fetchone()
-            key = [kpi, segment_type, segment_value, grain]
-            where = "kpi_code = ? and segment_type = ? and segment_value = ? and period_grain = ?"
-            # Push the KPI off track in its latest complete period, on track the one before.
-            connection.execute(
-                f"update marts.kpi_scorecard set status = 'on_track' where {where} "
-                "and period_start = ?",
-                [*key, previous],
-            )
-            connection.execute(
-                f"update marts.kpi_scorecard set status = 'off_track' where {where} "
-                "and period_start = ?",
-                [*key, latest],
-            )
-        first = materialize([asset], resources=resources, run_config=run_config)
-        again = materialize([asset], resources=resources, run_config=run_config)
-    finally:
-        server.shutdown()
-        server.server_close()
+    # The first run on a warehouse sets the baseline: one digest, no alert per row.
+    baseline = materialize([asset], resources=resources, run_config=run_config)
+    with duckdb.connect(str(warehouse)) as connection:
+        kpi, segment_type, segment_value, grain, latest, previous = connection.execute(
+            """
+            select kpi_code, segment_type, segment_value, period_grain,
+                max(period_start), list(period_start order by period_start desc)[2]
+            from marts.kpi_scorecard
+            where is_complete_period and not is_suppressed and value is not null
+            group by all
+            having count(*) >= 2
+            order by all
+            limit 1
+            """
+        ).fetchone()
+        key = [kpi, segment_type, segment_value, grain]
+        where = "kpi_code = ? and segment_type = ? and segment_value = ? and period_grain = ?"
+        # Push the KPI off track in its latest complete period, on track the one before.
+        connection.execute(
+            f"update marts.kpi_scorecard set status = 'on_track' where {where} "
+            "and period_start = ?",
+            [*key, previous],
+        )
+        connection.execute(
+            f"update marts.kpi_scorecard set status = 'off_track' where {where} "
+            "and period_start = ?",
+            [*key, latest],
+        )
+    first = materialize([asset], resources=resources, run_config=run_config)
+    again = materialize([asset], resources=resources, run_config=run_config)
 
     assert baseline.success and first.success and again.success
     records = [json.loads(line) for line in alerts_file.read_text().splitlines()]
@@ -396,6 +375,7 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     pushed = f"became_off_track|{kpi}|{segment_type}|{segment_value}|{grain}|{latest.isoformat()}"
     assert records[1]["item_ids"] == [pushed]
     assert pushed not in records[0]["item_ids"]
+    received = webhook.bodies
     assert len(received) == 2  # baseline and digest; the third run found nothing new
     assert [r["kind"] for r in received] == ["baseline", "digest"]
     assert received[1]["item_ids"] == [pushed]

@@ -107,10 +107,9 @@ def _generate(out: Output, paths: dict[str, Path], window: Window, size: Scale, 
     save("marketing.expenses", marketing.expenses(stream(seed, "expenses"), window, size.factor))
     sizes = marketing.market_sizes(stream(seed, "market_sizes"), window, size.factor)
     save("marketing.market_sizes", sizes)
-    web.write_web_events(
-        stream(seed, "web_events"), out, paths["marketing.web_events"], window, size.factor,
-        size.visitors, leads, plan, spend,
-    )  # fmt: skip
+    site = web.Site(stream(seed, "web_events"), window, size.factor, size.visitors, leads, plan,
+                    spend)  # fmt: skip
+    web.write_web_events(out, paths["marketing.web_events"], site)
 
 
 def _write_invoices(out: Output, path: Path, invoices, book, customers) -> None:

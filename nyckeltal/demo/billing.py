@@ -269,6 +269,16 @@ class _Life:
                                                self.return_at[back])  # fmt: skip
         self.interval[back], self.return_at[back] = 1, -1
 
+    def _change(self, who, chosen, at, before: int, step, credit: bool) -> None:
+        """Move the subscriptions `chosen` (of customers `who`) to the tier and size `step`
+        draws, at `at` when that is before `before`."""
+        ok = at < before
+        sub = chosen[ok]
+        if len(sub):
+            tier, size = step(self.rng, self.book.tier[sub], self.book.size[sub])
+            new = self.book.change(sub, at[ok], tier, size, credit=credit)
+            self.slots[who[ok], self.book.line[sub]] = new
+
     def _monthly(self, who: np.ndarray, count: np.ndarray, low: int, high: int) -> None:
         """One draw a month for each monthly-billed customer, on one of its subscriptions."""
         rng, book, slots, end_ts = self.rng, self.book, self.slots, self.window.end_ts
@@ -284,21 +294,11 @@ class _Life:
         # upgrade at once, with a proration credit
         e = rest < P_EXPAND
         at = np.maximum(instant[e], book.started[chosen[e]] + DAY)
-        ok = at < high
-        sub = chosen[e][ok]
-        if len(sub):
-            tier, size = _upgrade(rng, book.tier[sub], book.size[sub])
-            new = book.change(sub, at[ok], tier, size, credit=True)
-            slots[who[e][ok], book.line[sub]] = new
+        self._change(who[e], chosen[e], at, high, _upgrade, credit=True)
         # downgrade at the next billing date
         d = (rest >= P_EXPAND) & (rest < P_EXPAND + P_CONTRACT)
         _, at = book.anchors(chosen[d], instant[d])
-        ok = at < end_ts
-        sub = chosen[d][ok]
-        if len(sub):
-            tier, size = _downgrade(rng, book.tier[sub], book.size[sub])
-            new = book.change(sub, at[ok], tier, size, credit=False)
-            slots[who[d][ok], book.line[sub]] = new
+        self._change(who[d], chosen[d], at, end_ts, _downgrade, credit=False)
         # cross-sell the other line
         limit = P_EXPAND + P_CONTRACT
         x = (rest >= limit) & (rest < limit + P_CROSS_SELL) & (count[who] == 1)

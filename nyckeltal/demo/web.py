@@ -145,20 +145,9 @@ ENCODINGS = {  # sorted timestamps and sequential ids compress best as deltas
 NEW, RETURNING, LEAD = 0, 1, 2  # kinds of session
 
 
-def write_web_events(
-    rng: np.random.Generator,
-    out: Output,
-    path: Path,
-    window: Window,
-    factor: float,
-    visitors: float,
-    leads: Leads,
-    plan: Campaigns,
-    spend: AdSpend,
-) -> int:
-    """Write marketing.web_events month by month (at most two months in memory, the writing
-    overlapping the next month's computation); the number of events."""
-    site = _Site(rng, window, factor, visitors, leads, plan, spend)
+def write_web_events(out: Output, path: Path, site: Site) -> int:
+    """Write marketing.web_events of `site` month by month (at most two months in memory, the
+    writing overlapping the next month's computation); the number of events."""
     writer = out.parquet_writer(
         path,
         SCHEMA,
@@ -166,7 +155,7 @@ def write_web_events(
         use_dictionary=["event_name", "channel", "campaign_id"],
     )
     previous = None
-    for month in range(window.months):
+    for month in range(site.window.months):
         table = site.month(month)
         if previous is not None:
             previous.result()
@@ -175,7 +164,7 @@ def write_web_events(
     return site.events
 
 
-class _Site:
+class Site:
     """The web site month after month: visitor, session and event numbers go on across
     months, returning visitors are scheduled into later months."""
 

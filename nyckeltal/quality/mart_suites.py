@@ -23,7 +23,7 @@ from nyckeltal import catalogue
 from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
 from nyckeltal.quality.severity import ERROR
 from nyckeltal.quality.spec import MART, RECONCILIATION, SCORECARD, Check, SuiteSpec
-from nyckeltal.scorecard import COLUMNS, SCORECARD_RELATION
+from nyckeltal.scorecard import COLUMNS, SCORECARD_RELATION, STATUSES
 
 SCORECARD_SUITE = "marts__kpi_scorecard"
 RECONCILIATION_SUITE = "marts__kpi_scorecard__reconciliation"
@@ -36,21 +36,24 @@ def bounds(kpi: catalogue.Kpi) -> tuple[float | None, float | None, str]:
 
 # Every kpi_code of the catalogue (seeds/kpi_catalogue.csv) and its unit.
 KPI_UNITS = {kpi.code: kpi.unit for kpi in catalogue.kpis()}
-UNITS = ("currency", "percent", "months", "ratio", "score")
-STATUSES = ("on_track", "at_risk", "off_track", "no_target")
-GRAINS = ("month", "ttm", "quarter", "year", "campaign_window", "survey")
-REQUIRED = (
-    "kpi_code",
-    "period_start",
-    "period_end",
-    "period_grain",
-    "segment_type",
-    "segment_value",
-    "unit",
-    "status",
-    "is_complete_period",
-    "is_suppressed",
+# Columns that may be null: no number for a suppressed row or a zero denominator, no target,
+# no previous period.
+NULLABLE = (
+    "numerator",
+    "denominator",
+    "value",
+    "target_value",
+    "previous_value",
+    "previous_status",
 )
+REQUIRED = tuple(column for column in COLUMNS if column not in NULLABLE)
+# The enumerated columns of the contract: their values and why.
+ENUMERATIONS = {
+    "kpi_code": (tuple(KPI_UNITS), "a kpi_code of the catalogue"),
+    "unit": (catalogue.UNITS, "a unit of the contract"),
+    "status": (STATUSES, "a status of the contract"),
+    "period_grain": (catalogue.GRAINS, "a period grain of the contract"),
+}
 # Value bounds of the catalogue, one check per (low, high, reason): shares of a whole 0..100 %,
 # NPS -100..100, engagement 1-5; ad spend and MRR KPIs >= 0. (ROI, market share and the rest
 # are unbounded.)
@@ -117,24 +120,12 @@ def scorecard_suite() -> SuiteSpec:
     checks += [
         Check(
             "expect_column_values_to_be_in_set",
-            {"column": "kpi_code", "value_set": list(KPI_UNITS)},
-            reason="a kpi_code of the catalogue",
-        ),
-        Check(
-            "expect_column_values_to_be_in_set",
-            {"column": "unit", "value_set": list(UNITS)},
-            reason="a unit of the contract",
-        ),
-        Check(
-            "expect_column_values_to_be_in_set",
-            {"column": "status", "value_set": list(STATUSES)},
-            reason="a status of the contract",
-        ),
-        Check(
-            "expect_column_values_to_be_in_set",
-            {"column": "period_grain", "value_set": list(GRAINS)},
-            reason="a period grain of the contract",
-        ),
+            {"column": column, "value_set": list(values)},
+            reason=reason,
+        )
+        for column, (values, reason) in ENUMERATIONS.items()
+    ]
+    checks += [
         Check(
             "expect_column_values_to_be_in_set",
             {
@@ -150,7 +141,7 @@ def scorecard_suite() -> SuiteSpec:
             reason="period_end is the inclusive last day, never before period_start",
         ),
     ]
-    for unit in UNITS:
+    for unit in catalogue.UNITS:
         codes = tuple(code for code, code_unit in KPI_UNITS.items() if code_unit == unit)
         checks.append(
             Check(

@@ -19,6 +19,8 @@ checks only warn, which dates must not lie in the future).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from nyckeltal.contract import TABLES, Column, ForeignKey, Table
 from nyckeltal.quality.severity import ERROR, WARN
@@ -49,6 +51,25 @@ TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 CURRENCY_PATTERN = "^[A-Z]{3}$"
 RUN_STARTED_AT = {"$PARAMETER": "run_started_at"}
 MAX_ROW_DROP = {"$PARAMETER": "max_row_drop"}
+
+
+def _table_suite(
+    table: Table,
+    name: Callable[[Table], str],
+    kind: str,
+    description: str,
+    checks: list[Check],
+    meta: dict[str, Any] | None = None,
+) -> SuiteSpec:
+    """A suite of one raw table; `{relation}` in `description` names the table."""
+    return SuiteSpec(
+        name=name(table),
+        kind=kind,
+        description=description.format(relation=f"{table.schema}.{table.name}"),
+        checks=tuple(checks),
+        table=table.key,
+        meta=meta or {},
+    )
 
 
 def rows_suite_name(table: Table) -> str:
@@ -154,13 +175,12 @@ def rows_suite(table: Table) -> SuiteSpec:
                     "as-of date into the future; replays with an earlier --as-of are fine",
                 )
             )
-    return SuiteSpec(
-        name=rows_suite_name(table),
-        kind=ROWS,
-        description=f"Rows of {table.schema}.{table.name} against the raw data contract "
-        "(the whole table, as SQL in DuckDB).",
-        checks=tuple(checks),
-        table=table.key,
+    return _table_suite(
+        table,
+        rows_suite_name,
+        ROWS,
+        "Rows of {relation} against the raw data contract (the whole table, as SQL in DuckDB).",
+        checks,
     )
 
 
@@ -181,13 +201,13 @@ def schema_suite(table: Table) -> SuiteSpec:
                 reason=f"{column.name} is {column.type} in the contract",
             )
         )
-    return SuiteSpec(
-        name=schema_suite_name(table),
-        kind=SCHEMA,
-        description=f"Physical types of {table.schema}.{table.name}: one row, one column per "
-        "table column holding its DuckDB type. Extra columns are allowed and ignored.",
-        checks=tuple(checks),
-        table=table.key,
+    return _table_suite(
+        table,
+        schema_suite_name,
+        SCHEMA,
+        "Physical types of {relation}: one row, one column per table column holding its "
+        "DuckDB type. Extra columns are allowed and ignored.",
+        checks,
     )
 
 
@@ -226,14 +246,14 @@ def integrity_suite(table: Table) -> SuiteSpec:
                 "(the reporting currency converts at 1.0)",
             )
         )
-    return SuiteSpec(
-        name=integrity_suite_name(table),
-        kind=INTEGRITY,
-        description=f"Keys, references and exchange rates of {table.schema}.{table.name}. "
-        "A query asset evaluates every row and keeps only the offending ones (one boolean "
-        "column per check); GX validates those in DuckDB.",
-        checks=tuple(checks),
-        table=table.key,
+    return _table_suite(
+        table,
+        integrity_suite_name,
+        INTEGRITY,
+        "Keys, references and exchange rates of {relation}. A query asset evaluates every row "
+        "and keeps only the offending ones (one boolean column per check); GX validates those "
+        "in DuckDB.",
+        checks,
         meta={"key_columns": list(table.primary_key)},
     )
 

@@ -17,11 +17,11 @@ import duckdb
 import yaml
 
 from nyckeltal import catalogue
-from nyckeltal.scorecard import read_scorecard
+from nyckeltal.relations import has_relation
+from nyckeltal.scorecard import STATUSES, read_scorecard
 
 FAMILIES_FILE = Path(__file__).with_name("families.yaml")
 TREND_PERIODS = 12
-STATUSES = ("on_track", "at_risk", "off_track", "no_target")
 STATUS_LABELS = {
     "on_track": "On track",
     "at_risk": "At risk",
@@ -132,11 +132,7 @@ def load_families() -> tuple[tuple[Family, ...], dict[str, str]]:
 
 def _publication(published: Path) -> tuple[dt.datetime | None, dt.date | None]:
     with duckdb.connect(str(published), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'publication'"
-        ).fetchone()
-        if not exists or not exists[0]:
+        if not has_relation(connection, "marts", "publication"):
             return None, None
         row = connection.execute(
             "select max(published_at), max(as_of_date) from marts.publication"

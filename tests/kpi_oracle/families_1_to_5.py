@@ -11,7 +11,7 @@ specification is silent), independently of the dbt models, to cross-check
 5. roi_3m, roi_6m, roi_12m
 
 Input: the raw_* tables of a DuckDB warehouse (read-only) and the dbt vars. Output: one row per
-scorecard key with the columns of `SCORECARD_COLUMNS`.
+scorecard key with the columns of `scorecard.COLUMNS`.
 
 Run `python -m tests.kpi_oracle.families_1_to_5 WAREHOUSE [AS_OF_DATE]` to compare a built
 warehouse with the oracle.
@@ -20,13 +20,14 @@ warehouse with the oracle.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from .scorecard import compare, isnull, read_scorecard, row, sorted_frame
 
 KPI_CODES = (
     "revenue_per_employee",
@@ -41,21 +42,6 @@ KPI_CODES = (
     "roi_6m",
     "roi_12m",
 )
-SCORECARD_COLUMNS = [
-    "kpi_code",
-    "period_start",
-    "period_end",
-    "period_grain",
-    "segment_type",
-    "segment_value",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "is_complete_period",
-    "is_suppressed",
-]
-KEY = ["kpi_code", "period_start", "segment_type", "segment_value"]
 DEFAULT_FUNNEL_STEPS = Path(__file__).resolve().parents[2] / "seeds" / "funnel_steps.csv"
 
 
@@ -87,13 +73,9 @@ def _month_end(month_start: pd.Timestamp) -> pd.Timestamp:
 def _div(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or denominator is None:
         return None
-    if _isnull(numerator) or _isnull(denominator) or denominator == 0:
+    if isnull(numerator) or isnull(denominator) or denominator == 0:
         return None
     return numerator / denominator
-
-
-def _isnull(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 class Converter:
@@ -133,38 +115,6 @@ class Converter:
             merged = merged.set_index("_i")
             out.loc[idx] = amounts.to_numpy() * merged.loc[idx, "rate_to_reporting"].to_numpy()
         return out
-
-
-def _row(
-    kpi: str,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    grain: str,
-    seg_type: str,
-    seg_value: str,
-    num: float | None,
-    den: float | None,
-    value: float | None,
-    unit: str,
-    as_of: pd.Timestamp,
-) -> dict:
-    def clean(x: float | None) -> float | None:
-        return None if _isnull(x) else float(x)
-
-    return {
-        "kpi_code": kpi,
-        "period_start": start.date(),
-        "period_end": end.date(),
-        "period_grain": grain,
-        "segment_type": seg_type,
-        "segment_value": seg_value,
-        "numerator": clean(num),
-        "denominator": clean(den),
-        "value": clean(value),
-        "unit": unit,
-        "is_complete_period": bool(end <= as_of),
-        "is_suppressed": False,
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,7 +275,7 @@ class Oracle:
 
             def add(seg_type, seg_value, num, den, args=args):
                 rows.append(
-                    _row(
+                    row(
                         "revenue_per_employee",
                         *args,
                         seg_type,
@@ -362,7 +312,7 @@ class Oracle:
             cost = float(self.sm_cost.get(m, 0.0))
             cac_value = _div(cost, n_acq)
             rows.append(
-                _row(
+                row(
                     "cac",
                     m,
                     end,
@@ -380,7 +330,7 @@ class Oracle:
             ad_m = self.ad[self.ad["month"] == m]
             spend_all = ad_m["spend_rc"].sum()
             rows.append(
-                _row(
+                row(
                     "cac_paid",
                     m,
                     end,
@@ -401,7 +351,7 @@ class Oracle:
                     continue
                 spend = spend_rows["spend_rc"].sum()
                 rows.append(
-                    _row(
+                    row(
                         "cac_paid",
                         m,
                         end,
@@ -422,7 +372,7 @@ class Oracle:
                 num = cac_value
                 den = acq_m["acq_mrr"].mean() * self.gm
             rows.append(
-                _row(
+                row(
                     "cac_payback_months",
                     m,
                     end,
@@ -461,7 +411,7 @@ class Oracle:
             per = {None: (len(at_start), len(churned))}
             for c in at_start:
                 ch = self.channel_of.get(c)
-                if _isnull(ch):
+                if isnull(ch):
                     continue
                 a, b = per.get(ch, (0, 0))
                 per[ch] = (a + 1, b + (c in churned))
@@ -512,11 +462,11 @@ class Oracle:
                         lifetime = months_ / churned
                     value = num * lifetime
                 rows.append(
-                    _row("ltv", m, end, "ttm", st, sv, num, den, value, "currency", self.as_of)
+                    row("ltv", m, end, "ttm", st, sv, num, den, value, "currency", self.as_of)
                 )
                 ttm_cac = cost / n_acq if n_acq > 0 else None
                 rows.append(
-                    _row(
+                    row(
                         "ltv_to_cac",
                         m,
                         end,
@@ -573,7 +523,7 @@ class Oracle:
 
             def add(kpi, st, sv, num, den, m=m, end=end):
                 rows.append(
-                    _row(
+                    row(
                         kpi,
                         m,
                         end,
@@ -618,7 +568,7 @@ class Oracle:
                 revenue = r.loc[(r["day"] >= start) & (r["day"] < stop), "amount_rc"].sum()
                 num = self.gm * revenue - cost
                 rows.append(
-                    _row(
+                    row(
                         f"roi_{h}m",
                         start,
                         stop - pd.Timedelta(days=1),
@@ -637,8 +587,7 @@ class Oracle:
     def compute(self) -> pd.DataFrame:
         rows = self.revenue_per_employee() + self.cac() + self.ltv() + self.conversion()
         rows += self.roi()
-        df = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
-        return df.sort_values(KEY).reset_index(drop=True)
+        return sorted_frame(rows)
 
 
 def _pct(num: float | None, den: float | None) -> float | None:
@@ -656,48 +605,8 @@ def compute_kpis(warehouse: str | Path, **dbt_vars: object) -> pd.DataFrame:
 
 
 def scorecard_rows(warehouse: str | Path, kpi_codes: Iterable[str] = KPI_CODES) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        codes = ", ".join(f"'{c}'" for c in kpi_codes)
-        df = con.execute(
-            f"select {', '.join(SCORECARD_COLUMNS)} from marts.kpi_scorecard "
-            f"where kpi_code in ({codes})"
-        ).fetchdf()
-    finally:
-        con.close()
-    for col in ("period_start", "period_end"):
-        df[col] = pd.to_datetime(df[col]).dt.date
-    return df.sort_values(KEY).reset_index(drop=True)
-
-
-def _close(a: object, b: object, rel: float) -> bool:
-    if _isnull(a) or _isnull(b):
-        return _isnull(a) and _isnull(b)
-    a, b = float(a), float(b)
-    return abs(a - b) <= rel * max(abs(a), abs(b)) or abs(a - b) <= 1e-9
-
-
-def compare(oracle: pd.DataFrame, scorecard: pd.DataFrame, rel: float = 1e-6) -> list[str]:
-    """Human-readable differences between the oracle and the scorecard (empty when equal)."""
-    problems: list[str] = []
-    o = oracle.set_index(KEY)
-    s = scorecard.set_index(KEY)
-    for name, df in (("oracle", o), ("scorecard", s)):
-        dup = df.index[df.index.duplicated()]
-        problems += [f"duplicate key in {name}: {k}" for k in dup]
-    missing = o.index.difference(s.index)
-    extra = s.index.difference(o.index)
-    problems += [f"missing from scorecard: {k}" for k in missing]
-    problems += [f"extra in scorecard: {k} {s.loc[k].to_dict()}" for k in extra]
-    for k in o.index.intersection(s.index):
-        a, b = o.loc[k], s.loc[k]
-        for col in ("period_end", "period_grain", "unit", "is_complete_period", "is_suppressed"):
-            if a[col] != b[col] and not (_isnull(a[col]) and _isnull(b[col])):
-                problems.append(f"{k} {col}: oracle {a[col]!r} scorecard {b[col]!r}")
-        for col in ("numerator", "denominator", "value"):
-            if not _close(a[col], b[col], rel):
-                problems.append(f"{k} {col}: oracle {a[col]!r} scorecard {b[col]!r}")
-    return problems
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return read_scorecard(con, kpi_codes)
 
 
 def main(argv: list[str]) -> int:

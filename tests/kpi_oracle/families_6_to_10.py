@@ -12,11 +12,13 @@ returns the scorecard columns (without target, status and previous_value).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+from .scorecard import read_scorecard, row, sorted_frame
 
 KPI_CODES = (
     "churn_rate",
@@ -29,21 +31,6 @@ KPI_CODES = (
     "engagement_favorable_pct",
     "market_share",
 )
-
-COLUMNS = [
-    "kpi_code",
-    "period_start",
-    "period_end",
-    "period_grain",
-    "segment_type",
-    "segment_value",
-    "numerator",
-    "denominator",
-    "value",
-    "unit",
-    "is_complete_period",
-    "is_suppressed",
-]
 
 DEFAULT_VARS = {
     "reporting_currency": "EUR",
@@ -164,34 +151,36 @@ def _months(first_month: pd.Timestamp, as_of: pd.Timestamp) -> list[pd.Timestamp
     return list(pd.date_range(first_month, last, freq="MS"))
 
 
-def _row(
+def _segments(
+    frame: pd.DataFrame, columns: tuple[tuple[str, str], ...]
+) -> Iterator[tuple[str, object, pd.DataFrame]]:
+    """(segment type, segment value, rows) of every segment of `frame`, `columns` naming the
+    column of each segment type; the total row ("total", column "all") exists on no rows too."""
+    for seg_type, column in columns:
+        groups = {key: group for key, group in frame.groupby(column)}
+        if seg_type == "total" and not groups:
+            groups = {"all": frame}
+        for key, group in sorted(groups.items()):
+            yield seg_type, key, group
+
+
+def _percent_row(
     kpi: str,
     start: pd.Timestamp,
     end: pd.Timestamp,
     grain: str,
     seg_type: str,
-    seg_value: str,
-    numerator: float | None,
-    denominator: float | None,
-    value: float | None,
+    seg_value: object,
+    numerator: float,
+    denominator: float,
     unit: str,
     as_of: pd.Timestamp,
-    suppressed: bool = False,
 ) -> dict:
-    return {
-        "kpi_code": kpi,
-        "period_start": pd.Timestamp(start).date(),
-        "period_end": pd.Timestamp(end).date(),
-        "period_grain": grain,
-        "segment_type": seg_type,
-        "segment_value": seg_value,
-        "numerator": None if numerator is None else float(numerator),
-        "denominator": None if denominator is None else float(denominator),
-        "value": None if value is None else float(value),
-        "unit": unit,
-        "is_complete_period": bool(pd.Timestamp(end) <= as_of),
-        "is_suppressed": suppressed,
-    }
+    """A row whose value is numerator / denominator in percent (score points for NPS)."""
+    value = _ratio(numerator, denominator, 100.0)
+    return row(
+        kpi, start, end, grain, seg_type, str(seg_value), numerator, denominator, value, unit, as_of
+    )
 
 
 def _ratio(numerator: float | None, denominator: float | None, scale: float = 1.0):
@@ -242,41 +231,30 @@ def _churn(raw: _Raw, months, as_of, reporting) -> list[dict]:
         ]
         base["all"] = "all"
 
-        for seg_type, column in (
-            ("total", "all"),
-            ("plan", "plan"),
-            ("product_line", "product_line"),
-            ("customer_segment", "customer_segment"),
+        for seg_type, key, group in _segments(
+            base,
+            (
+                ("total", "all"),
+                ("plan", "plan"),
+                ("product_line", "product_line"),
+                ("customer_segment", "customer_segment"),
+            ),
         ):
-            groups = {key: group for key, group in base.groupby(column)}
-            if seg_type == "total" and not groups:
-                groups = {"all": base}
-            for key, group in sorted(groups.items()):
-                n_start = float(len(group))
-                churned = float((~group["active1"]).sum())
-                m0 = float(group["mrr0"].sum())
-                kept = float(np.minimum(group["mrr0"], group["mrr1"]).sum())
-                m1 = float(group["mrr1"].sum())
-                for kpi, num, den in (
-                    ("churn_rate", churned, n_start),
-                    ("revenue_churn_rate", m0 - kept, m0),
-                    ("net_revenue_retention", m1, m0),
-                ):
-                    rows.append(
-                        _row(
-                            kpi,
-                            month,
-                            end,
-                            "month",
-                            seg_type,
-                            str(key),
-                            num,
-                            den,
-                            _ratio(num, den, 100.0),
-                            "percent",
-                            as_of,
-                        )
+            n_start = float(len(group))
+            churned = float((~group["active1"]).sum())
+            m0 = float(group["mrr0"].sum())
+            kept = float(np.minimum(group["mrr0"], group["mrr1"]).sum())
+            m1 = float(group["mrr1"].sum())
+            for kpi, num, den in (
+                ("churn_rate", churned, n_start),
+                ("revenue_churn_rate", m0 - kept, m0),
+                ("net_revenue_retention", m1, m0),
+            ):
+                rows.append(
+                    _percent_row(
+                        kpi, month, end, "month", seg_type, key, num, den, "percent", as_of
                     )
+                )
     return rows
 
 
@@ -300,32 +278,30 @@ def _nps(raw: _Raw, months, as_of) -> list[dict]:
     rows: list[dict] = []
     for month in months:
         in_month = responses[responses["month"] == month]
-        for seg_type, column in (
-            ("total", "all"),
-            ("touchpoint", "touchpoint"),
-            ("customer_segment", "customer_segment"),
+        for seg_type, key, group in _segments(
+            in_month,
+            (
+                ("total", "all"),
+                ("touchpoint", "touchpoint"),
+                ("customer_segment", "customer_segment"),
+            ),
         ):
-            groups = {key: group for key, group in in_month.groupby(column)}
-            if seg_type == "total" and not groups:
-                groups = {"all": in_month}
-            for key, group in sorted(groups.items()):
-                num = float(group["net"].sum())
-                den = float(len(group))
-                rows.append(
-                    _row(
-                        "nps",
-                        month,
-                        _month_end(month),
-                        "month",
-                        seg_type,
-                        str(key),
-                        num,
-                        den,
-                        _ratio(num, den, 100.0),
-                        "score",
-                        as_of,
-                    )
+            num = float(group["net"].sum())
+            den = float(len(group))
+            rows.append(
+                _percent_row(
+                    "nps",
+                    month,
+                    _month_end(month),
+                    "month",
+                    seg_type,
+                    key,
+                    num,
+                    den,
+                    "score",
+                    as_of,
                 )
+            )
     return rows
 
 
@@ -388,7 +364,7 @@ def _cost_per_lead(raw: _Raw, months, as_of, reporting) -> list[dict]:
                 )
             for seg_type, seg_value, num, den in segments:
                 rows.append(
-                    _row(
+                    row(
                         kpi,
                         month,
                         _month_end(month),
@@ -445,41 +421,27 @@ def _engagement(raw: _Raw, as_of, min_respondents: int) -> list[dict]:
                     ("engagement_score", record.score_sum, "score", 1.0),
                     ("engagement_favorable_pct", record.favorable, "percent", 100.0),
                 ):
-                    if record.suppressed:
-                        rows.append(
-                            _row(
-                                kpi,
-                                wave,
-                                wave,
-                                "survey",
-                                seg_type,
-                                str(record.segment_value),
-                                None,
-                                None,
-                                None,
-                                unit,
-                                as_of,
-                                suppressed=True,
-                            )
-                        )
+                    if record.suppressed:  # anonymity: no number at all
+                        num = den = value = None
                     else:
-                        num = float(num)
-                        den = float(record.responses)
-                        rows.append(
-                            _row(
-                                kpi,
-                                wave,
-                                wave,
-                                "survey",
-                                seg_type,
-                                str(record.segment_value),
-                                num,
-                                den,
-                                _ratio(num, den, scale),
-                                unit,
-                                as_of,
-                            )
+                        num, den = float(num), float(record.responses)
+                        value = _ratio(num, den, scale)
+                    rows.append(
+                        row(
+                            kpi,
+                            wave,
+                            wave,
+                            "survey",
+                            seg_type,
+                            str(record.segment_value),
+                            num,
+                            den,
+                            value,
+                            unit,
+                            as_of,
+                            suppressed=bool(record.suppressed),
                         )
+                    )
     return rows
 
 
@@ -523,7 +485,7 @@ def _market_share(raw: _Raw, as_of, reporting) -> list[dict]:
         grain = _grain(start, end)
         for record in period.itertuples():
             rows.append(
-                _row(
+                _percent_row(
                     "market_share",
                     start,
                     end,
@@ -532,7 +494,6 @@ def _market_share(raw: _Raw, as_of, reporting) -> list[dict]:
                     f"{record.region}|{record.product_line}",
                     record.company,
                     record.market_conv,
-                    _ratio(record.company, record.market_conv, 100.0),
                     "percent",
                     as_of,
                 )
@@ -542,18 +503,8 @@ def _market_share(raw: _Raw, as_of, reporting) -> list[dict]:
                 num = float(group["company"].sum())
                 den = float(group["market_conv"].sum())
                 rows.append(
-                    _row(
-                        "market_share",
-                        start,
-                        end,
-                        grain,
-                        seg_type,
-                        str(key),
-                        num,
-                        den,
-                        _ratio(num, den, 100.0),
-                        "percent",
-                        as_of,
+                    _percent_row(
+                        "market_share", start, end, grain, seg_type, key, num, den, "percent", as_of
                     )
                 )
     return rows
@@ -580,62 +531,9 @@ def oracle_rows(
         + _engagement(raw, as_of, int(settings["engagement_min_respondents"]))
         + _market_share(raw, as_of, reporting)
     )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.sort_values(["kpi_code", "period_start", "segment_type", "segment_value"])
+    return sorted_frame(rows)
 
 
 def scorecard_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The same columns of marts.kpi_scorecard for the KPI codes of this module."""
-    codes = ", ".join(f"'{code}'" for code in KPI_CODES)
-    frame = con.sql(
-        f"select {', '.join(COLUMNS)} from marts.kpi_scorecard where kpi_code in ({codes})"
-    ).df()
-    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
-    frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.date
-    return frame.sort_values(["kpi_code", "period_start", "segment_type", "segment_value"])
-
-
-KEYS = ["kpi_code", "period_start", "segment_type", "segment_value"]
-EXACT = ["period_end", "period_grain", "unit", "is_complete_period", "is_suppressed"]
-NUMBERS = ["numerator", "denominator", "value"]
-
-
-def _close(a: object, b: object, rel: float) -> bool:
-    a_null = a is None or (isinstance(a, float) and np.isnan(a))
-    b_null = b is None or (isinstance(b, float) and np.isnan(b))
-    if a_null or b_null:
-        return a_null and b_null
-    a, b = float(a), float(b)
-    return abs(a - b) <= rel * max(abs(a), abs(b)) or abs(a - b) <= 1e-9
-
-
-def compare(expected: pd.DataFrame, actual: pd.DataFrame, rel: float = 1e-6) -> list[str]:
-    """Differences between the oracle (expected) and the scorecard (actual), as messages."""
-    problems: list[str] = []
-    exp = expected.set_index(KEYS)
-    act = actual.set_index(KEYS)
-    for name, frame in (("oracle", exp), ("scorecard", act)):
-        duplicated = frame.index[frame.index.duplicated()]
-        for key in duplicated:
-            problems.append(f"duplicate key in {name}: {key}")
-    missing = exp.index.difference(act.index)
-    extra = act.index.difference(exp.index)
-    problems += [f"missing in scorecard: {key}" for key in missing]
-    problems += [f"extra in scorecard: {key}" for key in extra]
-    common = exp.index.intersection(act.index)
-    exp_c = exp.loc[common]
-    act_c = act.loc[common]
-    for key, e_row in exp_c.iterrows():
-        a_row = act_c.loc[key]
-        for column in EXACT:
-            e_value, a_value = e_row[column], a_row[column]
-            if column in {"is_complete_period", "is_suppressed"}:
-                e_value, a_value = bool(e_value), bool(a_value)
-            if e_value != a_value:
-                problems.append(f"{key} {column}: oracle={e_value!r} scorecard={a_value!r}")
-        for column in NUMBERS:
-            if not _close(e_row[column], a_row[column], rel):
-                problems.append(
-                    f"{key} {column}: oracle={e_row[column]!r} scorecard={a_row[column]!r}"
-                )
-    return problems
+    return read_scorecard(con, KPI_CODES)

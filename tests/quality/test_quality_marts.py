@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,116 +47,20 @@ def row(**overrides: object) -> str:
     return ROW.format(**values)
 
 
+# The broken scorecards and wide marts, and the failures each must cause.
+BREAKAGES = tomllib.loads(
+    (Path(__file__).with_name("mart_breakages.toml")).read_text(encoding="utf-8")
+)
 # (id, SQL, suite, expectation, column)
 CASES = [
     (
-        "duplicate scorecard key",
-        [
-            row(
-                kpi="nps",
-                segment_type="total",
-                segment_value="all",
-                numerator=0,
-                denominator=2,
-                value=0,
-            )
-        ],  # fmt: skip
-        "marts__kpi_scorecard",
-        "expect_compound_columns_to_be_unique",
-        None,
-    ),
-    (
-        "null unit",
-        ["update marts.kpi_scorecard set unit = null where kpi_code = 'ltv'"],
-        "marts__kpi_scorecard",
-        "expect_column_values_to_not_be_null",
-        "unit",
-    ),
-    (
-        "null status",
-        ["update marts.kpi_scorecard set status = null where kpi_code = 'ltv'"],
-        "marts__kpi_scorecard",
-        "expect_column_values_to_not_be_null",
-        "status",
-    ),
-    (
-        "churn above 100 percent",
-        [
-            "update marts.kpi_scorecard set value = 120 where kpi_code = 'churn_rate' "
-            "and segment_value = 'smb'"
-        ],  # fmt: skip
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_between",
-        "value",
-    ),
-    (
-        "NPS below -100",
-        [
-            "update marts.kpi_scorecard set value = -150 where kpi_code = 'nps' "
-            "and segment_type = 'total'"
-        ],  # fmt: skip
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_between",
-        "value",
-    ),
-    (
-        "engagement below 1",
-        [
-            "update marts.kpi_scorecard set value = 0.5 where kpi_code = 'engagement_score' "
-            "and segment_type = 'total'"
-        ],  # fmt: skip
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_between",
-        "value",
-    ),
-    (
-        "value missing although defined",
-        [
-            "update marts.kpi_scorecard set value = null where kpi_code = 'nps' "
-            "and segment_type = 'total'"
-        ],  # fmt: skip
-        "marts__kpi_scorecard",
-        "expect_column_values_to_not_be_null",
-        "value",
-    ),
-    (
-        "suppressed row with a value",
-        ["update marts.kpi_scorecard set value = 2.0 where is_suppressed"],
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_null",
-        "value",
-    ),
-    (
-        "segments do not add up to the total",
-        [
-            "update marts.kpi_scorecard set denominator = 5 where kpi_code = 'churn_rate' "
-            "and segment_value = 'smb'"
-        ],  # fmt: skip
-        "marts__kpi_scorecard__reconciliation",
-        "expect_column_values_to_be_in_set",
-        "denominator_reconciles",
-    ),
-    (
-        "unknown kpi_code",
-        [row(kpi="happiness", unit="score")],
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_in_set",
-        "kpi_code",
-    ),
-    (
-        "wrong unit for the KPI",
-        ["update marts.kpi_scorecard set unit = 'ratio' where kpi_code = 'churn_rate'"],
-        "marts__kpi_scorecard",
-        "expect_column_values_to_be_in_set",
-        "unit",
-    ),
-    (
-        "missing scorecard",
-        ["drop table marts.kpi_scorecard"],
-        "marts__kpi_scorecard",
-        "fetch",
-        None,
-    ),
+        case["id"],
+        [row(**overrides) for overrides in case.get("rows", [])] + case.get("sql", []),
+        case["suite"],
+        case["expectation"],
+        case.get("column"),
+    )
+    for case in BREAKAGES["scorecard"]
 ]
 
 
@@ -232,68 +137,12 @@ DUPLICATE = "duplicate key"
 # rows and an out-of-range value; a few get a null key, a part larger than its whole or a
 # number on a suppressed group. Nothing else may fail.
 WIDE_CASES: dict[str, tuple[list[str], list[tuple[str, object]]]] = {
-    "customer_retention_monthly": (
-        ["update {t} set churn_rate_pct = 120 where segment_type = 'customer_segment'"],
-        [("expect_column_values_to_be_between", "churn_rate_pct")],
-    ),
-    "mrr_movements_monthly": (
-        ["update {t} set churned_mrr = -8.8 where month_start = '2024-02-01'"],
-        [("expect_column_values_to_be_between", "churned_mrr")],
-    ),
-    "customer_lifetime_value_ttm": (
-        ["update {t} set monthly_churn_rate = 1.5 where segment_type = 'total' "
-         "and month_start = '2024-02-01'"],
-        [("expect_column_values_to_be_between", "monthly_churn_rate")],
-    ),
-    "nps_monthly": (
-        ["update {t} set net_promoter_score = 150 where segment_value = 'post_purchase'",
-         "update {t} set segment_value = null where segment_value = 'relationship'"],
-        [("expect_column_values_to_be_between", "net_promoter_score"),
-         ("expect_column_values_to_not_be_null", "segment_value")],
-    ),
-    "customer_acquisition_cost_monthly": (
-        ["update {t} set cac_paid = -5 where month_start = '2024-02-01'"],
-        [("expect_column_values_to_be_between", "cac_paid")],
-    ),
-    "paid_channel_acquisition_cost_monthly": (
-        ["update {t} set customers_acquired = -1 where channel = 'email'"],
-        [("expect_column_values_to_be_between", "customers_acquired")],
-    ),
-    "lead_costs_monthly": (
-        ["update {t} set cost_per_mql = -1 where segment_type = 'campaign'"],
-        [("expect_column_values_to_be_between", "cost_per_mql")],
-    ),
-    "campaign_roi": (
-        ["update {t} set cost_6m = -10 where campaign_id = 'CA1'"],
-        [("expect_column_values_to_be_between", "cost_6m")],
-    ),
-    "web_funnel_monthly": (
-        ["update {t} set step_conversion_pct = 101, visitors_reaching_step = 2 "
-         "where step_order = 2"],
-        [("expect_column_values_to_be_between", "step_conversion_pct"),
-         ("expect_column_pair_values_a_to_be_greater_than_b",
-          ("visitors_reaching_previous_step", "visitors_reaching_step")),
-         ("expect_column_pair_values_a_to_be_greater_than_b",
-          ("visitors", "visitors_reaching_step"))],
-    ),
-    "web_conversion_monthly": (
-        ["update {t} set conversion_rate_pct = -1 where segment_type = 'channel'"],
-        [("expect_column_values_to_be_between", "conversion_rate_pct")],
-    ),
-    "revenue_per_employee_monthly": (
-        ["update {t} set average_fte = -1 where segment_value = 'sales'"],
-        [("expect_column_values_to_be_between", "average_fte")],
-    ),
-    "market_share_by_period": (
-        ["update {t} set market_revenue = -1 where segment_type = 'region'"],
-        [("expect_column_values_to_be_between", "market_revenue")],
-    ),
-    "employee_engagement_by_wave": (
-        ["update {t} set engagement_score = 5.5 where segment_type = 'dimension'",
-         "update {t} set favorable_pct = 50 where segment_value = 'sales'"],
-        [("expect_column_values_to_be_between", "engagement_score"),
-         ("expect_column_values_to_be_null", "favorable_pct")],
-    ),
+    mart: (
+        case["sql"],
+        [(expectation, column if isinstance(column, str) else tuple(column))
+         for expectation, column in case["failures"]],
+    )
+    for mart, case in BREAKAGES["wide"].items()
 }  # fmt: skip
 
 

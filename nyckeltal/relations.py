@@ -1,0 +1,22 @@
+"""Reading relations of a DuckDB warehouse that may not have been built yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+
+def has_relation(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """True when the table or view `schema.name` exists."""
+    count = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(count and count[0])
+
+
+def fetch_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of an executed query, as dicts keyed by column name."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
