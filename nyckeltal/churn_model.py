@@ -64,7 +64,7 @@ BACKTEST_MONTHS = 6
 # Months given a risk band for the scorecard (the latest ones), and the most customer-months
 # a model is fitted on (a deterministic sample beyond): the cost of a refresh stays bounded.
 RISK_BAND_MONTHS = 12
-MAX_TRAINING_ROWS = 100_000
+MAX_TRAINING_ROWS = 50_000
 SEED = 0
 NOT_ENOUGH_HISTORY = "not_enough_history"
 TOP_FACTORS = 3
@@ -141,8 +141,10 @@ def fit(frame: pd.DataFrame, features: Sequence[str] | None = None) -> Any:
     model = make_model(features)
     prepared = prepare(frame, features)
     with _one_blas_thread():
-        model.fit(prepared, frame["is_churned"].astype(int).to_numpy())
-        model.training_means_ = model.named_steps["features"].transform(prepared).mean(axis=0)
+        # The pipeline's steps one by one, to keep the encoded rows for training_means_.
+        encoded = model.named_steps["features"].fit_transform(prepared)
+        model.named_steps["model"].fit(encoded, frame["is_churned"].astype(int).to_numpy())
+        model.training_means_ = encoded.mean(axis=0)
     return model
 
 
@@ -264,8 +266,7 @@ def training_sample(history: pd.DataFrame, limit: int | None = None) -> pd.DataF
     limit = MAX_TRAINING_ROWS if limit is None else limit
     if len(history) <= limit:
         return history
-    sample = history.loc[history["sample_key"].nsmallest(limit).index]
-    return sample.sort_values(["month_start", "customer_id"], kind="stable")
+    return history.loc[history["sample_key"].nsmallest(limit).index]
 
 
 @dataclass
