@@ -262,10 +262,11 @@ def with_sample_keys(features: pd.DataFrame) -> pd.DataFrame:
 def training_sample(history: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The rows a model is fitted on: all of `history` (rows with a `sample_key`), or when it
     has more than `limit` (default MAX_TRAINING_ROWS) rows, the `limit` rows with the smallest
-    sample keys."""
+    sample keys; in sample-key order, so that the fit does not depend on the order in which
+    the warehouse returned the rows."""
     limit = MAX_TRAINING_ROWS if limit is None else limit
     if len(history) <= limit:
-        return history
+        return history.sort_values("sample_key", kind="stable")
     return history.loc[history["sample_key"].nsmallest(limit).index]
 
 

@@ -87,11 +87,13 @@ def test_training_is_a_bounded_deterministic_sample_of_the_earlier_months(
 ) -> None:
     features = churn_model.with_sample_keys(synthetic_features())
     history = features[features["month_start"] < pd.Timestamp(MONTHS[6])]
-    assert churn_model.training_sample(history) is history  # 2,400 rows: under the cap
+    everything = churn_model.training_sample(history)  # 2,400 rows: under the cap
+    assert len(everything) == len(history) and everything["sample_key"].is_monotonic_increasing
     sample = churn_model.training_sample(history, limit=500)
     shuffled = churn_model.training_sample(history.sample(frac=1.0, random_state=1), limit=500)
     assert len(sample) == 500 and sample.index.isin(history.index).all()
     pd.testing.assert_frame_equal(sample, shuffled)
+    assert sample["sample_key"].is_monotonic_increasing
     assert sample["month_start"].nunique() == 6  # spread over the months, not the first ones
     monkeypatch.setattr(churn_model, "MAX_TRAINING_ROWS", 500)
     capped = churn_model.risk_bands_by_month(synthetic_features())
