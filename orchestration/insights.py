@@ -155,7 +155,7 @@ def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
         group_name="insights",
         kinds={"python", "scikit-learn", "duckdb"},
         description="For each active customer, the probability of churning within the month "
-        "(orchestration/insights.py): a logistic regression trained on the months before, "
+        "(nyckeltal/churn_model.py): a logistic regression trained on the months before, "
         "with its risk band and top factors in words; not_enough_history until the warehouse "
         "has enough churn history. Also writes marts.customer_churn_backtest.",
     )
