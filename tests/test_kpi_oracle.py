@@ -73,7 +73,10 @@ def expected_and_actual(
     oracle_name, dataset = request.param
     oracle = ORACLES[oracle_name]
     warehouse = dbt_built_warehouse("demo" if dataset == "demo" else EDGE_CASES)
-    return oracle, oracle.expected(warehouse), oracle.actual(warehouse)
+    actual = oracle.actual(warehouse)
+    # churn_rate by risk_band needs the churn-risk model, which the oracle does not recompute
+    # (tests/test_churn_risk_bands.py checks those rows); every other row is compared.
+    return oracle, oracle.expected(warehouse), actual[actual["segment_type"] != "risk_band"]
 
 
 @pytest.mark.dbt

@@ -23,6 +23,11 @@
 {%- for family in families %}
     {%- do relations.append(ref('int_kpi_rows_' ~ family)) %}
 {%- endfor %}
+{#- DuckDB only: churn_rate by the risk band each customer had at the start of the month,
+    scored by a dbt Python model (docs/insights.md); the other engines have no such rows. -#}
+{%- if target.type == 'duckdb' %}
+    {%- do relations.append(ref('int_churn_rates_by_risk_band')) %}
+{%- endif %}
 
 with final as (
 
