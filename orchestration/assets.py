@@ -162,19 +162,22 @@ def run_dbt_build(
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
-def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefinition:
+def build_dbt_assets(
+    project: DbtProject, manifest_path: Path, exclude: str | None = None
+) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
 
     The run's window (NyckeltalResource.window_start/window_end, set by `nyckeltal run
     --from/--to` and by the schedule for the previous day) is passed to dbt: the daily facts
     replace exactly those days and the models on top of them are rebuilt. Without a window,
     a full build. One invocation means one parse and one DuckDB connection per refresh.
+    `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines).
     """
 
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        exclude=SOURCE_TESTS,
+        exclude=f"{SOURCE_TESTS} {exclude}" if exclude else SOURCE_TESTS,
         name="dbt_models",
         dagster_dbt_translator=translator(),
     )
@@ -295,8 +298,12 @@ def raise_alerts(
         alerts.apprise_urls,
         alerts.webhook_timeout_seconds,
     )
+    # On PostgreSQL and Spark the marts are read from the published snapshot just written.
+    source = nyckeltal.warehouse_path()
+    if nyckeltal_settings.target() != "duckdb":
+        source = nyckeltal.published_path() or nyckeltal_settings.published_path(source)
     findings, extra, rows = rules.findings_of_warehouse(
-        nyckeltal.warehouse_path(), alerts.change_share, alerts.include_incomplete_periods
+        source, alerts.change_share, alerts.include_incomplete_periods
     )
     if not rows:
         context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")

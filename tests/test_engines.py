@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from nyckeltal.cli import main
-from nyckeltal.dbt_runner import DbtError, run_dbt
+from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 
 KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
@@ -160,24 +160,6 @@ def test_a_postgres_load_replaces_all_tables_or_none(
     assert not Path(unused).exists()
 
 
-# Spark SQL has no `with recursive`: the funnel model needs its rewrite without recursion
-# (h/models). Until that is merged the Spark build fails at that model, which this marks;
-# strict, and conditional on the file itself, so the mark disappears with the recursion.
-FUNNEL_IS_RECURSIVE = "with recursive" in (
-    Path(__file__).parents[1]
-    / "models"
-    / "intermediate"
-    / "marketing"
-    / "int_visitor_funnel_steps_reached.sql"
-).read_text(encoding="utf-8")
-
-
-@pytest.mark.xfail(
-    FUNNEL_IS_RECURSIVE,
-    reason="int_visitor_funnel_steps_reached uses `with recursive`, which Spark lacks",
-    raises=DbtError,
-    strict=True,
-)
 def test_spark_builds_the_minimal_dataset_like_duckdb(
     dbt_built_warehouse: Callable[[str | Path], Path],
     minimal_dataset: Path,
@@ -243,3 +225,59 @@ spark.stop()
         )
         for row in rows
     ]
+
+
+# --------------------------------------------------------------------------- nyckeltal run
+
+
+def _published_scorecard(published: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(SELECT_SCORECARD).fetchall()
+
+
+def _run_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Private dbt, GX and publication paths; returns the (unused) DuckDB warehouse path."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.setenv("NYCKELTAL_GX_DIR", str(tmp_path / "gx"))
+    monkeypatch.setenv("NYCKELTAL_RETRIES", "0")
+    return tmp_path / "unused.duckdb"
+
+
+def test_nyckeltal_run_on_postgres_validates_builds_and_publishes_the_demo(
+    postgres_database: str,
+    dbt_built_warehouse: Callable[[str | Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`NYCKELTAL_TARGET=postgres nyckeltal run`: GX on PostgreSQL, dbt build on PostgreSQL,
+    the marts published into the server's `published` schema (one transaction) and the
+    snapshot file; the published scorecard equals DuckDB's."""
+    import psycopg
+
+    reference = dbt_built_warehouse("demo")
+    for name, value in _postgres_environment(postgres_database).items():
+        monkeypatch.setenv(name, value)
+    unused = _run_environment(monkeypatch, tmp_path)
+    assert main(["demo", "--warehouse", str(unused)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--warehouse", str(unused)]) == 0
+    output = capsys.readouterr().out
+    assert "validate sources" in output and "publish" in output, output
+    assert "DuckDB-only, skipped on this engine" in output
+    with psycopg.connect(postgres_database) as connection:
+        built = connection.execute(SELECT_SCORECARD).fetchall()
+        served = connection.execute(
+            SELECT_SCORECARD.replace("marts.kpi_scorecard", "published.kpi_scorecard")
+        ).fetchall()
+        publication = connection.execute(
+            "select count(distinct run_id), count(*) from published.publication"
+        ).fetchone()
+    assert_same_scorecard(built, reference)
+    assert_same_scorecard(served, reference)
+    assert_same_scorecard(
+        _published_scorecard(unused.with_name("nyckeltal_published.duckdb")), reference
+    )
+    assert publication[0] == 1 and publication[1] > 5
+    assert not unused.exists()
