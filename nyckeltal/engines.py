@@ -176,7 +176,10 @@ def spark_session() -> Any:
         .appName("nyckeltal")
         .config("spark.driver.memory", config.spark_driver_memory)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
+        # GX runs many tiny queries: no adaptive re-planning, no code generation per query.
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.parquet.inferTimestampNTZ.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", str(config.spark_dir / SPARK_TABLES))

@@ -26,6 +26,28 @@ from nyckeltal.errors import NyckeltalError
 from nyckeltal.quality.outcome import ValidationOutcome
 
 
+def run_checkpoint(
+    name: str,
+    warehouse: Path,
+    *,
+    run_started_at: dt.datetime | None = None,
+    tables: Sequence[str] | None = None,
+) -> ValidationOutcome:
+    """A checkpoint on the run's engine: the DuckDB warehouse file (quality.runner), or
+    PostgreSQL / Spark (quality.engine_runner: the same suites, the engine's execution)."""
+    if settings.target() == "duckdb":
+        from nyckeltal.quality import runner
+
+        return runner.run_checkpoint(name, warehouse, run_started_at=run_started_at, tables=tables)
+    from nyckeltal.contract import TABLES_BY_KEY
+    from nyckeltal.quality import engine_runner
+
+    unknown = sorted(set(tables or ()) - set(TABLES_BY_KEY))
+    if unknown:
+        raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
+    return engine_runner.run_checkpoint(name, run_started_at=run_started_at, tables=tables)
+
+
 def _require_warehouse(warehouse: Path) -> None:
     if settings.target() == "duckdb" and not warehouse.exists():
         raise NyckeltalError(
@@ -45,7 +67,7 @@ def validate_sources(
     whatever `as_of` says, so replays with an earlier as-of date validate the same way.
     Without error-severity failures, the row counts are recorded for the next comparison."""
     from nyckeltal.quality.row_counts import record_row_counts
-    from nyckeltal.quality.runner import run_checkpoint, utc_naive
+    from nyckeltal.quality.runner import utc_naive
 
     _require_warehouse(warehouse)
     started = utc_naive(run_started_at)
@@ -58,8 +80,6 @@ def validate_sources(
 
 def validate_marts(warehouse: Path, as_of: dt.date | None = None) -> ValidationOutcome:
     """Run the `marts` checkpoint on the marts dbt built in the warehouse."""
-    from nyckeltal.quality.runner import run_checkpoint
-
     _require_warehouse(warehouse)
     return run_checkpoint("marts", warehouse)
 

@@ -144,6 +144,8 @@ def run_dbt_build(
     # (tests/test_dbt_unit_tests.py), never in a refresh, where a var such as as_of_date
     # would change their expected rows.
     arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS]
+    if not nyckeltal_settings.current().dbt_data_tests:  # NYCKELTAL_DBT_DATA_TESTS=false
+        arguments += ["--exclude-resource-type", "test"]
     if dbt_vars:
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")

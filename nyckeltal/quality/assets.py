@@ -104,7 +104,7 @@ def asset_query(suite: SuiteSpec, reporting_currency: str | None = None) -> str:
 def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> dict[str, str]:
     """Column name -> DuckDB type of a table (empty when the table does not exist).
     `connection` may be another engine's (nyckeltal.engines), which names types the same."""
-    if not isinstance(connection, duckdb.DuckDBPyConnection):
+    if hasattr(connection, "table_columns"):
         return connection.table_columns(schema, name)
     rows = connection.execute(
         "select column_name, data_type from information_schema.columns "

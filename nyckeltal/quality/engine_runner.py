@@ -228,7 +228,10 @@ def run_checkpoint(
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log(f"Validating {name} on {engines.describe()} (run {run_id})")
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     results: list[SuiteResult] = []
     with engines.connect() as connection:
         batches = _Batches(context, connection, settings.reporting_currency())

@@ -249,12 +249,6 @@ def run_checkpoint(
         unknown = sorted(set(tables) - set(TABLES_BY_KEY))
         if unknown:
             raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
-    if settings.target() != "duckdb":  # PostgreSQL or Spark: the same suites on the engine
-        from nyckeltal.quality import engine_runner
-
-        return engine_runner.run_checkpoint(
-            name, run_started_at=run_started_at, tables=tables, log=log
-        )
     duckdb_sql_shim.apply()
     directory = project.gx_dir()
     changed = project.write_project(directory)
