@@ -110,9 +110,12 @@ class NyckeltalDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def translator() -> NyckeltalDbtTranslator:
+def translator(data_tests: bool = True) -> NyckeltalDbtTranslator:
+    """`data_tests`: dbt's data tests are asset checks (false: the build leaves them out)."""
     return NyckeltalDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=data_tests, enable_code_references=True
+        )
     )
 
 
@@ -133,6 +136,7 @@ def run_dbt_build(
     dbt: DbtCliResource,
     nyckeltal: NyckeltalResource,
     dbt_vars: Mapping[str, str],
+    data_tests: bool = True,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection, streaming materializations and test results.
 
@@ -144,7 +148,7 @@ def run_dbt_build(
     # (tests/test_dbt_unit_tests.py), never in a refresh, where a var such as as_of_date
     # would change their expected rows.
     arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS]
-    if not nyckeltal_settings.current().dbt_data_tests:  # NYCKELTAL_DBT_DATA_TESTS=false
+    if not data_tests:  # NYCKELTAL_DBT_DATA_TESTS=false
         arguments += ["--exclude-resource-type", "test"]
     if dbt_vars:
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
@@ -165,7 +169,10 @@ def run_dbt_build(
 
 
 def build_dbt_assets(
-    project: DbtProject, manifest_path: Path, exclude: str | None = None
+    project: DbtProject,
+    manifest_path: Path,
+    exclude: str | None = None,
+    data_tests: bool = True,
 ) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
 
@@ -173,7 +180,8 @@ def build_dbt_assets(
     --from/--to` and by the schedule for the previous day) is passed to dbt: the daily facts
     replace exactly those days and the models on top of them are rebuilt. Without a window,
     a full build. One invocation means one parse and one DuckDB connection per refresh.
-    `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines).
+    `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines);
+    `data_tests` false: no dbt data tests, and so none as asset checks.
     """
 
     @dbt_assets(
@@ -181,7 +189,7 @@ def build_dbt_assets(
         project=project,
         exclude=f"{SOURCE_TESTS} {exclude}" if exclude else SOURCE_TESTS,
         name="dbt_models",
-        dagster_dbt_translator=translator(),
+        dagster_dbt_translator=translator(data_tests),
     )
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
@@ -190,7 +198,7 @@ def build_dbt_assets(
         context.log.info(
             "facts window: " + (json.dumps(window) if window else "every day, full build")
         )
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests)
 
     return dbt_models
 

@@ -54,7 +54,10 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         assets=[
             *raw_table_specs(),
             build_dbt_assets(
-                project, manifest_path, exclude=None if on_duckdb else DUCKDB_ONLY_MODELS
+                project,
+                manifest_path,
+                exclude=None if on_duckdb else DUCKDB_ONLY_MODELS,
+                data_tests=config.dbt_data_tests,
             ),
             *build_publish_assets([*marts, *([CHURN_RISK_KEY] if on_duckdb else [])]),
             build_report_asset(),
