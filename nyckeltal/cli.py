@@ -213,16 +213,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from nyckeltal.errors import NyckeltalError
     from orchestration.refresh import run_daily_refresh
 
-    target = settings.target()
-    if target != "duckdb":
-        raise NyckeltalError(
-            f"NYCKELTAL_TARGET={target}: the daily job (Great Expectations checks, publishing, "
-            "alerts) still reads the DuckDB warehouse, so `nyckeltal run` runs on DuckDB only. "
-            f"On {target}: `nyckeltal load DIR`, then `dbt build --profiles-dir .` with the "
-            "NYCKELTAL_* variables exported (README: Beyond one machine)"
-        )
     warehouse = settings.warehouse_path(args.warehouse)
-    if not warehouse.exists():
+    if settings.target() == "duckdb" and not warehouse.exists():
         raise NyckeltalError(
             f"no warehouse at {warehouse}: load data first (`nyckeltal demo` or "
             "`nyckeltal load DIR`)"

@@ -26,8 +26,30 @@ from nyckeltal.errors import NyckeltalError
 from nyckeltal.quality.outcome import ValidationOutcome
 
 
+def run_checkpoint(
+    name: str,
+    warehouse: Path,
+    *,
+    run_started_at: dt.datetime | None = None,
+    tables: Sequence[str] | None = None,
+) -> ValidationOutcome:
+    """A checkpoint on the run's engine: the DuckDB warehouse file (quality.runner), or
+    PostgreSQL / Spark (quality.engine_runner: the same suites, the engine's execution)."""
+    if settings.target() == "duckdb":
+        from nyckeltal.quality import runner
+
+        return runner.run_checkpoint(name, warehouse, run_started_at=run_started_at, tables=tables)
+    from nyckeltal.contract import TABLES_BY_KEY
+    from nyckeltal.quality import engine_runner
+
+    unknown = sorted(set(tables or ()) - set(TABLES_BY_KEY))
+    if unknown:
+        raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
+    return engine_runner.run_checkpoint(name, run_started_at=run_started_at, tables=tables)
+
+
 def _require_warehouse(warehouse: Path) -> None:
-    if not warehouse.exists():
+    if settings.target() == "duckdb" and not warehouse.exists():
         raise NyckeltalError(
             f"no warehouse at {warehouse}: load data first (`nyckeltal demo` or "
             "`nyckeltal load DIR`)"
@@ -45,12 +67,12 @@ def validate_sources(
     whatever `as_of` says, so replays with an earlier as-of date validate the same way.
     Without error-severity failures, the row counts are recorded for the next comparison."""
     from nyckeltal.quality.row_counts import record_row_counts
-    from nyckeltal.quality.runner import run_checkpoint, utc_naive
+    from nyckeltal.quality.runner import utc_naive
 
     _require_warehouse(warehouse)
     started = utc_naive(run_started_at)
     outcome = run_checkpoint("sources", warehouse, run_started_at=started, tables=tables)
-    if outcome.passed:
+    if outcome.passed and settings.target() == "duckdb":  # row counts: DuckDB only
         in_scope = [s.table for s in outcome.suites if s.kind == "rows" and s.table]
         record_row_counts(warehouse, in_scope, started)
     return outcome
@@ -58,8 +80,6 @@ def validate_sources(
 
 def validate_marts(warehouse: Path, as_of: dt.date | None = None) -> ValidationOutcome:
     """Run the `marts` checkpoint on the marts dbt built in the warehouse."""
-    from nyckeltal.quality.runner import run_checkpoint
-
     _require_warehouse(warehouse)
     return run_checkpoint("marts", warehouse)
 
@@ -84,6 +104,8 @@ def publish_marts(
 
     config = settings.current()
     target = published or settings.published_path(warehouse)
+    if config.target != "duckdb":
+        return _publish_engine_marts(target, run_id)
     postgres = None
     if config.publish_postgres_url is not None:
         password = config.publish_postgres_reader_password
@@ -103,3 +125,41 @@ def publish_marts(
         docs=mart_docs(config.project_dir),
     )
     return target
+
+
+def _publish_engine_marts(published: Path, run_id: str | None) -> Path:
+    """Publish the marts of PostgreSQL or Spark (NYCKELTAL_TARGET): they are read from the
+    engine into a private DuckDB file (nyckeltal.engines.read_marts; marts are small), which
+    is published like the DuckDB warehouse: the snapshot file, the Parquet export and the
+    PostgreSQL schema. On PostgreSQL the publication schema defaults to the target server's
+    `postgres_published_schema`, switched in one transaction."""
+    from nyckeltal import engines
+    from nyckeltal.publish import PostgresTarget, mart_docs, publish
+
+    config = settings.current()
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging = published.with_name(f".nyckeltal_engine_marts_{run_id or 'run'}.duckdb")
+    postgres = None
+    if config.publish_postgres_url is not None or config.target == "postgres":
+        password = config.publish_postgres_reader_password
+        url = config.publish_postgres_url
+        postgres = PostgresTarget(
+            url=url.get_secret_value() if url else settings.postgres_conninfo(config),
+            schema=config.publish_postgres_schema if url else config.postgres_published_schema,
+            reader_role=config.publish_postgres_reader_role or None,
+            reader_password=password.get_secret_value() if password else None,
+        )
+    try:
+        _, as_of = engines.read_marts(staging)
+        publish(
+            staging,
+            published,
+            as_of_date=as_of,
+            run_id=run_id,
+            parquet_dir=settings.parquet_dir(published=published),
+            postgres=postgres,
+            docs=mart_docs(config.project_dir),
+        )
+    finally:
+        staging.unlink(missing_ok=True)
+    return published

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     postgres_database: str = "nyckeltal"
     postgres_schema: str = "public"  # dbt's base schema (the models use staging, marts, ...)
     postgres_sslmode: str = "prefer"
+    # Where `nyckeltal run` publishes the validated marts in the same server (BI tools read
+    # it; dbt builds in `marts`), unless NYCKELTAL_PUBLISH_POSTGRES_URL names another server.
+    postgres_published_schema: str = "published"
 
     # The Spark target (NYCKELTAL_TARGET=spark): `session` runs a local Spark inside dbt
     # (pyspark; metastore, tables and raw Parquet under spark_dir); `thrift` connects to a

@@ -3,11 +3,11 @@
 - `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
   them), keyed like the dbt sources so that the lineage connects.
 - `dbt_models`: every dbt seed and model, built by one `dbt build` per run. A run's window
-  of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END (the
-  facts tagged `partitioned_daily` replace those days); without one, a full build. dbt's
-  tests check the SQL and run in `make test`: its unit tests never run here, its data tests
-  only with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models). The window
-  is run configuration, not Dagster partitions: a partitioned run of every day would record
+  of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END (the facts
+  tagged `partitioned_daily` replace those days); without one, a full build. dbt's tests
+  check the SQL and run in `make test`: its unit tests never run here, its data tests only
+  with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models). The window is
+  run configuration, not Dagster partitions: a partitioned run of every day would record
   one materialization per asset and day (tens of thousands).
 - `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
 - `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
@@ -47,7 +47,6 @@ from nyckeltal import pipeline
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.contract import TABLES
 from nyckeltal.progress import stage
-from nyckeltal.relations import fetch_dicts, has_relation
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 from nyckeltal.scorecard import SCORECARD_RELATION
 from orchestration import alerts as kpi_alerts_rules
@@ -62,9 +61,6 @@ PARTITIONED_TAG = "partitioned_daily"
 # dbt's tests on the raw sources are left to the blocking Great Expectations checks on the
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
-# dbt's data tests on models: development checks `make test` runs; in a refresh only with
-# NYCKELTAL_REFRESH_DBT_TESTS (the sources and marts are gated by Great Expectations).
-MODEL_TESTS = "resource_type:test"
 EXCLUDE_DEV_ONLY_TESTS = ("--exclude-resource-type", "unit_test")
 
 
@@ -115,9 +111,12 @@ class NyckeltalDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def translator() -> NyckeltalDbtTranslator:
+def translator(data_tests: bool = True) -> NyckeltalDbtTranslator:
+    """`data_tests`: dbt's data tests are asset checks (false: the build leaves them out)."""
     return NyckeltalDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=data_tests, enable_code_references=True
+        )
     )
 
 
@@ -138,6 +137,7 @@ def run_dbt_build(
     dbt: DbtCliResource,
     nyckeltal: NyckeltalResource,
     dbt_vars: Mapping[str, str],
+    data_tests: bool = False,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection, streaming materializations and test results.
 
@@ -149,6 +149,8 @@ def run_dbt_build(
     # (tests/test_dbt_unit_tests.py), never in a refresh, where a var such as as_of_date
     # would change their expected rows.
     arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS]
+    if not data_tests:  # the default: NYCKELTAL_REFRESH_DBT_TESTS=false
+        arguments += ["--exclude-resource-type", "test"]
     if dbt_vars:
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")
@@ -162,7 +164,7 @@ def run_dbt_build(
                 tests += 1
             yield event
         progress.detail = f"{models} models and seeds" + (
-            f", {tests} data tests" if tests else " (dbt's data tests: `make test`)"
+            f", {tests} data tests" if data_tests else " (dbt's data tests: `make test`)"
         )
         if not invocation.is_successful():
             raise _dbt_failure(invocation)
@@ -188,29 +190,31 @@ def keep_partial_parse(invocation_target: Path) -> None:
     staging.replace(destination)
 
 
-def dbt_exclusions() -> str:
-    """What the refresh's `dbt build` leaves out: the source tests, and the data tests
-    unless the settings ask for them (refresh_dbt_tests)."""
-    if nyckeltal_settings.current().refresh_dbt_tests:
-        return SOURCE_TESTS
-    return f"{SOURCE_TESTS} {MODEL_TESTS}"
-
-
-def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefinition:
+def build_dbt_assets(
+    project: DbtProject,
+    manifest_path: Path,
+    exclude: str | None = None,
+    data_tests: bool = False,
+) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
 
     The run's window (NyckeltalResource.window_start/window_end, set by `nyckeltal run
     --from/--to` and by the schedule for the previous day) is passed to dbt: the daily facts
     replace exactly those days and the models on top of them are rebuilt. Without a window,
     a full build. One invocation means one parse and one DuckDB connection per refresh.
+    `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines);
+    `data_tests` (NYCKELTAL_REFRESH_DBT_TESTS; default false): dbt's data tests run in the
+    build as asset checks of their models; without, none runs and none is registered (a
+    registered check that never reports would make Dagster skip what depends on it). They
+    check the SQL, so `make test` runs them always (tests/test_dbt_data_tests.py).
     """
 
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        exclude=dbt_exclusions(),
+        exclude=f"{SOURCE_TESTS} {exclude}" if exclude else SOURCE_TESTS,
         name="dbt_models",
-        dagster_dbt_translator=translator(),
+        dagster_dbt_translator=translator(data_tests),
     )
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
@@ -220,7 +224,7 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
             "facts window: "
             + (f"{window[0]} to {window[1]}" if window else "every day, full build")
         )
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars())
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests)
 
     return dbt_models
 
@@ -246,14 +250,18 @@ def read_scorecard_rows(warehouse: Path) -> list[dict[str, Any]]:
     if not warehouse.exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        if not has_relation(connection, "marts", "kpi_scorecard"):
+        exists = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'kpi_scorecard'"
+        ).fetchone()[0]
+        if not exists:
             return []
-        return fetch_dicts(
-            connection.execute(
-                f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
-                "order by kpi_code, segment_type, segment_value, period_grain, period_start"
-            )
+        cursor = connection.execute(
+            f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
+            "order by kpi_code, segment_type, segment_value, period_grain, period_start"
         )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
@@ -326,8 +334,12 @@ def raise_alerts(
         alerts.apprise_urls,
         alerts.webhook_timeout_seconds,
     )
+    # On PostgreSQL and Spark the marts are read from the published snapshot just written.
+    source = nyckeltal.warehouse_path()
+    if nyckeltal_settings.target() != "duckdb":
+        source = nyckeltal.published_path() or nyckeltal_settings.published_path(source)
     findings, extra, rows = rules.findings_of_warehouse(
-        nyckeltal.warehouse_path(), alerts.change_share, alerts.include_incomplete_periods
+        source, alerts.change_share, alerts.include_incomplete_periods
     )
     if not rows:
         context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")

@@ -31,7 +31,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from nyckeltal import pipeline
+from nyckeltal import engines, pipeline
 from nyckeltal.contract import TABLES, Table
 from nyckeltal.progress import logger as progress_logger
 from nyckeltal.progress import stage
@@ -326,16 +326,17 @@ def build_freshness_checks() -> AssetChecksDefinition:
         selected = {check_key.asset_key for check_key in context.selected_asset_check_keys}
         reference = freshness_reference_time(nyckeltal.as_of_date())
         warehouse = nyckeltal.warehouse_path()
-        if not warehouse.exists():
+        if engines.is_duckdb() and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
+        missing_table = (duckdb.CatalogException,) if engines.is_duckdb() else engines.read_errors()
+        with engines.connect(warehouse) as connection:
             for table in tables:
                 key = raw_asset_key(table)
                 if key not in selected:
                     continue
                 try:
                     latest = latest_loaded_at(connection, table)
-                except duckdb.CatalogException:
+                except missing_table:
                     latest = None
                 passed, severity, age = freshness_verdict(
                     latest, reference, table.warn_after_hours, table.error_after_hours

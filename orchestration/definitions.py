@@ -10,6 +10,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from nyckeltal import settings
+from nyckeltal.engines import DUCKDB_ONLY_MODELS
 from nyckeltal.settings import Settings
 from orchestration.alerts import build_run_failure_sensor
 from orchestration.assets import (
@@ -45,13 +46,22 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     if marts:
         checks.append(build_mart_validation_checks(marts))
     job = build_daily_refresh_job(retry_policy(config))
+    # On PostgreSQL and Spark the DuckDB-only models and the churn-risk asset are left out
+    # (nyckeltal.engines; README "Beyond one machine").
+    on_duckdb = config.target == "duckdb"
+    insights = [build_churn_risk_asset()] if on_duckdb else []
     return Definitions(
         assets=[
             *raw_table_specs(),
-            build_dbt_assets(project, manifest_path),
-            *build_publish_assets([*marts, CHURN_RISK_KEY]),
+            build_dbt_assets(
+                project,
+                manifest_path,
+                exclude=None if on_duckdb else DUCKDB_ONLY_MODELS,
+                data_tests=config.refresh_dbt_tests,
+            ),
+            *build_publish_assets([*marts, *([CHURN_RISK_KEY] if on_duckdb else [])]),
             build_report_asset(),
-            build_churn_risk_asset(),
+            *insights,
         ],
         asset_checks=checks,
         jobs=[job],

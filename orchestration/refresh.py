@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from nyckeltal import settings
+from nyckeltal import engines, settings
 from nyckeltal.progress import show_on_console
 from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
@@ -93,7 +93,10 @@ def run_daily_refresh(
     show_on_console()
     started = time.perf_counter()
     window = f", days {start}..{end}" if start and end else ""
-    print(f"Refreshing {warehouse}" + (f" as of {as_of}" if as_of else "") + window)
+    where = engines.describe(warehouse)
+    print(f"Refreshing {where}" + (f" as of {as_of}" if as_of else "") + window)
+    if not engines.is_duckdb():
+        print(engines.SKIPPED_ON_ENGINES)
     result = execute_daily_refresh(
         warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
     )

@@ -13,8 +13,10 @@ Neither test skips: an engine that does not start fails them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +25,6 @@ import duckdb
 import pytest
 
 from nyckeltal.cli import main
-from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 
 KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
@@ -47,11 +48,8 @@ def _normalised(rows: Iterable[Sequence[object]]) -> dict[tuple[object, ...], di
 
 
 def assert_same_scorecard(engine_rows: Iterable[Sequence[object]], duckdb_warehouse: Path) -> None:
-    # churn_rate by risk_band comes from a dbt Python model: DuckDB only (disabled elsewhere).
     with duckdb.connect(str(duckdb_warehouse), read_only=True) as connection:
-        expected = _normalised(
-            connection.execute(f"{SELECT_SCORECARD} where segment_type != 'risk_band'").fetchall()
-        )
+        expected = _normalised(connection.execute(SELECT_SCORECARD).fetchall())
     actual = _normalised(engine_rows)
     assert expected, "DuckDB built an empty scorecard"
     assert sorted(actual, key=repr) == sorted(expected, key=repr)
@@ -67,31 +65,6 @@ def assert_same_scorecard(engine_rows: Iterable[Sequence[object]], duckdb_wareho
     assert not differences, f"{len(differences)} differences, first: {differences[:5]}"
 
 
-# The insight models (kpi_anomalies, kpi_segment_callouts, the churn-risk features) are
-# DuckDB-only for now (README "Beyond one machine"): the KPI graph is what must move.
-DUCKDB_ONLY = "path:models/insights int_customer_churn_features"
-FULL_BUILD = ("build", "--exclude", DUCKDB_ONLY, "--exclude-resource-type", "unit_test")
-
-
-def _build_on_engine(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    dataset: str,
-    environment: dict[str, str],
-    dbt_arguments: Sequence[str] = FULL_BUILD,
-) -> None:
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
-    # The DuckDB warehouse file is not used by these targets: it must not appear.
-    unused = tmp_path / "unused.duckdb"
-    load = ["demo"] if dataset == "demo" else ["load", dataset]
-    assert main([*load, "--warehouse", str(unused)]) == 0
-    run_dbt([*dbt_arguments, "-q"], unused)
-    assert not unused.exists()
-
-
 def _postgres_environment(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     return {
@@ -103,25 +76,6 @@ def _postgres_environment(url: str) -> dict[str, str]:
         "NYCKELTAL_POSTGRES_DATABASE": parts.path.lstrip("/"),
         "NYCKELTAL_POSTGRES_SSLMODE": "disable",
     }
-
-
-def test_postgres_builds_the_demo_like_duckdb(
-    postgres_database: str,
-    dbt_built_warehouse: Callable[[str | Path], Path],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    import psycopg
-
-    reference = dbt_built_warehouse("demo")  # built before the environment names PostgreSQL
-    _build_on_engine(monkeypatch, tmp_path, "demo", _postgres_environment(postgres_database))
-    with psycopg.connect(postgres_database) as connection:
-        raw_tables = connection.execute(
-            "select count(*) from information_schema.tables where table_schema like 'raw\\_%'"
-        ).fetchone()
-        rows = connection.execute(SELECT_SCORECARD).fetchall()
-    assert raw_tables == (15,)
-    assert_same_scorecard(rows, reference)
 
 
 def test_a_postgres_load_replaces_all_tables_or_none(
@@ -163,32 +117,6 @@ def test_a_postgres_load_replaces_all_tables_or_none(
     assert not Path(unused).exists()
 
 
-def test_spark_builds_the_minimal_dataset_like_duckdb(
-    dbt_built_warehouse: Callable[[str | Path], Path],
-    minimal_dataset: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    reference = dbt_built_warehouse(FIXTURES / "minimal")
-    spark_dir = tmp_path / "spark"
-    _build_on_engine(
-        monkeypatch,
-        tmp_path,
-        str(minimal_dataset),
-        {
-            "NYCKELTAL_TARGET": "spark",
-            "NYCKELTAL_SPARK_METHOD": "session",
-            "NYCKELTAL_SPARK_DIR": str(spark_dir),
-            "NYCKELTAL_SPARK_DRIVER_MEMORY": "1g",
-        },
-        # Models and seeds only: Spark takes about a second per statement, and the data
-        # tests are the same SQL that the PostgreSQL test runs.
-        ("build", "--resource-type", "model", "--resource-type", "seed"),
-    )
-    rows = _read_spark_scorecard(spark_dir)
-    assert_same_scorecard(rows, reference)
-
-
 def _read_spark_scorecard(spark_dir: Path) -> list[tuple[object, ...]]:
     """marts.kpi_scorecard as dbt left it, read through the same metastore in a new
     Spark session (a subprocess: one JVM per test process is enough)."""
@@ -228,3 +156,199 @@ spark.stop()
         )
         for row in rows
     ]
+
+
+# --------------------------------------------------------------------------- nyckeltal run
+
+
+@pytest.fixture
+def progress_lines() -> Iterator[list[str]]:
+    """The progress lines of the test (nyckeltal.progress), whatever stdout they went to."""
+    from nyckeltal.progress import logger
+
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+def _published_scorecard(published: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(SELECT_SCORECARD).fetchall()
+
+
+def _run_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Private dbt, GX and publication paths; returns the (unused) DuckDB warehouse path."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.setenv("NYCKELTAL_GX_DIR", str(tmp_path / "gx"))
+    monkeypatch.setenv("NYCKELTAL_RETRIES", "0")
+    return tmp_path / "unused.duckdb"
+
+
+def test_nyckeltal_run_on_postgres_validates_builds_and_publishes_the_demo(
+    postgres_database: str,
+    dbt_built_warehouse: Callable[[str | Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    progress_lines: list[str],
+) -> None:
+    """`NYCKELTAL_TARGET=postgres nyckeltal run`: GX on PostgreSQL, dbt build on PostgreSQL,
+    the marts published into the server's `published` schema (one transaction) and the
+    snapshot file; the published scorecard equals DuckDB's."""
+    import psycopg
+
+    reference = dbt_built_warehouse("demo")
+    for name, value in _postgres_environment(postgres_database).items():
+        monkeypatch.setenv(name, value)
+    # The whole DAG on PostgreSQL: dbt's data tests run in the build too.
+    monkeypatch.setenv("NYCKELTAL_REFRESH_DBT_TESTS", "true")
+    unused = _run_environment(monkeypatch, tmp_path)
+    assert main(["demo", "--warehouse", str(unused)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--warehouse", str(unused)]) == 0
+    assert "DuckDB-only, skipped on this engine" in capsys.readouterr().out
+    stages = "\n".join(progress_lines)
+    assert re.search(r"dbt build .*, [1-9][0-9]{2,} data tests", stages), stages
+    assert "validate sources" in stages and "validate marts" in stages and "publish" in stages
+    with psycopg.connect(postgres_database) as connection:
+        raw_tables = connection.execute(
+            "select count(*) from information_schema.tables where table_schema like 'raw\\_%'"
+        ).fetchone()
+        built = connection.execute(SELECT_SCORECARD).fetchall()
+        served = connection.execute(
+            SELECT_SCORECARD.replace("marts.kpi_scorecard", "published.kpi_scorecard")
+        ).fetchall()
+        publication = connection.execute(
+            "select count(distinct run_id), count(*) from published.publication"
+        ).fetchone()
+    assert_same_scorecard(built, reference)
+    assert_same_scorecard(served, reference)
+    assert_same_scorecard(
+        _published_scorecard(unused.with_name("nyckeltal_published.duckdb")), reference
+    )
+    assert publication[0] == 1 and publication[1] > 5
+    assert raw_tables == (15,)
+    assert not unused.exists()
+
+
+# A row the loader would refuse (negative spend), written straight into the engine's raw
+# table: Great Expectations on the engine must refuse it with DuckDB's words.
+BAD_AD_SPEND = "('2024-02-04', 'CA2', -50, 'EUR', 1, 0)"
+
+
+def _failure_lines(text: str) -> list[str]:
+    """The data-quality lines of a summary (failures, reasons, examples), without timings."""
+    return sorted(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip().startswith(("ERROR", "WARN", "check ", "why:", "e.g.", "sources not"))
+    )
+
+
+def _duckdb_refusal(minimal_dataset: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`nyckeltal run` on DuckDB after the bad row: refused (its lines go to stderr)."""
+    warehouse = tmp_path / "duckdb" / "nyckeltal.duckdb"
+    with monkeypatch.context() as patch:
+        patch.setenv("NYCKELTAL_TARGET", "duckdb")
+        assert main(["load", str(minimal_dataset), "--warehouse", str(warehouse)]) == 0
+        with duckdb.connect(str(warehouse)) as connection:
+            connection.execute(f"insert into raw_marketing.ad_spend values {BAD_AD_SPEND}")
+        assert main(["run", "--warehouse", str(warehouse)]) == 1
+
+
+def test_postgres_refuses_bad_raw_rows_like_duckdb(
+    postgres_database: str,
+    minimal_dataset: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import psycopg
+
+    unused = _run_environment(monkeypatch, tmp_path)
+    _duckdb_refusal(minimal_dataset, monkeypatch, tmp_path)
+    expected = _failure_lines(capsys.readouterr().err)
+    for name, value in _postgres_environment(postgres_database).items():
+        monkeypatch.setenv(name, value)
+    assert main(["load", str(minimal_dataset), "--warehouse", str(unused)]) == 0
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        connection.execute(f"insert into raw_marketing.ad_spend values {BAD_AD_SPEND}")
+    capsys.readouterr()
+    assert main(["run", "--warehouse", str(unused)]) == 1
+    actual = _failure_lines(capsys.readouterr().err)
+    assert any("raw_marketing__ad_spend, column spend" in line for line in expected), expected
+    assert actual == expected
+    with psycopg.connect(postgres_database) as connection:
+        schemas = connection.execute(
+            "select count(*) from information_schema.schemata "
+            "where schema_name in ('marts', 'published')"
+        ).fetchone()
+    assert schemas == (0,)  # nothing was built, nothing published
+
+
+def test_nyckeltal_run_on_spark_validates_builds_and_publishes_the_minimal_dataset(
+    dbt_built_warehouse: Callable[[str | Path], Path],
+    minimal_dataset: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    progress_lines: list[str],
+) -> None:
+    """`NYCKELTAL_TARGET=spark nyckeltal run`: GX on Spark DataFrames, dbt build on Spark,
+    the marts published (snapshot and Parquet) from the Spark tables; both scorecards equal
+    DuckDB's. Then a bad raw row is refused by GX on Spark with DuckDB's words (one table:
+    Spark validates slowly)."""
+    reference = dbt_built_warehouse(FIXTURES / "minimal")
+    spark_dir = tmp_path / "spark"
+    for name, value in {
+        "NYCKELTAL_TARGET": "spark",
+        "NYCKELTAL_SPARK_METHOD": "session",
+        "NYCKELTAL_SPARK_DIR": str(spark_dir),
+        "NYCKELTAL_SPARK_DRIVER_MEMORY": "1g",
+        # dbt's ~560 data tests take a Spark job each; the PostgreSQL run runs them, and
+        # Great Expectations still checks the raw tables and the marts here.
+        "NYCKELTAL_REFRESH_DBT_TESTS": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    unused = _run_environment(monkeypatch, tmp_path)
+    assert main(["load", str(minimal_dataset), "--warehouse", str(unused)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--warehouse", str(unused)]) == 0
+    assert "DuckDB-only, skipped on this engine" in capsys.readouterr().out
+    stages = "\n".join(progress_lines)
+    assert "validate sources" in stages and "validate marts" in stages and "publish" in stages
+    assert_same_scorecard(_read_spark_scorecard(spark_dir), reference)
+    published = unused.with_name("nyckeltal_published.duckdb")
+    assert_same_scorecard(_published_scorecard(published), reference)
+    parquet = unused.with_name("published") / "current" / "kpi_scorecard.parquet"
+    with duckdb.connect() as connection:
+        exported = connection.execute(
+            SELECT_SCORECARD.replace("marts.kpi_scorecard", f"read_parquet('{parquet}')")
+        ).fetchall()
+    assert_same_scorecard(exported, reference)
+    assert not unused.exists()
+
+    from nyckeltal import pipeline
+
+    folder = spark_dir / "raw" / "raw_marketing" / "ad_spend"
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"create table bad as select * from read_parquet('{folder / 'part-0.parquet'}') limit 0"
+        )
+        connection.execute(f"insert into bad values {BAD_AD_SPEND}")
+        connection.execute(f"copy bad to '{folder / 'part-1.parquet'}' (format parquet)")
+    outcome = pipeline.validate_sources(unused, tables=["marketing.ad_spend"])
+    assert not outcome.passed
+    spark_lines = _failure_lines(outcome.summary())
+    warehouse = tmp_path / "duckdb.duckdb"
+    monkeypatch.setenv("NYCKELTAL_TARGET", "duckdb")
+    assert main(["load", str(minimal_dataset), "--warehouse", str(warehouse)]) == 0
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"insert into raw_marketing.ad_spend values {BAD_AD_SPEND}")
+    duckdb_outcome = pipeline.validate_sources(warehouse, tables=["marketing.ad_spend"])
+    assert any("raw_marketing__ad_spend, column spend" in line for line in spark_lines)
+    assert spark_lines == _failure_lines(duckdb_outcome.summary())

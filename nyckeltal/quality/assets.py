@@ -87,10 +87,10 @@ def table_asset(suite: SuiteSpec) -> dict[str, str]:
     return {"table_name": name, "schema_name": schema}
 
 
-def asset_query(suite: SuiteSpec) -> str:
-    """The SQL of a query asset."""
+def asset_query(suite: SuiteSpec, reporting_currency: str | None = None) -> str:
+    """The SQL of a query asset (`reporting_currency`: see `integrity_query`)."""
     if suite.kind == INTEGRITY:
-        return integrity_query(TABLES_BY_KEY[suite.table or ""])
+        return integrity_query(TABLES_BY_KEY[suite.table or ""], reporting_currency)
     if suite.kind == SCORECARD:
         return scorecard_query()
     if suite.kind == RECONCILIATION:
@@ -102,7 +102,10 @@ def asset_query(suite: SuiteSpec) -> str:
 
 
 def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a table (empty when the table does not exist)."""
+    """Column name -> DuckDB type of a table (empty when the table does not exist).
+    `connection` may be another engine's (nyckeltal.engines), which names types the same."""
+    if hasattr(connection, "table_columns"):
+        return connection.table_columns(schema, name)
     rows = connection.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
@@ -138,17 +141,18 @@ def row_count(connection: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> int:
 # --------------------------------------------------------------------------- queries
 
 
-def integrity_query(table: Table) -> str:
+def integrity_query(table: Table, reporting_currency: str | None = None) -> str:
     """SQL returning the rows of `table` that fail a key, reference or exchange-rate check:
     the identifying columns and one boolean per check. Every check is a left join on a small
     relation (duplicate keys, distinct parent keys, first rate date per currency), so DuckDB
-    scans the table once with hash joins."""
+    scans the table once with hash joins. The reporting currency is DuckDB's session variable,
+    or the literal `reporting_currency` on the other engines (the SQL is otherwise the same)."""
     name = relation(table)
     key = [quote(column) for column in table.primary_key]
     shown = list(table.primary_key)
     ctes = [
         f"duplicates as (select {', '.join(key)}, true as is_duplicate from {name} "
-        "group by all having count(*) > 1)"
+        f"group by {', '.join(key)} having count(*) > 1)"
     ]
     joins = [
         "left join duplicates on "
@@ -174,7 +178,7 @@ def integrity_query(table: Table) -> str:
         currency = f"checked_table.{quote(table.currency_column)}"
         ctes.append(
             "first_rates as (select currency, min(rate_date) as first_rate_date "
-            "from raw_billing.fx_rates group by all)"
+            "from raw_billing.fx_rates group by currency)"
         )
         joins.append(f"left join first_rates on first_rates.currency = {currency}")
         if table.conversion_date_column:
@@ -187,6 +191,8 @@ def integrity_query(table: Table) -> str:
             has_rate = "first_rates.first_rate_date is not null"
         default = str(settings.dbt_project_vars()["reporting_currency"]).upper()
         reporting = f"coalesce(getvariable('{REPORTING_CURRENCY_VARIABLE}'), '{default}')"
+        if reporting_currency is not None:  # another engine: no session variable
+            reporting = "'" + reporting_currency.upper().replace("'", "''") + "'"
         flags.append(
             f"({currency} is null or upper({currency}) = {reporting} or {has_rate}) as has_fx_rate"
         )
@@ -242,7 +248,7 @@ def reconciliation_query() -> str:
             inner join rules
                 on scorecard.kpi_code = rules.kpi_code
                 and scorecard.segment_type = rules.segment_type
-            group by all
+            group by scorecard.kpi_code, scorecard.period_start, scorecard.segment_type
         ),
         expected as (
             select totals.kpi_code, totals.period_start, rules.segment_type,
