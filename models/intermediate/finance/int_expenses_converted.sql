@@ -7,12 +7,6 @@ with expenses as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -25,10 +19,7 @@ final as (
         expenses.amount as original_amount,
         expenses.amount * fx_rates_daily.rate_to_reporting as amount
     from expenses
-    left join fx_rates_daily
-        on
-            expenses.currency = fx_rates_daily.currency
-            and expenses.booked_on = fx_rates_daily.rate_date
+    {{ join_fx_rate('expenses', 'expenses.booked_on') }}
 
 )
 

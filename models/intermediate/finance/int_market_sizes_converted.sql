@@ -7,12 +7,6 @@ with market_sizes as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -36,10 +30,7 @@ final as (
         market_sizes.market_revenue as original_market_revenue,
         market_sizes.market_revenue * fx_rates_daily.rate_to_reporting as market_revenue
     from market_sizes
-    left join fx_rates_daily
-        on
-            market_sizes.currency = fx_rates_daily.currency
-            and market_sizes.period_end = fx_rates_daily.rate_date
+    {{ join_fx_rate('market_sizes', 'market_sizes.period_end') }}
 
 )
 

@@ -14,12 +14,6 @@ employees as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -34,10 +28,7 @@ final as (
     from payroll
     left join employees
         on payroll.employee_id = employees.employee_id
-    left join fx_rates_daily
-        on
-            payroll.currency = fx_rates_daily.currency
-            and payroll.pay_month = fx_rates_daily.rate_date
+    {{ join_fx_rate('payroll', 'payroll.pay_month') }}
 
 )
 
