@@ -2,6 +2,6 @@
     of a KPI series row: period_start, segment_type, segment_value). -#}
 {% macro keys_equal(left, right, keys=['period_start', 'segment_type', 'segment_value']) -%}
     {%- for key in keys -%}
-        {{ left }}.{{ key }} = {{ right }}.{{ key }}{{ ' and ' if not loop.last }}
+        {{ '\n            and ' if not loop.first }}{{ left }}.{{ key }} = {{ right }}.{{ key }}
     {%- endfor -%}
 {%- endmacro %}
