@@ -4,48 +4,48 @@
     other: dates that only widen the calendar (rates, market periods, employment spells, and
     payroll pay_month: its conversion date, the 1st, may precede every event date). -#}
 {%- set pay_month_end = last_day_of_month('pay_month') -%}
-{%- set date_ranges = {
-    'event_date_ranges': [
-        ('stg_billing__invoices', 'issued_on', 'issued_on'),
-        ('stg_billing__subscriptions', 'cast(started_at as date)', 'cast(started_at as date)'),
-        ('stg_billing__subscriptions', 'cast(ended_at as date)', 'cast(ended_at as date)'),
-        ('stg_marketing__web_events', 'cast(occurred_at as date)', 'cast(occurred_at as date)'),
-        ('stg_marketing__ad_spend', 'spend_date', 'spend_date'),
-        ('stg_marketing__expenses', 'booked_on', 'booked_on'),
-        ('stg_crm__leads', 'cast(created_at as date)', 'cast(created_at as date)'),
-        ('stg_crm__leads', 'cast(qualified_at as date)', 'cast(qualified_at as date)'),
-        ('stg_crm__nps_responses', 'cast(responded_at as date)', 'cast(responded_at as date)'),
-        ('stg_crm__customers', 'cast(created_at as date)', 'cast(created_at as date)'),
-        ('stg_hr__engagement_responses', 'survey_date', 'survey_date'),
-        ('stg_hr__payroll', pay_month_end, pay_month_end),
-    ],
-    'other_date_ranges': [
-        ('stg_billing__fx_rates', 'rate_date', 'rate_date'),
-        ('stg_hr__payroll', 'pay_month', 'pay_month'),
-        ('stg_marketing__market_sizes', 'period_start', 'period_end'),
-        ('stg_hr__employees', 'hired_on', 'coalesce(terminated_on, hired_on)'),
-    ],
-} -%}
+{%- set event_dates = [
+    ('stg_billing__invoices', 'issued_on', 'issued_on'),
+    ('stg_billing__subscriptions', 'cast(started_at as date)', 'cast(started_at as date)'),
+    ('stg_billing__subscriptions', 'cast(ended_at as date)', 'cast(ended_at as date)'),
+    ('stg_marketing__web_events', 'cast(occurred_at as date)', 'cast(occurred_at as date)'),
+    ('stg_marketing__ad_spend', 'spend_date', 'spend_date'),
+    ('stg_marketing__expenses', 'booked_on', 'booked_on'),
+    ('stg_crm__leads', 'cast(created_at as date)', 'cast(created_at as date)'),
+    ('stg_crm__leads', 'cast(qualified_at as date)', 'cast(qualified_at as date)'),
+    ('stg_crm__nps_responses', 'cast(responded_at as date)', 'cast(responded_at as date)'),
+    ('stg_crm__customers', 'cast(created_at as date)', 'cast(created_at as date)'),
+    ('stg_hr__engagement_responses', 'survey_date', 'survey_date'),
+    ('stg_hr__payroll', pay_month_end, pay_month_end),
+] -%}
+{%- set other_dates = [
+    ('stg_billing__fx_rates', 'rate_date', 'rate_date'),
+    ('stg_hr__payroll', 'pay_month', 'pay_month'),
+    ('stg_marketing__market_sizes', 'period_start', 'period_end'),
+    ('stg_hr__employees', 'hired_on', 'coalesce(terminated_on, hired_on)'),
+] -%}
 
-with
-{%- for cte_name, ranges in date_ranges.items() %}
-
-{{ cte_name }} as (
-    {%- for model_name, first_date, last_date in ranges %}
-        {{ 'union all' if not loop.first }}
-        select min({{ first_date }}) as first_date, max({{ last_date }}) as last_date
-        from {{ ref(model_name) }}
+with date_ranges as (
+    {%- for kind, dates in [('event', event_dates), ('other', other_dates)] %}
+        {%- set first_kind = loop.first %}
+        {%- for model_name, first_date, last_date in dates %}
+            {{ 'union all' if not (first_kind and loop.first) }}
+            select
+                '{{ kind }}' as date_kind,
+                min({{ first_date }}) as first_date,
+                max({{ last_date }}) as last_date
+            from {{ ref(model_name) }}
+        {%- endfor %}
     {%- endfor %}
-
 ),
-{%- endfor %}
 
 event_bounds as (
 
     select
         min(first_date) as first_event_date,
         max(last_date) as last_event_date
-    from event_date_ranges
+    from date_ranges
+    where date_kind = 'event'
 
 ),
 
@@ -54,7 +54,8 @@ other_bounds as (
     select
         min(first_date) as first_other_date,
         max(last_date) as last_other_date
-    from other_date_ranges
+    from date_ranges
+    where date_kind = 'other'
 
 ),
 
