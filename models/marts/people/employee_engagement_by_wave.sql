@@ -36,25 +36,17 @@ final as (
         engagement_groups.period_start as survey_date,
         cast(engagement_groups.segment_type as {{ dbt.type_string() }}) as segment_type,
         cast(engagement_groups.segment_value as {{ dbt.type_string() }}) as segment_value,
-        cast(
-            case
-                when not engagement_groups.is_suppressed then engagement_groups.respondent_count
-            end
-            as {{ dbt.type_bigint() }}
-        ) as respondent_count,
-        cast(
-            case
-                when not engagement_groups.is_suppressed then engagement_groups.response_count
-            end
-            as {{ dbt.type_bigint() }}
-        ) as response_count,
-        cast(
-            case
-                when not engagement_groups.is_suppressed
-                    then engagement_groups.favorable_response_count
-            end
-            as {{ dbt.type_bigint() }}
-        ) as favorable_response_count,
+        {#- A suppressed group shows null counts. #}
+        {%- set counts = ['respondent_count', 'response_count', 'favorable_response_count'] %}
+        {%- for count_column in counts %}
+            cast(
+                case
+                    when not engagement_groups.is_suppressed
+                        then engagement_groups.{{ count_column }}
+                end
+                as {{ dbt.type_bigint() }}
+            ) as {{ count_column }},
+        {%- endfor %}
         scores.engagement_score,
         favorable_shares.favorable_pct,
         engagement_groups.is_suppressed,
