@@ -28,9 +28,7 @@ final as (
         campaigns.channel,
         ad_spend.impressions,
         ad_spend.clicks,
-        ad_spend.currency as original_currency,
-        ad_spend.spend as original_spend,
-        ad_spend.spend * fx_rates_daily.rate_to_reporting as spend
+        {{ converted_money('ad_spend', 'spend') }}
     from ad_spend
     left join campaigns
         on ad_spend.campaign_id = campaigns.campaign_id

@@ -34,9 +34,7 @@ final as (
         invoices.status,
         invoices.status = 'void' as is_void,
         invoices.amount < 0 as is_credit_note,
-        invoices.currency as original_currency,
-        invoices.amount as original_amount,
-        invoices.amount * fx_rates_daily.rate_to_reporting as amount
+        {{ converted_money('invoices', 'amount') }}
     from invoices
     {{ join_fx_rate('invoices', 'invoices.issued_on') }}
 

@@ -15,9 +15,7 @@ final as (
         cast({{ dbt.date_trunc('month', 'expenses.booked_on') }} as date) as booked_month,
         expenses.department,
         expenses.category,
-        expenses.currency as original_currency,
-        expenses.amount as original_amount,
-        expenses.amount * fx_rates_daily.rate_to_reporting as amount
+        {{ converted_money('expenses', 'amount') }}
     from expenses
     {{ join_fx_rate('expenses', 'expenses.booked_on') }}
 

@@ -26,9 +26,7 @@ final as (
         market_sizes.region,
         market_sizes.product_line,
         market_sizes.source,
-        market_sizes.currency as original_currency,
-        market_sizes.market_revenue as original_market_revenue,
-        market_sizes.market_revenue * fx_rates_daily.rate_to_reporting as market_revenue
+        {{ converted_money('market_sizes', 'market_revenue') }}
     from market_sizes
     {{ join_fx_rate('market_sizes', 'market_sizes.period_end') }}
 

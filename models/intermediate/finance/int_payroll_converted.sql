@@ -21,10 +21,9 @@ final as (
         payroll.pay_month,
         employees.department,
         employees.product_line,
-        payroll.currency as original_currency,
-        payroll.gross_salary + payroll.employer_costs as original_payroll_cost,
-        (payroll.gross_salary + payroll.employer_costs) * fx_rates_daily.rate_to_reporting
-            as payroll_cost
+        {{ converted_money(
+            'payroll', 'payroll_cost', expression='payroll.gross_salary + payroll.employer_costs'
+        ) }}
     from payroll
     left join employees
         on payroll.employee_id = employees.employee_id

@@ -23,9 +23,7 @@ final as (
         plans.billing_interval,
         subscriptions.started_at,
         subscriptions.ended_at,
-        subscriptions.currency as original_currency,
-        subscriptions.mrr as original_mrr,
-        subscriptions.mrr * fx_rates_daily.rate_to_reporting as mrr
+        {{ converted_money('subscriptions', 'mrr') }}
     from subscriptions
     left join plans
         on subscriptions.plan_id = plans.plan_id
