@@ -26,9 +26,7 @@ def test_sources_declare_every_contract_table_and_column(system: str) -> None:
         entry["name"]: [(c["name"], c["data_type"]) for c in entry["columns"]]
         for entry in source["tables"]
     }
-    expected = {
-        t.name: [(c.name, c.type) for c in t.columns] for t in TABLES if t.system == system
-    }
+    expected = {t.name: [(c.name, c.type) for c in t.columns] for t in TABLES if t.system == system}
     assert declared == expected
 
 
