@@ -22,8 +22,11 @@ def _sources(system: str) -> dict:
 def test_sources_declare_every_contract_table_and_column(system: str) -> None:
     source = _sources(system)
     assert source["schema"] == f"raw_{system}"
-    declared = {entry["name"]: [c["name"] for c in entry["columns"]] for entry in source["tables"]}
-    expected = {t.name: [c.name for c in t.columns] for t in TABLES if t.system == system}
+    declared = {
+        entry["name"]: [(c["name"], c["data_type"]) for c in entry["columns"]]
+        for entry in source["tables"]
+    }
+    expected = {t.name: [(c.name, c.type) for c in t.columns] for t in TABLES if t.system == system}
     assert declared == expected
 
 
@@ -37,9 +40,11 @@ def test_one_staging_model_per_table(contract_table) -> None:
         / f"stg_{contract_table.system}__{contract_table.name}.sql"
     )
     sql = model.read_text()
-    assert f"source('{contract_table.system}', '{contract_table.name}')" in sql
-    for column in contract_table.columns:
-        assert f" as {column.name}" in sql, f"{model.name} does not select {column.name}"
+    source = f"'{contract_table.system}', '{contract_table.name}'"
+    assert f"source({source})" in sql
+    # Every column of the source (its YAML, checked above against the contract), cast to
+    # its declared type.
+    assert f"cast_source_columns({source}" in sql
 
 
 def test_sources_have_freshness_where_the_contract_has_a_loaded_at_field() -> None:

@@ -1,51 +1,25 @@
-with scorecard as (
-    select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
-        period_end,
-        denominator,
-        value,
-        unit
-    from {{ ref('kpi_scorecard') }}
-    where is_complete_period and not is_suppressed and value is not null
-),
+{%- set series = ['kpi_code', 'segment_type', 'segment_value', 'period_grain'] -%}
+{%- set series_period = series + ['period_start'] -%}
 
-series_periods as (
+with series_periods as (
     select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
+        {{ series_period | join(', ') }},
         period_end,
         denominator,
         value,
         unit,
-        row_number() over (
-            partition by kpi_code, segment_type, segment_value, period_grain
-            order by period_start
-        ) as period_number
-    from scorecard
+        period_number
+    from {{ ref('kpi_scorecard_series') }}
 ),
 
 trailing_history as (
     select
-        current_period.kpi_code,
-        current_period.segment_type,
-        current_period.segment_value,
-        current_period.period_grain,
-        current_period.period_start,
+        current_period.{{ series_period | join(', current_period.') }},
         history.value as history_value
     from series_periods as current_period
     inner join series_periods as history
         on
-            current_period.kpi_code = history.kpi_code
-            and current_period.segment_type = history.segment_type
-            and current_period.segment_value = history.segment_value
-            and current_period.period_grain = history.period_grain
+            {{ keys_equal('current_period', 'history', series) }}
             and current_period.period_number > history.period_number
             and current_period.period_number - {{ var('anomaly_trailing_periods') }}
             <= history.period_number
@@ -53,55 +27,34 @@ trailing_history as (
 
 history_medians as (
     select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
+        {{ series_period | join(', ') }},
         count(*) as history_periods,
         {{ median_of('history_value') }} as expected_value
     from trailing_history
-    group by kpi_code, segment_type, segment_value, period_grain, period_start
+    group by {{ series_period | join(', ') }}
 ),
 
 history_deviations as (
     select
-        trailing_history.kpi_code,
-        trailing_history.segment_type,
-        trailing_history.segment_value,
-        trailing_history.period_grain,
-        trailing_history.period_start,
+        trailing_history.{{ series_period | join(', trailing_history.') }},
         abs(trailing_history.history_value - history_medians.expected_value)
             as absolute_deviation
     from trailing_history
     inner join history_medians
-        on
-            trailing_history.kpi_code = history_medians.kpi_code
-            and trailing_history.segment_type = history_medians.segment_type
-            and trailing_history.segment_value = history_medians.segment_value
-            and trailing_history.period_grain = history_medians.period_grain
-            and trailing_history.period_start = history_medians.period_start
+        on {{ keys_equal('trailing_history', 'history_medians', series_period) }}
 ),
 
 history_spread as (
     select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
+        {{ series_period | join(', ') }},
         {{ median_of('absolute_deviation') }} as median_absolute_deviation
     from history_deviations
-    group by kpi_code, segment_type, segment_value, period_grain, period_start
+    group by {{ series_period | join(', ') }}
 ),
 
 bands as (
     select
-        series_periods.kpi_code,
-        series_periods.segment_type,
-        series_periods.segment_value,
-        series_periods.period_grain,
-        series_periods.period_start,
+        series_periods.{{ series_period | join(', series_periods.') }},
         series_periods.period_end,
         series_periods.denominator,
         series_periods.value,
@@ -116,28 +69,14 @@ bands as (
         ) as band_half_width
     from series_periods
     left join history_medians
-        on
-            series_periods.kpi_code = history_medians.kpi_code
-            and series_periods.segment_type = history_medians.segment_type
-            and series_periods.segment_value = history_medians.segment_value
-            and series_periods.period_grain = history_medians.period_grain
-            and series_periods.period_start = history_medians.period_start
+        on {{ keys_equal('series_periods', 'history_medians', series_period) }}
     left join history_spread
-        on
-            series_periods.kpi_code = history_spread.kpi_code
-            and series_periods.segment_type = history_spread.segment_type
-            and series_periods.segment_value = history_spread.segment_value
-            and series_periods.period_grain = history_spread.period_grain
-            and series_periods.period_start = history_spread.period_start
+        on {{ keys_equal('series_periods', 'history_spread', series_period) }}
 ),
 
 flagged as (
     select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
+        {{ series_period | join(', ') }},
         period_end,
         value,
         unit,
@@ -154,11 +93,7 @@ flagged as (
 
 final as (
     select
-        kpi_code,
-        segment_type,
-        segment_value,
-        period_grain,
-        period_start,
+        {{ series_period | join(', ') }},
         period_end,
         cast(value as double) as value,
         unit,
@@ -193,22 +128,4 @@ final as (
     from flagged
 )
 
-select
-    kpi_code,
-    segment_type,
-    segment_value,
-    period_grain,
-    period_start,
-    period_end,
-    value,
-    unit,
-    history_periods,
-    has_enough_history,
-    expected_value,
-    expected_low,
-    expected_high,
-    is_anomaly,
-    direction,
-    deviation,
-    robust_z
-from final
+select * from final

@@ -1,27 +1,15 @@
 {%- set segment_types = var('callout_segment_types') -%}
+{%- set period = ['kpi_code', 'period_grain', 'period_start'] -%}
 
 with scorecard as (
     select
-        kpi_code,
-        period_grain,
-        period_start,
-        segment_type,
-        segment_value,
-        denominator,
-        value,
-        unit
-    from {{ ref('kpi_scorecard') }}
-    where
-        is_complete_period
-        and not is_suppressed
-        and value is not null
+        kpi_code, period_grain, period_start, segment_type, segment_value, denominator, value, unit
+    from {{ ref('kpi_scorecard_series') }}
 ),
 
 totals as (
     select
-        kpi_code,
-        period_grain,
-        period_start,
+        {{ period | join(', ') }},
         denominator as total_denominator,
         value as total_value
     from scorecard
@@ -44,10 +32,7 @@ segments_against_total as (
         scorecard.denominator / totals.total_denominator as denominator_share
     from scorecard
     inner join totals
-        on
-            scorecard.kpi_code = totals.kpi_code
-            and scorecard.period_grain = totals.period_grain
-            and scorecard.period_start = totals.period_start
+        on {{ keys_equal('scorecard', 'totals', period) }}
     where
         scorecard.segment_type in (
             {%- for segment_type in segment_types %}
@@ -61,30 +46,9 @@ segments_against_total as (
         and scorecard.denominator <= totals.total_denominator
 ),
 
-called_out as (
-    select
-        kpi_code,
-        period_grain,
-        period_start,
-        segment_type,
-        segment_value,
-        unit,
-        value,
-        total_value,
-        denominator,
-        total_denominator,
-        relative_deviation,
-        denominator_share,
-        abs(relative_deviation) * denominator_share as callout_score
-    from segments_against_total
-    where abs(relative_deviation) >= {{ var('callout_min_relative_deviation') }}
-),
-
 worded as (
     select
-        kpi_code,
-        period_grain,
-        period_start,
+        {{ period | join(', ') }},
         segment_type,
         segment_value,
         unit,
@@ -94,10 +58,13 @@ worded as (
         total_denominator,
         relative_deviation,
         denominator_share,
-        callout_score,
+        abs(relative_deviation) * denominator_share as callout_score,
         row_number() over (
-            partition by kpi_code, period_grain, period_start
-            order by callout_score desc, segment_type asc, segment_value asc
+            partition by {{ period | join(', ') }}
+            order by
+                abs(relative_deviation) * denominator_share desc,
+                segment_type asc,
+                segment_value asc
         ) as callout_rank,
         case
             when total_value > 0 and value >= 0
@@ -122,14 +89,13 @@ worded as (
                     "'% of the base)'"
                 ]) }}
         end as callout_text
-    from called_out
+    from segments_against_total
+    where abs(relative_deviation) >= {{ var('callout_min_relative_deviation') }}
 ),
 
 final as (
     select
-        kpi_code,
-        period_grain,
-        period_start,
+        {{ period | join(', ') }},
         segment_type,
         segment_value,
         unit,
@@ -145,20 +111,4 @@ final as (
     from worded
 )
 
-select
-    kpi_code,
-    period_grain,
-    period_start,
-    segment_type,
-    segment_value,
-    unit,
-    value,
-    total_value,
-    denominator,
-    total_denominator,
-    relative_deviation,
-    denominator_share,
-    callout_score,
-    callout_rank,
-    callout_text
-from final
+select * from final

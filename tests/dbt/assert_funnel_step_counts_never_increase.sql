@@ -1,46 +1,15 @@
 {#- Singular test: per month, the visitors reaching funnel step k in order never outnumber
     those reaching step k-1, and step 1 never outnumbers the visitors of the month. Returns
-    one row per violating month and step. -#}
-with steps_reached as (
+    one row per violating month and step (step 0: all visitors of the month). -#}
+with step_counts as (
 
-    select visitor_id, event_month, step_number
-    from {{ ref('int_visitor_funnel_steps_reached') }}
-
-),
-
-visitor_funnel as (
-
-    select visitor_id, event_month from {{ ref('int_visitor_funnel_monthly') }}
-
-),
-
-visitors_monthly as (
-
-    select
-        event_month,
-        0 as step_number,
-        count(visitor_id) as visitors
-    from visitor_funnel
+    select event_month, 0 as step_number, count(visitor_id) as visitors
+    from {{ ref('int_visitor_funnel_monthly') }}
     group by event_month
-
-),
-
-visitors_by_step_monthly as (
-
-    select
-        event_month,
-        step_number,
-        count(visitor_id) as visitors
-    from steps_reached
-    group by event_month, step_number
-
-),
-
-step_counts as (
-
-    select event_month, step_number, visitors from visitors_monthly
     union all
-    select event_month, step_number, visitors from visitors_by_step_monthly
+    select event_month, step_number, count(visitor_id) as visitors
+    from {{ ref('int_visitor_funnel_steps_reached') }}
+    group by event_month, step_number
 
 ),
 

@@ -3,27 +3,14 @@
     do not. -#}
 with kpi_targets as (
 
-    select
-        kpi_code,
-        segment_type,
-        segment_value,
-        target_value,
-        warning_value,
-        direction
+    select kpi_code, segment_type, segment_value, target_value, warning_value, direction
     from {{ ref('kpi_targets') }}
 
 ),
 
 final as (
 
-    select
-        kpi_code,
-        segment_type,
-        segment_value,
-        target_value,
-        warning_value,
-        direction
-    from kpi_targets
+    select * from kpi_targets
     where
         (direction = 'higher_is_better' and warning_value > target_value)
         or (direction = 'lower_is_better' and warning_value < target_value)

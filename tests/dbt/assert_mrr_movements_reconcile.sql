@@ -1,18 +1,13 @@
 {#- The MRR bridge holds for every month: MRR at start + new + reactivated + expansion
     - contraction - churned = MRR at end, per customer and in total, and a month's MRR at
     end is the next published month's MRR at start. Returns the offending rows. -#}
+{%- set movements = [
+    'mrr_at_start', 'new_mrr', 'reactivated_mrr', 'expansion_mrr', 'contraction_mrr', 'churned_mrr',
+] %}
+
 with customer_mrr_monthly as (
 
-    select
-        month_start,
-        customer_id,
-        mrr_at_start,
-        new_mrr,
-        reactivated_mrr,
-        expansion_mrr,
-        contraction_mrr,
-        churned_mrr,
-        mrr_at_next_start
+    select month_start, customer_id, {{ movements | join(', ') }}, mrr_at_next_start
     from {{ ref('int_customer_mrr_monthly') }}
 
 ),
@@ -21,12 +16,7 @@ mrr_movements_monthly as (
 
     select
         month_start,
-        mrr_at_start,
-        new_mrr,
-        reactivated_mrr,
-        expansion_mrr,
-        contraction_mrr,
-        churned_mrr,
+        {{ movements | join(', ') }},
         mrr_at_end,
         lead(mrr_at_start) over (order by month_start) as next_month_mrr_at_start
     from {{ ref('mrr_movements_monthly') }}

@@ -1,136 +1,42 @@
 {#- One row: the as_of date and the span of dates the warehouse covers. -#}
-with invoices as (
+{#- Per staging model: the first and the last date it holds, as SQL expressions of a date.
+    event: the dates that define as_of (docs/kpis.md#which-periods-and-rows-are-published);
+    other: dates that only widen the calendar (rates, market periods, employment spells, and
+    payroll pay_month: its conversion date, the 1st, may precede every event date). -#}
+{%- set pay_month_end = last_day_of_month('pay_month') -%}
+{%- set event_dates = [
+    ('stg_billing__invoices', 'issued_on', 'issued_on'),
+    ('stg_billing__subscriptions', 'cast(started_at as date)', 'cast(started_at as date)'),
+    ('stg_billing__subscriptions', 'cast(ended_at as date)', 'cast(ended_at as date)'),
+    ('stg_marketing__web_events', 'cast(occurred_at as date)', 'cast(occurred_at as date)'),
+    ('stg_marketing__ad_spend', 'spend_date', 'spend_date'),
+    ('stg_marketing__expenses', 'booked_on', 'booked_on'),
+    ('stg_crm__leads', 'cast(created_at as date)', 'cast(created_at as date)'),
+    ('stg_crm__leads', 'cast(qualified_at as date)', 'cast(qualified_at as date)'),
+    ('stg_crm__nps_responses', 'cast(responded_at as date)', 'cast(responded_at as date)'),
+    ('stg_crm__customers', 'cast(created_at as date)', 'cast(created_at as date)'),
+    ('stg_hr__engagement_responses', 'survey_date', 'survey_date'),
+    ('stg_hr__payroll', pay_month_end, pay_month_end),
+] -%}
+{%- set other_dates = [
+    ('stg_billing__fx_rates', 'rate_date', 'rate_date'),
+    ('stg_hr__payroll', 'pay_month', 'pay_month'),
+    ('stg_marketing__market_sizes', 'period_start', 'period_end'),
+    ('stg_hr__employees', 'hired_on', 'coalesce(terminated_on, hired_on)'),
+] -%}
 
-    select issued_on from {{ ref('stg_billing__invoices') }}
-
-),
-
-subscriptions as (
-
-    select
-        cast(started_at as date) as started_on,
-        cast(ended_at as date) as ended_on
-    from {{ ref('stg_billing__subscriptions') }}
-
-),
-
-web_events as (
-
-    select cast(occurred_at as date) as occurred_on
-    from {{ ref('stg_marketing__web_events') }}
-
-),
-
-ad_spend as (
-
-    select spend_date from {{ ref('stg_marketing__ad_spend') }}
-
-),
-
-expenses as (
-
-    select booked_on from {{ ref('stg_marketing__expenses') }}
-
-),
-
-leads as (
-
-    select
-        cast(created_at as date) as created_on,
-        cast(qualified_at as date) as qualified_on
-    from {{ ref('stg_crm__leads') }}
-
-),
-
-nps_responses as (
-
-    select cast(responded_at as date) as responded_on
-    from {{ ref('stg_crm__nps_responses') }}
-
-),
-
-customers as (
-
-    select cast(created_at as date) as created_on from {{ ref('stg_crm__customers') }}
-
-),
-
-engagement_responses as (
-
-    select survey_date from {{ ref('stg_hr__engagement_responses') }}
-
-),
-
-payroll as (
-
-    select
-        pay_month,
-        {{ last_day_of_month('pay_month') }} as pay_month_end
-    from {{ ref('stg_hr__payroll') }}
-
-),
-
-fx_rates as (
-
-    select rate_date from {{ ref('stg_billing__fx_rates') }}
-
-),
-
-market_sizes as (
-
-    select period_start, period_end from {{ ref('stg_marketing__market_sizes') }}
-
-),
-
-employees as (
-
-    select hired_on, terminated_on from {{ ref('stg_hr__employees') }}
-
-),
-
-event_date_ranges as (
-
-    {#- The dates that define as_of (docs/kpis.md#which-periods-and-rows-are-published). -#}
-    select min(issued_on) as first_date, max(issued_on) as last_date from invoices
-    union all
-    select min(started_on) as first_date, max(started_on) as last_date from subscriptions
-    union all
-    select min(ended_on) as first_date, max(ended_on) as last_date from subscriptions
-    union all
-    select min(occurred_on) as first_date, max(occurred_on) as last_date from web_events
-    union all
-    select min(spend_date) as first_date, max(spend_date) as last_date from ad_spend
-    union all
-    select min(booked_on) as first_date, max(booked_on) as last_date from expenses
-    union all
-    select min(created_on) as first_date, max(created_on) as last_date from leads
-    union all
-    select min(qualified_on) as first_date, max(qualified_on) as last_date from leads
-    union all
-    select min(responded_on) as first_date, max(responded_on) as last_date from nps_responses
-    union all
-    select min(created_on) as first_date, max(created_on) as last_date from customers
-    union all
-    select min(survey_date) as first_date, max(survey_date) as last_date from engagement_responses
-    union all
-    select min(pay_month_end) as first_date, max(pay_month_end) as last_date from payroll
-
-),
-
-other_date_ranges as (
-
-    {#- Dates that only widen the calendar (rates, market periods, employment spells, and
-        payroll pay_month: its conversion date, the 1st, may precede every event date). -#}
-    select min(rate_date) as first_date, max(rate_date) as last_date from fx_rates
-    union all
-    select min(pay_month) as first_date, max(pay_month) as last_date from payroll
-    union all
-    select min(period_start) as first_date, max(period_end) as last_date
-    from market_sizes
-    union all
-    select min(hired_on) as first_date, max(coalesce(terminated_on, hired_on)) as last_date
-    from employees
-
+with date_ranges as (
+    {%- for kind, dates in [('event', event_dates), ('other', other_dates)] %}
+        {%- set first_kind = loop.first %}
+        {%- for model_name, first_date, last_date in dates %}
+            {{ 'union all' if not (first_kind and loop.first) }}
+            select
+                '{{ kind }}' as date_kind,
+                min({{ first_date }}) as first_date,
+                max({{ last_date }}) as last_date
+            from {{ ref(model_name) }}
+        {%- endfor %}
+    {%- endfor %}
 ),
 
 event_bounds as (
@@ -138,7 +44,8 @@ event_bounds as (
     select
         min(first_date) as first_event_date,
         max(last_date) as last_event_date
-    from event_date_ranges
+    from date_ranges
+    where date_kind = 'event'
 
 ),
 
@@ -147,7 +54,8 @@ other_bounds as (
     select
         min(first_date) as first_other_date,
         max(last_date) as last_other_date
-    from other_date_ranges
+    from date_ranges
+    where date_kind = 'other'
 
 ),
 

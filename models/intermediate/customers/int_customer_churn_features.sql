@@ -1,6 +1,7 @@
 {#- One row per month M and customer active at the start of M: what was known at that
     instant (features) and whether the customer churned during M (the label). Point in time:
     every feature reads rows dated before month_start only. -#}
+{%- set customer_month = ['month_start', 'customer_id'] %}
 with customer_months as (
     select
         month_start,
@@ -59,7 +60,7 @@ movements_last_3_months as (
             and active_at_start.month_start > earlier_months.month_start
             and cast({{ dbt.dateadd('month', -3, 'active_at_start.month_start') }} as date)
             <= earlier_months.month_start
-    group by active_at_start.month_start, active_at_start.customer_id
+    group by active_at_start.{{ customer_month | join(', active_at_start.') }}
 ),
 
 nps_before_start as (
@@ -89,7 +90,7 @@ unpaid_invoices_before_start as (
             active_at_start.customer_id = invoices.customer_id
             and active_at_start.month_start > invoices.issued_at
     where invoices.status in ('open', 'uncollectible')
-    group by active_at_start.month_start, active_at_start.customer_id
+    group by active_at_start.{{ customer_month | join(', active_at_start.') }}
 ),
 
 final as (
@@ -115,32 +116,13 @@ final as (
     left join customers_acquired
         on active_at_start.customer_id = customers_acquired.customer_id
     left join movements_last_3_months
-        on
-            active_at_start.month_start = movements_last_3_months.month_start
-            and active_at_start.customer_id = movements_last_3_months.customer_id
+        on {{ keys_equal('active_at_start', 'movements_last_3_months', customer_month) }}
     left join nps_before_start
         on
-            active_at_start.month_start = nps_before_start.month_start
-            and active_at_start.customer_id = nps_before_start.customer_id
+            {{ keys_equal('active_at_start', 'nps_before_start', customer_month) }}
             and nps_before_start.recency_rank = 1
     left join unpaid_invoices_before_start
-        on
-            active_at_start.month_start = unpaid_invoices_before_start.month_start
-            and active_at_start.customer_id = unpaid_invoices_before_start.customer_id
+        on {{ keys_equal('active_at_start', 'unpaid_invoices_before_start', customer_month) }}
 )
 
-select
-    month_start,
-    customer_id,
-    is_churned,
-    tenure_months,
-    plan_id_at_start,
-    product_line_at_start,
-    customer_segment,
-    acquisition_channel,
-    mrr_at_start,
-    expansion_mrr_3m,
-    contraction_mrr_3m,
-    latest_nps_score,
-    unpaid_invoices
-from final
+select * from final

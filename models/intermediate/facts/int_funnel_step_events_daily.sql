@@ -5,15 +5,7 @@
     matters: it is int_web_events_daily.first_funnel_step_at.
     Daily partitioned (Dagster), like int_web_events_daily. step_number comes from the seed
     funnel_steps: after editing the seed, rebuild with --full-refresh. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        tags=['partitioned_daily'],
-        pre_hook=["{{ delete_partition_window('occurred_on') }}"],
-    )
-}}
+{{ config(pre_hook=["{{ delete_partition_window('occurred_on') }}"]) }}
 
 with web_events as (
 
@@ -23,9 +15,7 @@ with web_events as (
         visitor_id,
         event_name
     from {{ ref('stg_marketing__web_events') }}
-    {% if is_partition_run() %}
-        where {{ partition_window_predicate('cast(occurred_at as date)') }}
-    {% endif %}
+    {{ partition_filter('cast(occurred_at as date)') }}
 
 ),
 

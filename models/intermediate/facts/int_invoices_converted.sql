@@ -3,15 +3,7 @@
     Daily partitioned (Dagster) on issued_on: a run with the vars partition_start_date /
     partition_end_date replaces exactly the invoices issued in that inclusive window; without
     them (and on the first build) the whole table is rebuilt. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        tags=['partitioned_daily'],
-        pre_hook=["{{ delete_partition_window('issued_on') }}"],
-    )
-}}
+{{ config(pre_hook=["{{ delete_partition_window('issued_on') }}"]) }}
 
 with invoices as (
 
@@ -26,15 +18,7 @@ with invoices as (
         currency,
         status
     from {{ ref('stg_billing__invoices') }}
-    {% if is_partition_run() %}
-        where {{ partition_window_predicate('issued_on') }}
-    {% endif %}
-
-),
-
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
+    {{ partition_filter('issued_on') }}
 
 ),
 
@@ -50,14 +34,9 @@ final as (
         invoices.status,
         invoices.status = 'void' as is_void,
         invoices.amount < 0 as is_credit_note,
-        invoices.currency as original_currency,
-        invoices.amount as original_amount,
-        invoices.amount * fx_rates_daily.rate_to_reporting as amount
+        {{ converted_money('invoices', 'amount') }}
     from invoices
-    left join fx_rates_daily
-        on
-            invoices.currency = fx_rates_daily.currency
-            and invoices.issued_on = fx_rates_daily.rate_date
+    {{ join_fx_rate('invoices', 'invoices.issued_on') }}
 
 )
 

@@ -5,15 +5,7 @@
     the other steps.
     Monthly partitioned: a run with the vars partition_start_date / partition_end_date
     recomputes the months those days fall in; without them the whole table is rebuilt. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        tags=['partitioned_daily'],
-        pre_hook=["{{ delete_partition_window('event_month', grain='month') }}"],
-    )
-}}
+{{ config(pre_hook=["{{ delete_partition_window('event_month', grain='month') }}"]) }}
 
 with visitor_days as (
 
@@ -25,9 +17,7 @@ with visitor_days as (
         first_event_channel,
         first_funnel_step_at
     from {{ ref('int_web_events_daily') }}
-    {% if is_partition_run() %}
-        where {{ partition_months_predicate('occurred_on') }}
-    {% endif %}
+    {{ partition_filter('occurred_on', grain='month') }}
 
 ),
 
@@ -38,9 +28,7 @@ later_step_events as (
         cast({{ dbt.date_trunc('month', 'occurred_on') }} as date) as event_month,
         step_number
     from {{ ref('int_funnel_step_events_daily') }}
-    {% if is_partition_run() %}
-        where {{ partition_months_predicate('occurred_on') }}
-    {% endif %}
+    {{ partition_filter('occurred_on', grain='month') }}
 
 ),
 
@@ -48,9 +36,7 @@ steps_reached as (
 
     select visitor_id, event_month, step_order, step_number, reached_at
     from {{ ref('int_visitor_funnel_steps_reached') }}
-    {% if is_partition_run() %}
-        where {{ partition_months_predicate('event_month') }}
-    {% endif %}
+    {{ partition_filter('event_month', grain='month') }}
 
 ),
 

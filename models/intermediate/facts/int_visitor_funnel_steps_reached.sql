@@ -6,15 +6,7 @@
     the var funnel_max_steps (steps beyond the seed's last find no events).
     Monthly partitioned: a run with the vars partition_start_date / partition_end_date
     recomputes the months those days fall in; without them the whole table is rebuilt. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        tags=['partitioned_daily'],
-        pre_hook=["{{ delete_partition_window('event_month', grain='month') }}"],
-    )
-}}
+{{ config(pre_hook=["{{ delete_partition_window('event_month', grain='month') }}"]) }}
 
 with visitor_days as (
 
@@ -23,9 +15,7 @@ with visitor_days as (
         cast({{ dbt.date_trunc('month', 'occurred_on') }} as date) as event_month,
         first_funnel_step_at
     from {{ ref('int_web_events_daily') }}
-    {% if is_partition_run() %}
-        where {{ partition_months_predicate('occurred_on') }}
-    {% endif %}
+    {{ partition_filter('occurred_on', grain='month') }}
 
 ),
 
@@ -37,9 +27,7 @@ step_events as (
         step_number,
         occurred_at
     from {{ ref('int_funnel_step_events_daily') }}
-    {% if is_partition_run() %}
-        where {{ partition_months_predicate('occurred_on') }}
-    {% endif %}
+    {{ partition_filter('occurred_on', grain='month') }}
 
 ),
 

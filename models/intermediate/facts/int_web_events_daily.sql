@@ -8,15 +8,7 @@
     inclusive window; without them (and on the first build) the whole table is rebuilt.
     first_funnel_step_at depends on the seed funnel_steps: after editing the seed, rebuild
     with --full-refresh. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        tags=['partitioned_daily'],
-        pre_hook=["{{ delete_partition_window('occurred_on') }}"],
-    )
-}}
+{{ config(pre_hook=["{{ delete_partition_window('occurred_on') }}"]) }}
 
 {%- set first_event_order = ['web_events.occurred_at', 'web_events.event_id'] %}
 
@@ -30,9 +22,7 @@ with web_events as (
         event_name,
         channel
     from {{ ref('stg_marketing__web_events') }}
-    {% if is_partition_run() %}
-        where {{ partition_window_predicate('cast(occurred_at as date)') }}
-    {% endif %}
+    {{ partition_filter('cast(occurred_at as date)') }}
 
 ),
 

@@ -7,12 +7,6 @@ with expenses as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -21,14 +15,9 @@ final as (
         cast({{ dbt.date_trunc('month', 'expenses.booked_on') }} as date) as booked_month,
         expenses.department,
         expenses.category,
-        expenses.currency as original_currency,
-        expenses.amount as original_amount,
-        expenses.amount * fx_rates_daily.rate_to_reporting as amount
+        {{ converted_money('expenses', 'amount') }}
     from expenses
-    left join fx_rates_daily
-        on
-            expenses.currency = fx_rates_daily.currency
-            and expenses.booked_on = fx_rates_daily.rate_date
+    {{ join_fx_rate('expenses', 'expenses.booked_on') }}
 
 )
 

@@ -7,12 +7,6 @@ with market_sizes as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -32,14 +26,9 @@ final as (
         market_sizes.region,
         market_sizes.product_line,
         market_sizes.source,
-        market_sizes.currency as original_currency,
-        market_sizes.market_revenue as original_market_revenue,
-        market_sizes.market_revenue * fx_rates_daily.rate_to_reporting as market_revenue
+        {{ converted_money('market_sizes', 'market_revenue') }}
     from market_sizes
-    left join fx_rates_daily
-        on
-            market_sizes.currency = fx_rates_daily.currency
-            and market_sizes.period_end = fx_rates_daily.rate_date
+    {{ join_fx_rate('market_sizes', 'market_sizes.period_end') }}
 
 )
 

@@ -14,12 +14,6 @@ employees as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -27,17 +21,13 @@ final as (
         payroll.pay_month,
         employees.department,
         employees.product_line,
-        payroll.currency as original_currency,
-        payroll.gross_salary + payroll.employer_costs as original_payroll_cost,
-        (payroll.gross_salary + payroll.employer_costs) * fx_rates_daily.rate_to_reporting
-            as payroll_cost
+        {{ converted_money(
+            'payroll', 'payroll_cost', expression='payroll.gross_salary + payroll.employer_costs'
+        ) }}
     from payroll
     left join employees
         on payroll.employee_id = employees.employee_id
-    left join fx_rates_daily
-        on
-            payroll.currency = fx_rates_daily.currency
-            and payroll.pay_month = fx_rates_daily.rate_date
+    {{ join_fx_rate('payroll', 'payroll.pay_month') }}
 
 )
 

@@ -13,12 +13,6 @@ plans as (
 
 ),
 
-fx_rates_daily as (
-
-    select rate_date, currency, rate_to_reporting from {{ ref('int_fx_rates_daily') }}
-
-),
-
 final as (
 
     select
@@ -29,16 +23,11 @@ final as (
         plans.billing_interval,
         subscriptions.started_at,
         subscriptions.ended_at,
-        subscriptions.currency as original_currency,
-        subscriptions.mrr as original_mrr,
-        subscriptions.mrr * fx_rates_daily.rate_to_reporting as mrr
+        {{ converted_money('subscriptions', 'mrr') }}
     from subscriptions
     left join plans
         on subscriptions.plan_id = plans.plan_id
-    left join fx_rates_daily
-        on
-            subscriptions.currency = fx_rates_daily.currency
-            and cast(subscriptions.started_at as date) = fx_rates_daily.rate_date
+    {{ join_fx_rate('subscriptions', 'cast(subscriptions.started_at as date)') }}
 
 )
 

@@ -95,46 +95,43 @@ visitors_by_step_monthly as (
 
 ),
 
-kpi_rows as (
+{# Every published month has both total rows, zero visitors included. #}
+monthly_totals as (
 
     select
-        'conversion_rate' as kpi_code,
         calendar_months.month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        coalesce(visitors_monthly.goal_visitors, 0) as numerator,
-        coalesce(visitors_monthly.visitors, 0) as denominator
+        coalesce(visitors_monthly.visitors, 0) as visitors,
+        coalesce(visitors_monthly.goal_visitors, 0) as goal_visitors,
+        coalesce(visitors_monthly.funnel_completed_visitors, 0) as funnel_completed_visitors
     from calendar_months
     left join visitors_monthly
         on calendar_months.month_start = visitors_monthly.month_start
+
+),
+
+kpi_rows as (
+
+    {{ unpivot('monthly_totals', ['kpi_code', 'segment_type', 'segment_value', 'numerator'], [
+        ["'conversion_rate'", "'total'", "'all'", 'goal_visitors'],
+        ["'funnel_step_conversion'", "'total'", "'all'", 'funnel_completed_visitors'],
+    ], keep=['month_start', 'visitors as denominator']) }}
     union all
     select
-        'conversion_rate' as kpi_code,
         month_start,
+        visitors as denominator,
+        'conversion_rate' as kpi_code,
         'channel' as segment_type,
         channel as segment_value,
-        goal_visitors as numerator,
-        visitors as denominator
+        goal_visitors as numerator
     from visitors_by_channel_monthly
     union all
     select
-        'funnel_step_conversion' as kpi_code,
-        calendar_months.month_start,
-        'total' as segment_type,
-        'all' as segment_value,
-        coalesce(visitors_monthly.funnel_completed_visitors, 0) as numerator,
-        coalesce(visitors_monthly.visitors, 0) as denominator
-    from calendar_months
-    left join visitors_monthly
-        on calendar_months.month_start = visitors_monthly.month_start
-    union all
-    select
-        'funnel_step_conversion' as kpi_code,
         month_start,
+        visitors_reaching_previous_step as denominator,
+        'funnel_step_conversion' as kpi_code,
         'funnel_step' as segment_type,
         event_name as segment_value,
-        visitors_reaching_step as numerator,
-        visitors_reaching_previous_step as denominator
+        visitors_reaching_step as numerator
     from visitors_by_step_monthly
     where visitors_reaching_step > 0 or visitors_reaching_previous_step > 0
 

@@ -1,6 +1,11 @@
 {#- One row per engagement survey wave (survey_date) and group (total/all, department/<d>,
     dimension/<d>): respondents, responses, score sum, favourable responses and the
     anonymity flags (threshold, then complementary suppression within each breakdown). -#}
+{%- set group_columns = [
+    'survey_date', 'segment_type', 'segment_value', 'respondent_count', 'response_count',
+    'score_sum', 'favorable_response_count', 'is_below_threshold',
+] -%}
+
 with engagement_responses as (
 
     select
@@ -16,29 +21,11 @@ with engagement_responses as (
 
 responses_by_group as (
 
-    select
-        survey_date,
-        'total' as segment_type,
-        'all' as segment_value,
-        respondent_id,
-        score
-    from engagement_responses
-    union all
-    select
-        survey_date,
-        'department' as segment_type,
-        department as segment_value,
-        respondent_id,
-        score
-    from engagement_responses
-    union all
-    select
-        survey_date,
-        'dimension' as segment_type,
-        dimension as segment_value,
-        respondent_id,
-        score
-    from engagement_responses
+    {{ unpivot('engagement_responses', ['segment_type', 'segment_value'], [
+        ["'total'", "'all'"],
+        ["'department'", 'department'],
+        ["'dimension'", 'dimension'],
+    ], keep=['survey_date', 'respondent_id', 'score']) }}
 
 ),
 
@@ -51,38 +38,18 @@ group_totals as (
         count(distinct respondent_id) as respondent_count,
         count(*) as response_count,
         sum(score) as score_sum,
-        sum(case when score >= 4 then 1 else 0 end) as favorable_response_count
+        sum(case when score >= 4 then 1 else 0 end) as favorable_response_count,
+        count(distinct respondent_id)
+        < {{ var('engagement_min_respondents') }} as is_below_threshold
     from responses_by_group
     group by survey_date, segment_type, segment_value
-
-),
-
-threshold_flags as (
-
-    select
-        survey_date,
-        segment_type,
-        segment_value,
-        respondent_count,
-        response_count,
-        score_sum,
-        favorable_response_count,
-        respondent_count < {{ var('engagement_min_respondents') }} as is_below_threshold
-    from group_totals
 
 ),
 
 breakdown_ranks as (
 
     select
-        survey_date,
-        segment_type,
-        segment_value,
-        respondent_count,
-        response_count,
-        score_sum,
-        favorable_response_count,
-        is_below_threshold,
+        {{ group_columns | join(',\n        ') }},
         sum(case when is_below_threshold then 1 else 0 end) over (
             partition by survey_date, segment_type
         ) as below_threshold_group_count,
@@ -90,21 +57,14 @@ breakdown_ranks as (
             partition by survey_date, segment_type, is_below_threshold
             order by respondent_count asc, response_count asc, segment_value asc
         ) as size_rank_among_peers
-    from threshold_flags
+    from group_totals
 
 ),
 
 complementary_flags as (
 
     select
-        survey_date,
-        segment_type,
-        segment_value,
-        respondent_count,
-        response_count,
-        score_sum,
-        favorable_response_count,
-        is_below_threshold,
+        {{ group_columns | join(',\n        ') }},
         (
             segment_type != 'total'
             and not is_below_threshold
@@ -118,14 +78,7 @@ complementary_flags as (
 final as (
 
     select
-        survey_date,
-        segment_type,
-        segment_value,
-        respondent_count,
-        response_count,
-        score_sum,
-        favorable_response_count,
-        is_below_threshold,
+        {{ group_columns | join(',\n        ') }},
         is_complementary_suppressed,
         is_below_threshold or is_complementary_suppressed as is_suppressed
     from complementary_flags

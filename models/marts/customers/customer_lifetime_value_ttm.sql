@@ -1,47 +1,19 @@
 {#- One row per published month (end of the TTM window) and LTV segment: the LTV, its
     components and LTV:CAC (pivot of int_kpi_rows_ltv, nothing recomputed). -#}
-with ltv_kpi_rows as (
+with lifetime_values as (
 
-    select
-        kpi_code,
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_ltv') }}
-
-),
-
-lifetime_values as (
-
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator as gross_margin_per_customer_month,
-        denominator as monthly_churn_rate,
-        value as lifetime_value,
-        is_complete_period
-    from ltv_kpi_rows
-    where kpi_code = 'ltv'
+    {{ select_kpi_rows(
+        'int_kpi_rows_ltv', 'ltv', numerator='gross_margin_per_customer_month',
+        denominator='monthly_churn_rate', value='lifetime_value'
+    ) }}
 
 ),
 
 ltv_to_cac_ratios as (
 
-    select
-        period_start,
-        segment_type,
-        segment_value,
-        denominator as ttm_cac,
-        value as ltv_to_cac_ratio
-    from ltv_kpi_rows
-    where kpi_code = 'ltv_to_cac'
+    {{ select_kpi_rows(
+        'int_kpi_rows_ltv', 'ltv_to_cac', denominator='ttm_cac', value='ltv_to_cac_ratio'
+    ) }}
 
 ),
 
@@ -62,10 +34,7 @@ final as (
         lifetime_values.is_complete_period
     from lifetime_values
     inner join ltv_to_cac_ratios
-        on
-            lifetime_values.period_start = ltv_to_cac_ratios.period_start
-            and lifetime_values.segment_type = ltv_to_cac_ratios.segment_type
-            and lifetime_values.segment_value = ltv_to_cac_ratios.segment_value
+        on {{ keys_equal('lifetime_values', 'ltv_to_cac_ratios') }}
 
 )
 

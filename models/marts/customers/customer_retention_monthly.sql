@@ -1,62 +1,30 @@
 {#- One row per published month and churn segment: customers and MRR at the start of the
     month, what was lost and retained, and the three retention rates (pivot of
     int_kpi_rows_churn, nothing recomputed). -#}
-with churn_kpi_rows as (
+with churn_rates as (
 
-    select
-        kpi_code,
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_churn') }}
-
-),
-
-churn_rates as (
-
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator as churned_customers,
-        denominator as customers_at_start,
-        value as churn_rate_pct,
-        is_complete_period
-    from churn_kpi_rows
-    where kpi_code = 'churn_rate'
+    {{ select_kpi_rows(
+        'int_kpi_rows_churn', 'churn_rate', numerator='churned_customers',
+        denominator='customers_at_start', value='churn_rate_pct'
+    ) }}
 
 ),
 
 revenue_churn_rates as (
 
-    select
-        period_start,
-        segment_type,
-        segment_value,
-        numerator as lost_mrr,
-        denominator as mrr_at_start,
-        value as revenue_churn_rate_pct
-    from churn_kpi_rows
-    where kpi_code = 'revenue_churn_rate'
+    {{ select_kpi_rows(
+        'int_kpi_rows_churn', 'revenue_churn_rate', numerator='lost_mrr',
+        denominator='mrr_at_start', value='revenue_churn_rate_pct'
+    ) }}
 
 ),
 
 net_revenue_retention_rates as (
 
-    select
-        period_start,
-        segment_type,
-        segment_value,
-        numerator as retained_mrr,
-        value as net_revenue_retention_pct
-    from churn_kpi_rows
-    where kpi_code = 'net_revenue_retention'
+    {{ select_kpi_rows(
+        'int_kpi_rows_churn', 'net_revenue_retention', numerator='retained_mrr',
+        value='net_revenue_retention_pct'
+    ) }}
 
 ),
 
@@ -78,15 +46,9 @@ final as (
         churn_rates.is_complete_period
     from churn_rates
     inner join revenue_churn_rates
-        on
-            churn_rates.period_start = revenue_churn_rates.period_start
-            and churn_rates.segment_type = revenue_churn_rates.segment_type
-            and churn_rates.segment_value = revenue_churn_rates.segment_value
+        on {{ keys_equal('churn_rates', 'revenue_churn_rates') }}
     inner join net_revenue_retention_rates
-        on
-            churn_rates.period_start = net_revenue_retention_rates.period_start
-            and churn_rates.segment_type = net_revenue_retention_rates.segment_type
-            and churn_rates.segment_value = net_revenue_retention_rates.segment_value
+        on {{ keys_equal('churn_rates', 'net_revenue_retention_rates') }}
 
 )
 

@@ -1,17 +1,7 @@
 {#- One row per published month and NPS segment (pivot of int_kpi_rows_nps). -#}
 with nps_kpi_rows as (
 
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_nps') }}
-    where kpi_code = 'nps'
+    {{ select_kpi_rows('int_kpi_rows_nps', 'nps') }}
 
 ),
 

@@ -3,16 +3,10 @@
     nothing. -#}
 with revenue_per_employee as (
 
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_revenue_per_employee') }}
+    {{ select_kpi_rows(
+        'int_kpi_rows_revenue_per_employee', 'revenue_per_employee', numerator='revenue',
+        denominator='average_fte', value='revenue_per_fte'
+    ) }}
 
 ),
 
@@ -23,21 +17,12 @@ final as (
         period_end as month_end,
         segment_type,
         segment_value,
-        numerator as revenue,
-        denominator as average_fte,
-        value as revenue_per_fte,
+        revenue,
+        average_fte,
+        revenue_per_fte,
         is_complete_period
     from revenue_per_employee
 
 )
 
-select
-    month_start,
-    month_end,
-    segment_type,
-    segment_value,
-    revenue,
-    average_fte,
-    revenue_per_fte,
-    is_complete_period
-from final
+select * from final

@@ -1,51 +1,15 @@
 {#- One row per published month and segment (total/all, campaign/<campaign_id>,
     channel/<channel>) with a cpl or cost_per_mql row in int_kpi_rows_cost_per_lead: the ad
     spend, the leads created and qualified, cost per lead and cost per MQL. -#}
-with cost_per_lead_rows as (
+with cpl as (
 
-    select
-        kpi_code,
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_cost_per_lead') }}
-
-),
-
-cpl as (
-
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from cost_per_lead_rows
-    where kpi_code = 'cpl'
+    {{ select_kpi_rows('int_kpi_rows_cost_per_lead', 'cpl') }}
 
 ),
 
 cost_per_mql as (
 
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from cost_per_lead_rows
-    where kpi_code = 'cost_per_mql'
+    {{ select_kpi_rows('int_kpi_rows_cost_per_lead', 'cost_per_mql') }}
 
 ),
 
@@ -66,10 +30,7 @@ final as (
             as is_complete_period
     from cpl
     full outer join cost_per_mql
-        on
-            cpl.period_start = cost_per_mql.period_start
-            and cpl.segment_type = cost_per_mql.segment_type
-            and cpl.segment_value = cost_per_mql.segment_value
+        on {{ keys_equal('cpl', 'cost_per_mql') }}
 
 )
 

@@ -3,17 +3,11 @@
     their own columns. Reads the KPI rows; recomputes nothing. -#}
 with market_share as (
 
-    select
-        period_start,
-        period_end,
-        period_grain,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_market_share') }}
+    {{ select_kpi_rows(
+        'int_kpi_rows_market_share',
+        'market_share',
+        keys=['period_start', 'period_end', 'period_grain', 'segment_type', 'segment_value'],
+    ) }}
 
 ),
 
@@ -43,16 +37,4 @@ final as (
 
 )
 
-select
-    period_start,
-    period_end,
-    period_grain,
-    segment_type,
-    segment_value,
-    region,
-    product_line,
-    company_revenue,
-    market_revenue,
-    market_share_pct,
-    is_complete_period
-from final
+select * from final

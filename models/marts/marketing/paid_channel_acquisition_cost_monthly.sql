@@ -3,16 +3,7 @@
     int_kpi_rows_cac. -#}
 with cac_paid_rows as (
 
-    select
-        period_start,
-        period_end,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_cac') }}
-    where kpi_code = 'cac_paid' and segment_type = 'channel'
+    {{ select_kpi_rows('int_kpi_rows_cac', 'cac_paid', where="segment_type = 'channel'") }}
 
 ),
 

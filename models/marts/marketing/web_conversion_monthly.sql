@@ -1,42 +1,16 @@
 {#- One row per published month and segment (total/all and channel/<first-event channel>)
     of conversion_rate in int_kpi_rows_conversion, plus the end-to-end ordered funnel
     conversion on the total rows. -#}
-with conversion_rows as (
+with conversion_rate as (
 
-    select
-        kpi_code,
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_conversion') }}
-
-),
-
-conversion_rate as (
-
-    select
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from conversion_rows
-    where kpi_code = 'conversion_rate'
+    {{ select_kpi_rows('int_kpi_rows_conversion', 'conversion_rate') }}
 
 ),
 
 funnel_total as (
 
     select period_start, numerator, value
-    from conversion_rows
+    from {{ ref('int_kpi_rows_conversion') }}
     where kpi_code = 'funnel_step_conversion' and segment_type = 'total'
 
 ),

@@ -8,35 +8,11 @@ with funnel_steps as (
 
 ),
 
-conversion_rows as (
-
-    select
-        kpi_code,
-        period_start,
-        period_end,
-        segment_type,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from {{ ref('int_kpi_rows_conversion') }}
-    where kpi_code = 'funnel_step_conversion'
-
-),
-
 step_rows as (
 
-    select
-        period_start,
-        period_end,
-        segment_value,
-        numerator,
-        denominator,
-        value,
-        is_complete_period
-    from conversion_rows
-    where segment_type = 'funnel_step'
+    {{ select_kpi_rows(
+        'int_kpi_rows_conversion', 'funnel_step_conversion', where="segment_type = 'funnel_step'"
+    ) }}
 
 ),
 
@@ -44,8 +20,8 @@ step_rows as (
 monthly_visitors as (
 
     select period_start, denominator as visitors
-    from conversion_rows
-    where segment_type = 'total'
+    from {{ ref('int_kpi_rows_conversion') }}
+    where kpi_code = 'funnel_step_conversion' and segment_type = 'total'
 
 ),
 
