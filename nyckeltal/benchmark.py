@@ -57,6 +57,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from nyckeltal import settings
 
@@ -189,11 +190,32 @@ def _baseline(root: Path, warehouse: Path) -> int:
             connection.execute("detach seeded")
         for uid in graphlib.TopologicalSorter(graph).static_order():
             node = models[uid]
+            if node.get("language") == "python":
+                _run_python_model(connection, node)
+                continue
             kind = "view" if node["config"]["materialized"] == "view" else "table"
             connection.execute(
                 f"create or replace {kind} {node['relation_name']} as {node['compiled_code']}"
             )
     return len(models)
+
+
+def _run_python_model(connection: Any, node: dict) -> None:
+    """A dbt Python model as dbt-duckdb runs it, without dbt: its compiled code defines
+    `model(dbt, session)` and dbt's `dbtObj` (ref, source, config), which reads a relation
+    through the connection; the model's result becomes the table."""
+    namespace: dict[str, Any] = {"__name__": f"baseline_{node['name']}"}
+    exec(compile(node["compiled_code"], node["original_file_path"], "exec"), namespace)
+    dbt = namespace["dbtObj"](lambda relation: connection.sql(f"select * from {relation}"))
+    result = namespace["model"](dbt, connection)
+    frame = result.df() if hasattr(result, "df") else result
+    connection.register("python_model_result", frame)
+    try:
+        connection.execute(
+            f"create or replace table {node['relation_name']} as select * from python_model_result"
+        )
+    finally:
+        connection.unregister("python_model_result")
 
 
 def _pandas(warehouse: Path) -> int:

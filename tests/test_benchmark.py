@@ -151,6 +151,17 @@ def test_one_new_day_is_held_back_then_added(tmp_path: Path) -> None:
     assert last[0] == dt.datetime(2026, 11, 15, 12)
 
 
+PYTHON_MODEL = """
+def model(dbt, session):
+    return dbt.ref("stg").aggregate("sum(n) * 10 as n")
+
+
+class dbtObj:
+    def __init__(self, load_df_function):
+        self.ref = lambda name: load_df_function(f'"warehouse"."staging"."{name}"')
+"""
+
+
 def test_baseline_runs_the_compiled_models_in_topological_order(tmp_path: Path) -> None:
     """Models only, parents first, views as views, ephemeral models inlined by dbt."""
 
@@ -171,20 +182,27 @@ def test_baseline_runs_the_compiled_models_in_topological_order(tmp_path: Path) 
         ),
         "model.p.stg": model("stg", "staging", "select 1 as n union all select 2", [], "view"),
         "model.p.eph": model("eph", "staging", "select 1", [], "ephemeral"),
+        "model.p.py": {  # a dbt Python model: its code with dbt's dbtObj, as dbt compiles it
+            **model("py", "marts", PYTHON_MODEL, ["model.p.stg"]),
+            "name": "py",
+            "language": "python",
+            "original_file_path": "models/py.py",
+        },
         "test.p.t": {"resource_type": "test", "config": {"materialized": "test"}},
     }
     (tmp_path / "compiled").mkdir()
     (tmp_path / "compiled" / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     warehouse = tmp_path / "warehouse.duckdb"
-    assert benchmark._baseline(tmp_path, warehouse) == 2
+    assert benchmark._baseline(tmp_path, warehouse) == 3
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("select n from marts.kpi").fetchone() == (3,)
+        assert connection.execute("select n from marts.py").fetchone() == (30,)
         kinds = dict(
             connection.execute(
                 "select table_name, table_type from information_schema.tables"
             ).fetchall()
         )
-    assert kinds == {"kpi": "BASE TABLE", "stg": "VIEW"}
+    assert kinds == {"kpi": "BASE TABLE", "py": "BASE TABLE", "stg": "VIEW"}
 
 
 def test_stages_write_only_in_the_temporary_folder(tmp_path: Path, monkeypatch) -> None:
