@@ -166,15 +166,27 @@ def _baseline(root: Path, warehouse: Path) -> int:
 
     manifest = json.loads((root / "compiled" / "manifest.json").read_text(encoding="utf-8"))
     seeds = [node for node in manifest["nodes"].values() if node["resource_type"] == "seed"]
+    every_model = {
+        uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
+    }
+    # Ephemeral models are inlined by dbt: they are not run, but their parents are parents of
+    # the models that use them.
     models = {
         uid: node
-        for uid, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["config"]["materialized"] != "ephemeral"
+        for uid, node in every_model.items()
+        if node["config"]["materialized"] != "ephemeral"
     }
-    graph = {
-        uid: [parent for parent in node["depends_on"]["nodes"] if parent in models]
-        for uid, node in models.items()
-    }
+
+    def parents(uid: str) -> set[str]:
+        found: set[str] = set()
+        for parent in every_model[uid]["depends_on"]["nodes"]:
+            if parent in models:
+                found.add(parent)
+            elif parent in every_model:
+                found |= parents(parent)
+        return found
+
+    graph = {uid: sorted(parents(uid)) for uid in models}
     with duckdb.connect(str(warehouse)) as connection:
         nodes = [*seeds, *models.values()]
         for database, schema in sorted({(n["database"], n["schema"]) for n in nodes}):

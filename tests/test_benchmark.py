@@ -177,11 +177,13 @@ def test_baseline_runs_the_compiled_models_in_topological_order(tmp_path: Path) 
         }
 
     nodes = {  # listed children first: the order must come from the graph
+        # reads kpi only through an ephemeral model (dbt inlines it): kpi must come first
+        "model.p.top": model("top", "marts", "select n + 1 as n from marts.kpi", ["model.p.eph"]),
         "model.p.kpi": model(
             "kpi", "marts", "select sum(n) as n from staging.stg", ["model.p.stg"]
         ),
         "model.p.stg": model("stg", "staging", "select 1 as n union all select 2", [], "view"),
-        "model.p.eph": model("eph", "staging", "select 1", [], "ephemeral"),
+        "model.p.eph": model("eph", "staging", "select 1", ["model.p.kpi"], "ephemeral"),
         "model.p.py": {  # a dbt Python model: its code with dbt's dbtObj, as dbt compiles it
             **model("py", "marts", PYTHON_MODEL, ["model.p.stg"]),
             "name": "py",
@@ -193,16 +195,17 @@ def test_baseline_runs_the_compiled_models_in_topological_order(tmp_path: Path) 
     (tmp_path / "compiled").mkdir()
     (tmp_path / "compiled" / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     warehouse = tmp_path / "warehouse.duckdb"
-    assert benchmark._baseline(tmp_path, warehouse) == 3
+    assert benchmark._baseline(tmp_path, warehouse) == 4
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute("select n from marts.kpi").fetchone() == (3,)
+        assert connection.execute("select n from marts.top").fetchone() == (4,)
         assert connection.execute("select n from marts.py").fetchone() == (30,)
         kinds = dict(
             connection.execute(
                 "select table_name, table_type from information_schema.tables"
             ).fetchall()
         )
-    assert kinds == {"kpi": "BASE TABLE", "py": "BASE TABLE", "stg": "VIEW"}
+    assert kinds == {"kpi": "BASE TABLE", "py": "BASE TABLE", "top": "BASE TABLE", "stg": "VIEW"}
 
 
 def test_stages_write_only_in_the_temporary_folder(tmp_path: Path, monkeypatch) -> None:
