@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.dbt_runner import dbt_cli
 from nyckeltal.settings import Settings
 
+# The manifest's metadata (dbt version, adapter type, ...) comes first in the file.
+MANIFEST_HEAD_BYTES = 4096
 # Files whose change makes the prepared manifest stale (relative to the project).
 _MANIFEST_INPUT_DIRS = ("models", "macros", "seeds", "snapshots", "analyses", "tests/dbt")
 _MANIFEST_INPUT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
@@ -102,22 +105,36 @@ def _newest_input_mtime(project_dir: Path) -> float:
     return newest
 
 
-def manifest_is_stale(manifest_path: Path, project_dir: Path) -> bool:
-    """True when the manifest is missing or older than a model, macro, seed or the config."""
+def manifest_is_stale(
+    manifest_path: Path, project_dir: Path, adapter_type: str | None = None
+) -> bool:
+    """True when the manifest is missing, older than a model, macro, seed or the config, or
+    (with `adapter_type`) parsed for another engine: models enabled on one engine only (the
+    DuckDB-only risk bands) make the manifests of two engines different graphs."""
     if not manifest_path.exists():
         return True
+    if adapter_type is not None and manifest_adapter_type(manifest_path) != adapter_type:
+        return True
     return manifest_path.stat().st_mtime < _newest_input_mtime(project_dir)
+
+
+def manifest_adapter_type(manifest_path: Path) -> str | None:
+    """The engine a manifest was parsed for (its metadata, at the start of the file)."""
+    with open(manifest_path, encoding="utf-8", errors="replace") as manifest:
+        head = manifest.read(MANIFEST_HEAD_BYTES)
+    match = re.search(r'"adapter_type":\s*"([^"]+)"', head)
+    return match[1] if match else None
 
 
 def prepare_manifest(project: DbtProject) -> Path:
     """Return a manifest that matches the project, running `dbt parse` when needed.
 
     Under `dagster dev` the project is always re-parsed (dagster-dbt's prepare_if_dev);
-    elsewhere (a fresh clone, CI, `nyckeltal run`) only when the manifest is missing or
-    older than the files it is parsed from.
+    elsewhere (a fresh clone, CI, `nyckeltal run`) only when the manifest is missing, older
+    than the files it is parsed from, or parsed for another engine (NYCKELTAL_TARGET).
     """
     if project.preparer.using_dagster_dev() or manifest_is_stale(
-        project.manifest_path, project.project_dir
+        project.manifest_path, project.project_dir, nyckeltal_settings.target()
     ):
         # dagster-dbt's own preparer looks for `dbt` on PATH; ours runs the dbt of this
         # Python environment, also when the virtualenv is not activated.

@@ -157,6 +157,17 @@ def test_manifest_is_stale_when_missing_or_older_than_a_model(tmp_path: Path) ->
     assert manifest_is_stale(manifest, tmp_path)
 
 
+def test_manifest_of_another_engine_is_stale(tmp_path: Path) -> None:
+    """A manifest parsed for DuckDB is not the graph of a Spark run (DuckDB-only models)."""
+    (tmp_path / "models").mkdir()
+    manifest = tmp_path / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text('{"metadata": {"dbt_version": "1.11", "adapter_type": "duckdb"}}')
+    assert not manifest_is_stale(manifest, tmp_path, "duckdb")
+    assert manifest_is_stale(manifest, tmp_path, "spark")
+    assert manifest_is_stale(manifest, tmp_path, "postgres")
+
+
 def test_transient_failures_are_recognised() -> None:
     assert is_transient_failure('IO Error: Could not set lock on file "wh.duckdb"')
     assert is_transient_failure(TimeoutError("slow"))
@@ -404,3 +415,29 @@ def test_alerts_are_posted_to_the_webhook(webhook: Webhook) -> None:
 def test_webhook_must_be_http() -> None:
     with pytest.raises(ValueError):
         alerts.post_alerts("file:///etc/passwd", [])
+
+
+def test_a_run_whose_steps_were_skipped_is_a_failed_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dagster calls a run whose downstream steps were skipped (a dbt model that did not
+    materialize) a success; `nyckeltal run` says it failed, why, and alerts."""
+    from types import SimpleNamespace
+
+    from dagster import DagsterEventType
+
+    from orchestration import refresh
+
+    skipped = SimpleNamespace(
+        event_type=DagsterEventType.STEP_SKIPPED, step_key="published_marts", step_failure_data=None
+    )
+    result = SimpleNamespace(success=True, run_id="r1", all_events=[skipped])
+    alerted: list[list[str]] = []
+    monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *args, **kwargs: result)
+    monkeypatch.setattr(refresh, "alert_failure", lambda w, run, reasons: alerted.append(reasons))
+    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is False
+    expected = "step published_marts was skipped: an asset it needs was not materialized"
+    assert alerted == [[expected]]
+    assert expected in capsys.readouterr().err
+    result.all_events = []
+    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is True
