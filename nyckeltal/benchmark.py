@@ -71,7 +71,10 @@ VALIDATED_TABLE = "marketing.web_events"  # the largest table
 # Scales whose pandas peer is left out unless asked for by --stages (it would not fit in RAM).
 PANDAS_TOO_LARGE = ("l",)
 # A progress line of `nyckeltal run` (nyckeltal.progress): "<stage>  <detail>  (<seconds> s)".
-PROGRESS_LINE = re.compile(r"^(?P<stage>[a-z][a-z ]*?)\s{2,}.*\((?P<seconds>[0-9.]+) s\)$")
+# A stage that raised is logged with "FAILED " in front (a retried step may succeed after).
+PROGRESS_LINE = re.compile(
+    r"^(?:FAILED )?(?P<stage>[a-z][a-z ]*?)\s{2,}.*\((?P<seconds>[0-9.]+) s\)$"
+)
 REFRESH_STAGES = ("full_refresh", "one_new_day")
 # The daily-partitioned raw facts and their date column: the rows of the last day are held back
 # for the one-new-day refresh (`--from D --to D` rebuilds these facts' partition D only).
@@ -373,7 +376,9 @@ def measure(
         )
     result = json.loads(result_file.read_text(encoding="utf-8"))
     if stage in REFRESH_STAGES:
-        result["parts"] = refresh_parts(log.read_text(encoding="utf-8", errors="replace"))
+        output = log.read_text(encoding="utf-8", errors="replace")
+        result["parts"] = refresh_parts(output)
+        result["progress"] = progress_lines(output)  # kept in the JSON, to read afterwards
     return {
         "seconds": seconds,
         "work_seconds": result.pop("work"),
@@ -383,13 +388,19 @@ def measure(
     }
 
 
+def progress_lines(output: str) -> list[str]:
+    """The progress lines of a refresh's output (one per stage, failed ones included)."""
+    return [line.strip() for line in output.splitlines() if PROGRESS_LINE.match(line.strip())]
+
+
 def refresh_parts(output: str) -> dict[str, float]:
-    """The seconds of each stage of a refresh, from its progress lines."""
+    """The seconds of each stage of a refresh, from its progress lines (a stage run twice,
+    retried after a failure, counts both times)."""
     parts: dict[str, float] = {}
-    for line in output.splitlines():
-        match = PROGRESS_LINE.match(line.strip())
-        if match:
-            parts[match["stage"]] = float(match["seconds"])
+    for line in progress_lines(output):
+        match = PROGRESS_LINE.match(line)
+        assert match is not None
+        parts[match["stage"]] = parts.get(match["stage"], 0.0) + float(match["seconds"])
     return parts
 
 

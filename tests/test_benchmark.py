@@ -101,10 +101,12 @@ def test_refresh_stages_and_the_pandas_peer_at_l() -> None:
     output = (
         "Refreshing x\n"
         "validate sources    15 tables, 9 rows  (8.8 s)\n"
+        "FAILED churn risk   (1.5 s)\n"
         "churn risk          510 customers  (2.6 s)\n"
         "Refreshed in 20.0 s\n"
     )
-    assert benchmark.refresh_parts(output) == {"validate sources": 8.8, "churn risk": 2.6}
+    assert benchmark.refresh_parts(output) == {"validate sources": 8.8, "churn risk": 4.1}
+    assert benchmark.progress_lines(output)[1] == "FAILED churn risk   (1.5 s)"
     assert "pandas" not in benchmark.stages_of("l", benchmark.STAGES, explicit=False)
     assert "pandas" in benchmark.stages_of("l", benchmark.STAGES, explicit=True)
     assert "pandas" in benchmark.stages_of("m", benchmark.STAGES, explicit=False)
