@@ -72,8 +72,10 @@ VALIDATED_TABLE = "marketing.web_events"  # the largest table
 PANDAS_TOO_LARGE = ("l",)
 # A progress line of `nyckeltal run` (nyckeltal.progress): "<stage>  <detail>  (<seconds> s)".
 # A stage that raised is logged with "FAILED " in front (a retried step may succeed after).
+# Searched, not matched: a line may follow other output of the child that did not end with
+# a newline (a library's progress bar).
 PROGRESS_LINE = re.compile(
-    r"^(?:FAILED )?(?P<stage>[a-z][a-z ]*?)\s{2,}.*\((?P<seconds>[0-9.]+) s\)$"
+    r"(?<![A-Za-z])(?:FAILED )?(?P<stage>[a-z][a-z ]*?)\s{2,}.*\((?P<seconds>[0-9.]+) s\)$"
 )
 REFRESH_STAGES = ("full_refresh", "one_new_day")
 # The daily-partitioned raw facts and their date column: the rows of the last day are held back
@@ -390,7 +392,8 @@ def measure(
 
 def progress_lines(output: str) -> list[str]:
     """The progress lines of a refresh's output (one per stage, failed ones included)."""
-    return [line.strip() for line in output.splitlines() if PROGRESS_LINE.match(line.strip())]
+    found = (PROGRESS_LINE.search(line.strip()) for line in output.splitlines())
+    return [match[0] for match in found if match]
 
 
 def refresh_parts(output: str) -> dict[str, float]:
@@ -398,7 +401,7 @@ def refresh_parts(output: str) -> dict[str, float]:
     retried after a failure, counts both times)."""
     parts: dict[str, float] = {}
     for line in progress_lines(output):
-        match = PROGRESS_LINE.match(line)
+        match = PROGRESS_LINE.search(line)
         assert match is not None
         parts[match["stage"]] = parts.get(match["stage"], 0.0) + float(match["seconds"])
     return parts

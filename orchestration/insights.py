@@ -50,6 +50,8 @@ def read_features(warehouse: Path) -> pd.DataFrame | None:
     from nyckeltal.relations import has_relation
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
+        # No DuckDB progress bar between the refresh's progress lines (a large read shows one).
+        connection.execute("set enable_progress_bar = false")
         if not has_relation(connection, "intermediate", "int_customer_churn_features"):
             return None
         return connection.execute(
@@ -79,6 +81,7 @@ def write_scores(warehouse: Path, scores: Scores) -> int:
         ]
     )
     with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("set enable_progress_bar = false")
         connection.execute("begin")
         connection.execute("create schema if not exists marts")
         connection.execute(

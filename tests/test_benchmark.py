@@ -102,11 +102,20 @@ def test_refresh_stages_and_the_pandas_peer_at_l() -> None:
         "Refreshing x\n"
         "validate sources    15 tables, 9 rows  (8.8 s)\n"
         "FAILED churn risk   (1.5 s)\n"
-        "churn risk          510 customers  (2.6 s)\n"
+        "100% (00:00:13.50 elapsed)     churn risk          510 customers  (2.6 s)\n"
+        "dbt build           71 models and seeds (dbt's data tests: `make test`)  (14.1 s)\n"
         "Refreshed in 20.0 s\n"
     )
-    assert benchmark.refresh_parts(output) == {"validate sources": 8.8, "churn risk": 4.1}
-    assert benchmark.progress_lines(output)[1] == "FAILED churn risk   (1.5 s)"
+    assert benchmark.refresh_parts(output) == {
+        "validate sources": 8.8,
+        "churn risk": 4.1,
+        "dbt build": 14.1,
+    }
+    lines = benchmark.progress_lines(output)
+    assert lines[1:3] == [
+        "FAILED churn risk   (1.5 s)",
+        "churn risk          510 customers  (2.6 s)",
+    ]
     assert "pandas" not in benchmark.stages_of("l", benchmark.STAGES, explicit=False)
     assert "pandas" in benchmark.stages_of("l", benchmark.STAGES, explicit=True)
     assert "pandas" in benchmark.stages_of("m", benchmark.STAGES, explicit=False)
