@@ -390,19 +390,21 @@ def measure(
     }
 
 
+def _progress_matches(output: str) -> list[re.Match[str]]:
+    found = (PROGRESS_LINE.search(line.strip()) for line in output.splitlines())
+    return [match for match in found if match]
+
+
 def progress_lines(output: str) -> list[str]:
     """The progress lines of a refresh's output (one per stage, failed ones included)."""
-    found = (PROGRESS_LINE.search(line.strip()) for line in output.splitlines())
-    return [match[0] for match in found if match]
+    return [match[0] for match in _progress_matches(output)]
 
 
 def refresh_parts(output: str) -> dict[str, float]:
     """The seconds of each stage of a refresh, from its progress lines (a stage run twice,
     retried after a failure, counts both times)."""
     parts: dict[str, float] = {}
-    for line in progress_lines(output):
-        match = PROGRESS_LINE.search(line)
-        assert match is not None
+    for match in _progress_matches(output):
         parts[match["stage"]] = parts.get(match["stage"], 0.0) + float(match["seconds"])
     return parts
 
