@@ -36,6 +36,7 @@ COLUMNS = (
     "bounds_reason",
     "segment_types",
     "reconciled_segment_types",
+    "unit_wording",
     "definition",
 )
 UNITS = ("currency", "percent", "months", "ratio", "score")
@@ -67,6 +68,7 @@ class Kpi:
     bounds_reason: str
     segment_types: tuple[str, ...]
     reconciled_segment_types: tuple[str, ...]
+    unit_wording: str  # what a value is per, after its unit ("per FTE per month"); may be empty
     definition: str
 
     @property
@@ -108,6 +110,7 @@ def _entry(row: dict[str, str], line: int) -> Kpi:
         bounds_reason=row["bounds_reason"],
         segment_types=tuple(row["segment_types"].split()),
         reconciled_segment_types=tuple(row["reconciled_segment_types"].split()),
+        unit_wording=row["unit_wording"].strip(),
         definition=row["definition"],
     )
     problems = []

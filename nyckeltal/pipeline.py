@@ -123,6 +123,7 @@ def publish_marts(
         parquet_dir=settings.parquet_dir(warehouse, target),
         postgres=postgres,
         docs=mart_docs(config.project_dir),
+        reporting_currency=settings.reporting_currency(),
     )
     return target
 
@@ -159,6 +160,7 @@ def _publish_engine_marts(published: Path, run_id: str | None) -> Path:
             parquet_dir=settings.parquet_dir(published=published),
             postgres=postgres,
             docs=mart_docs(config.project_dir),
+            reporting_currency=settings.reporting_currency(),
         )
     finally:
         staging.unlink(missing_ok=True)

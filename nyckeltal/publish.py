@@ -156,6 +156,8 @@ PUBLICATION_DOC = MartDoc(
         "as_of_date": "The as-of date of the build (the last day of data counted).",
         "table_name": "The mart.",
         "row_count": "Its rows in this publication.",
+        "reporting_currency": "The currency of every money value of the marts (ISO 4217 code; "
+        "kpi_scorecard.currency_code names it on money rows).",
     },
 )
 
@@ -512,10 +514,12 @@ def publish(
     parquet_dir: Path | None = None,
     postgres: PostgresTarget | None = None,
     docs: Mapping[str, MartDoc] | None = None,
+    reporting_currency: str | None = None,
 ) -> Publication:
     """Copy the marts of `warehouse` into a new file and atomically replace `published`;
     also switch the Parquet folder `parquet_dir` and the PostgreSQL `postgres` target to
-    them, when given. `docs` (see `mart_docs`) become table and column comments."""
+    them, when given. `docs` (see `mart_docs`) become table and column comments;
+    `reporting_currency` is recorded in every `publication` row."""
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}")
     published.parent.mkdir(parents=True, exist_ok=True)
@@ -549,13 +553,15 @@ def publish(
                 connection.execute(
                     f"create table {MARTS_SCHEMA}.{PUBLICATION_TABLE} (run_id varchar not null, "
                     "published_at timestamp not null, as_of_date date, "
-                    "table_name varchar not null, row_count bigint not null)"
+                    "table_name varchar not null, row_count bigint not null, "
+                    "reporting_currency varchar)"
                 )
                 publication_rows = [
-                    (run_id, published_at, as_of_date, t, n) for t, n in counts.items()
+                    (run_id, published_at, as_of_date, t, n, reporting_currency)
+                    for t, n in counts.items()
                 ]
                 connection.executemany(
-                    f"insert into {MARTS_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
+                    f"insert into {MARTS_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?)",
                     [list(row) for row in publication_rows],
                 )
                 columns = {table: _columns(connection, table) for table in tables}
@@ -570,6 +576,7 @@ def publish(
                         "run_id": run_id,
                         "published_at": published_at.isoformat(),
                         "as_of_date": as_of_date.isoformat() if as_of_date else None,
+                        "reporting_currency": reporting_currency,
                         "tables": {
                             table: {
                                 "file": f"{table}.parquet",

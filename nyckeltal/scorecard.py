@@ -36,7 +36,12 @@ COLUMNS = (
     "is_complete_period",
     "is_suppressed",
 )
+# Columns added after those of the spec (docs/kpis.md), in this order: the currency of money
+# values (null on rows whose unit is not currency).
+ADDED_COLUMNS = ("currency_code",)
+PUBLISHED_COLUMNS = COLUMNS + ADDED_COLUMNS
 STATUSES = ("on_track", "at_risk", "off_track", "no_target")
+MONEY_COLUMNS = ("value", "target_value", "previous_value")
 
 
 def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, Any]]:
@@ -49,7 +54,7 @@ def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, An
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         if not has_relation(connection, "marts", "kpi_scorecard"):
             raise NyckeltalError(f"{warehouse} has no {SCORECARD_RELATION}: run `nyckeltal run`")
-        query = f"select {', '.join(COLUMNS)} from {SCORECARD_RELATION}"
+        query = f"select {', '.join(PUBLISHED_COLUMNS)} from {SCORECARD_RELATION}"
         parameters: list[Any] = []
         if kpi:
             query += " where kpi_code = ?"
@@ -82,8 +87,16 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
+def _format_cell(row: dict[str, Any], column: str) -> str:
+    """A table cell: money values of a currency row carry its code ("12,345.00 EUR")."""
+    text = _format_value(row[column])
+    if text and column in MONEY_COLUMNS and row.get("currency_code"):
+        return f"{text} {row['currency_code']}"
+    return text
+
+
 def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    cells = [[_format_value(row[column]) for column in columns] for row in rows]
+    cells = [[_format_cell(row, column) for column in columns] for row in rows]
     widths = [
         max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
     ]
@@ -97,7 +110,7 @@ def print_scorecard(
     warehouse: Path, kpi: str | None = None, output_format: str = "table", summary: bool = False
 ) -> None:
     rows = read_scorecard(warehouse, kpi)
-    columns = COLUMNS
+    columns = PUBLISHED_COLUMNS
     if summary:
         rows = latest_totals(rows)
         columns = (
@@ -109,6 +122,7 @@ def print_scorecard(
             "status",
             "previous_value",
             "is_complete_period",
+            "currency_code",
         )
     if output_format == "json":
         print(json.dumps([{c: row[c] for c in columns} for row in rows], default=str, indent=2))

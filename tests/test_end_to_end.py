@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from run_folders import runs_write_under
 
-from nyckeltal import catalogue
+from nyckeltal import catalogue, settings
 from nyckeltal.cli import COMMANDS, main
+from nyckeltal.relations import fetch_dicts
 
 # Every kpi_code of the KPI catalogue (seeds/kpi_catalogue.csv), the specification's list.
 SPEC_KPI_CODES = set(catalogue.kpi_codes())
@@ -108,3 +110,67 @@ def test_run_without_a_warehouse_fails_clearly(
 ) -> None:
     assert main(["run", "--warehouse", str(tmp_path / "missing.duckdb")]) == 1
     assert "nyckeltal demo" in capsys.readouterr().err
+
+
+@pytest.mark.dbt
+def test_money_rows_name_their_currency(
+    demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _scorecard(demo_warehouse, capsys)
+    assert {row["currency_code"] for row in rows if row["unit"] == "currency"} == {"EUR"}
+    assert {row["currency_code"] for row in rows if row["unit"] != "currency"} == {None}
+    summary = {row["kpi_code"]: row for row in _scorecard(demo_warehouse, capsys, "--summary")}
+    assert summary["cac"]["currency_code"] == "EUR"
+    assert summary["churn_rate"]["currency_code"] is None
+    capsys.readouterr()
+    assert main(["scorecard", "--summary", "--warehouse", str(demo_warehouse)]) == 0
+    table = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    value = summary["revenue_per_employee"]["value"]
+    assert f"{value:,.2f} EUR" in table["revenue_per_employee"]
+    assert "EUR" not in table["churn_rate"]
+    with duckdb.connect(str(settings.published_path(demo_warehouse)), read_only=True) as db:
+        currencies = db.execute("select distinct reporting_currency from marts.publication")
+        assert currencies.fetchall() == [("EUR",)]
+
+
+@pytest.mark.dbt
+def test_the_kpi_catalogue_is_published_for_bi(demo_warehouse: Path) -> None:
+    with duckdb.connect(str(settings.published_path(demo_warehouse)), read_only=True) as db:
+        rows = fetch_dicts(db.execute("select * from marts.kpi_definitions order by kpi_code"))
+        published = db.execute(
+            "select row_count from marts.publication where table_name = 'kpi_definitions'"
+        ).fetchall()
+    assert [row["kpi_code"] for row in rows] == sorted(SPEC_KPI_CODES)
+    assert published == [(len(SPEC_KPI_CODES),)]
+    by_code = {row["kpi_code"]: row for row in rows}
+    assert by_code["revenue_per_employee"] == {
+        "kpi_code": "revenue_per_employee",
+        "family": "revenue_per_employee",
+        "family_name": "Revenue per employee",
+        "kpi_name": "Revenue per employee",
+        "definition": "Revenue of the month / average FTE of the month (monthly revenue per FTE).",
+        "unit": "currency",
+        "currency_code": "EUR",
+        "unit_wording": "per FTE per month",
+        "period_grains": "month",
+        "segment_types": "total department product_line",
+        "direction": "higher_is_better",
+        "target_value": 15000.0,
+        "warning_value": 10000.0,
+    }
+    assert by_code["churn_rate"]["currency_code"] is None
+    assert by_code["market_share"]["target_value"] is None
+
+
+@pytest.mark.dbt
+def test_the_demo_web_funnel_converts_like_a_small_saas_site(
+    demo_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _scorecard(demo_warehouse, capsys, "--kpi", "conversion_rate")
+    complete = [row for row in rows if row["is_complete_period"] and row["value"] is not None]
+    totals = sorted(row["value"] for row in complete if row["segment_type"] == "total")
+    assert 1 <= totals[len(totals) // 2] <= 3  # the median month
+    paid_search = [
+        row for row in complete if row["segment_value"] == "paid_search" and row["numerator"]
+    ]
+    assert len(paid_search) == len(totals)  # paid search sells every month

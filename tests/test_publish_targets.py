@@ -280,3 +280,29 @@ def test_parquet_builds_are_switched_atomically_and_pruned(tmp_path: Path) -> No
     assert sorted(path.name for path in folder.iterdir() if not path.name.startswith("build_")) == [
         "current"
     ]
+
+
+def test_publication_records_the_reporting_currency(tmp_path: Path) -> None:
+    warehouse = make_warehouse(tmp_path / "w.duckdb")
+    published = tmp_path / "p.duckdb"
+    folder = tmp_path / "published"
+    publish(
+        warehouse,
+        published,
+        dt.date(2024, 6, 1),
+        "run-sek",
+        parquet_dir=folder,
+        reporting_currency="SEK",
+    )
+    with duckdb.connect(str(published), read_only=True) as connection:
+        rows = connection.execute(
+            "select table_name, reporting_currency from marts.publication order by table_name"
+        ).fetchall()
+        comment = connection.execute(
+            "select comment from duckdb_columns() where table_name = 'publication' "
+            "and column_name = 'reporting_currency'"
+        ).fetchone()
+    assert rows == [("orders_monthly", "SEK"), ("small", "SEK")]
+    assert comment and "ISO 4217" in comment[0]
+    manifest = json.loads((folder / PARQUET_CURRENT / "manifest.json").read_text("utf-8"))
+    assert manifest["reporting_currency"] == "SEK"

@@ -37,7 +37,7 @@ from nyckeltal.quality.spec import (
     SCORECARD,
     SuiteSpec,
 )
-from nyckeltal.scorecard import COLUMNS, SCORECARD_RELATION
+from nyckeltal.scorecard import PUBLISHED_COLUMNS, SCORECARD_RELATION
 
 META_SCHEMA = "nyckeltal_meta"
 ROW_COUNTS_RELATION = f"{META_SCHEMA}.row_counts"
@@ -213,8 +213,9 @@ def integrity_query(table: Table, reporting_currency: str | None = None) -> str:
 
 def scorecard_query() -> str:
     return (
-        f"select {', '.join(COLUMNS)}, coalesce(not is_suppressed and numerator is not null "
-        "and denominator is not null and denominator <> 0, false) as is_value_expected "
+        f"select {', '.join(PUBLISHED_COLUMNS)}, "
+        "coalesce(not is_suppressed and numerator is not null and denominator is not null "
+        "and denominator <> 0, false) as is_value_expected "
         f"from {SCORECARD_RELATION}"
     )
 

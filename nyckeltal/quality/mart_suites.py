@@ -23,7 +23,7 @@ from nyckeltal import catalogue
 from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
 from nyckeltal.quality.severity import ERROR
 from nyckeltal.quality.spec import MART, RECONCILIATION, SCORECARD, Check, SuiteSpec
-from nyckeltal.scorecard import COLUMNS, SCORECARD_RELATION, STATUSES
+from nyckeltal.scorecard import PUBLISHED_COLUMNS, SCORECARD_RELATION, STATUSES
 
 SCORECARD_SUITE = "marts__kpi_scorecard"
 RECONCILIATION_SUITE = "marts__kpi_scorecard__reconciliation"
@@ -45,8 +45,9 @@ NULLABLE = (
     "target_value",
     "previous_value",
     "previous_status",
+    "currency_code",
 )
-REQUIRED = tuple(column for column in COLUMNS if column not in NULLABLE)
+REQUIRED = tuple(column for column in PUBLISHED_COLUMNS if column not in NULLABLE)
 # The enumerated columns of the contract: their values and why.
 ENUMERATIONS = {
     "kpi_code": (tuple(KPI_UNITS), "a kpi_code of the catalogue"),
@@ -100,7 +101,7 @@ def scorecard_suite() -> SuiteSpec:
     checks = [
         Check(
             "expect_table_columns_to_match_set",
-            {"column_set": list(COLUMNS), "exact_match": False},
+            {"column_set": list(PUBLISHED_COLUMNS), "exact_match": False},
             reason="the kpi_scorecard contract columns",
         ),
         Check(
@@ -154,6 +155,22 @@ def scorecard_suite() -> SuiteSpec:
                 reason=f"{', '.join(codes)} are expressed in {unit}",
             )
         )
+    checks += [
+        Check(
+            "expect_column_values_to_match_regex",
+            {
+                "column": "currency_code",
+                "regex": "^[A-Z]{3}$",
+                "row_condition": _condition("unit", "==", "currency"),
+            },
+            reason="a money row names its currency (an ISO 4217 code, the reporting currency)",
+        ),
+        Check(
+            "expect_column_values_to_be_null",
+            {"column": "currency_code", "row_condition": _condition("unit", "!=", "currency")},
+            reason="only money rows carry a currency code",
+        ),
+    ]
     for codes, low, high, reason in RANGES:
         kwargs: dict[str, Any] = {"column": "value"}
         if low is not None:
@@ -234,6 +251,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "customer_lifetime_value_ttm": ("month_start", "segment_type", "segment_value"),
     "customer_retention_monthly": ("month_start", "segment_type", "segment_value"),
     "employee_engagement_by_wave": ("survey_date", "segment_type", "segment_value"),
+    "kpi_definitions": ("kpi_code",),
     "lead_costs_monthly": ("month_start", "segment_type", "segment_value"),
     "market_share_by_period": ("period_start", "segment_type", "segment_value"),
     "mrr_movements_monthly": ("month_start",),

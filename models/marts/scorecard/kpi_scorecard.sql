@@ -157,7 +157,15 @@ final as (
         previous_rows.value as previous_value,
         cast(previous_rows.status as {{ dbt.type_string() }}) as previous_status,
         current_rows.is_complete_period,
-        current_rows.is_suppressed
+        current_rows.is_suppressed,
+        -- An addition to the spec's columns (last, so the spec's order is kept): the currency
+        -- of money values, for BI tools that show a value without reading the docs.
+        cast(
+            case
+                when current_rows.unit = 'currency'
+                    then '{{ var("reporting_currency") | upper }}'
+            end as {{ dbt.type_string() }}
+        ) as currency_code
     from rows_with_status as current_rows
     left join rows_with_status as previous_rows
         on
