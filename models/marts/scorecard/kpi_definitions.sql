@@ -40,12 +40,7 @@ final as (
         kpi_catalogue.display_name as kpi_name,
         kpi_catalogue.definition,
         kpi_catalogue.unit,
-        cast(
-            case
-                when kpi_catalogue.unit = 'currency'
-                    then '{{ var("reporting_currency") | upper }}'
-            end as {{ dbt.type_string() }}
-        ) as currency_code,
+        {{ currency_code_of('kpi_catalogue.unit') }} as currency_code,
         cast(
             nullif(kpi_catalogue.unit_wording, '') as {{ dbt.type_string() }}
         ) as unit_wording,

@@ -160,12 +160,7 @@ final as (
         current_rows.is_suppressed,
         -- An addition to the spec's columns (last, so the spec's order is kept): the currency
         -- of money values, for BI tools that show a value without reading the docs.
-        cast(
-            case
-                when current_rows.unit = 'currency'
-                    then '{{ var("reporting_currency") | upper }}'
-            end as {{ dbt.type_string() }}
-        ) as currency_code
+        {{ currency_code_of('current_rows.unit') }} as currency_code
     from rows_with_status as current_rows
     left join rows_with_status as previous_rows
         on
