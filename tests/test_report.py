@@ -86,9 +86,14 @@ def test_cards_show_the_latest_complete_total_of_the_published_scorecard(publish
     data = load_report_data(published_demo, "EUR")
     assert set(data.kpis) == {row["kpi_code"] for row in rows}
     assert data.unknown_kpis == []
-    expected = {row["kpi_code"]: row for row in latest_totals(rows)}
+    # A KPI whose card shows a segment type (families.yaml card_segments) has no headline.
+    segment_cards = {code for code, view in data.kpis.items() if view.info.card_segment}
+    expected = {
+        row["kpi_code"]: row for row in latest_totals(rows) if row["kpi_code"] not in segment_cards
+    }
     with_total = {code for code, view in data.kpis.items() if view.headline is not None}
     assert with_total == set(expected)
+    assert data.kpis["cac_paid"].headline is None and data.kpis["cac_paid"].trend
     for code in with_total:
         headline = data.kpis[code].headline
         assert headline == expected[code], code
@@ -100,7 +105,9 @@ def test_cards_show_the_latest_complete_total_of_the_published_scorecard(publish
     # KPIs without a total row (per campaign, per region) still get a card of their segments.
     for code in set(data.kpis) - with_total:
         assert data.kpis[code].card_rows, code
-        assert data.kpis[code].card_segment in {"campaign", "region"}
+        assert data.kpis[code].card_segment in {"campaign", "region", "channel"}
+    # Segment names instead of codes: the campaigns' names from the published campaign_roi.
+    assert data.segment_names[("campaign", "cmp_0001")] == "Search | Brand | DACH"
     statuses = {view.status for view in data.kpis.values()}
     assert statuses <= {"on_track", "at_risk", "off_track", "no_target"}
 
@@ -239,6 +246,14 @@ def test_overview_renders_every_card_in_headless_chromium(
                     assert card.locator(".chart svg").count() == 1, code
                     assert card.locator(".chart svg .role-mark path").count() > 0, code
                     assert card.locator("h3").inner_text().strip(), code
+                paid = page.locator("#card-cac_paid")
+                assert "One value per channel" in paid.inner_text()
+                assert paid.locator(".chart svg .role-legend").count() == 1
+                revenue = page.locator("#card-revenue_per_employee .per").inner_text()
+                assert revenue == "per FTE per month"
+                roi = page.locator("#card-roi_3m .chart svg").text_content() or ""
+                assert " %" in roi and "cmp_" not in roi
+                assert "North America" in (page.locator("#card-market_share").text_content() or "")
                 screenshot = tmp_path / "report-overview.png"
                 page.screenshot(path=str(screenshot), full_page=True)
                 print(f"overview screenshot: {screenshot}")

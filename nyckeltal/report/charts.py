@@ -19,8 +19,11 @@ from nyckeltal.report.data import (
     display_status,
     display_value,
     period_label,
+    segment_name,
     short_period_label,
 )
+
+Names = dict[tuple[str, str], str]
 
 LINE = "#2f5d8c"
 # The rows a chart draws: a named dataset whose values spec_of adds to the finished spec.
@@ -51,7 +54,9 @@ def _status_legend(present: set[str]) -> alt.Legend:
     return alt.Legend(title=None, orient="bottom", labelExpr=f"{expression} : datum.value")
 
 
-def _point_record(row: Row, currency: str, grain: str) -> dict[str, Any]:
+def _point_record(
+    row: Row, currency: str, grain: str, names: Names | None = None
+) -> dict[str, Any]:
     suppressed = bool(row["is_suppressed"])
     return {
         "period": short_period_label(row["period_start"], grain),
@@ -64,8 +69,15 @@ def _point_record(row: Row, currency: str, grain: str) -> dict[str, Any]:
         "status_name": STATUS_LABELS.get(display_status(row), display_status(row)),
         "target": row["target_value"],
         "suppressed": suppressed,
-        "segment": row["segment_value"],
+        "segment": segment_name(names or {}, row),
     }
+
+
+def _value_axis(unit: str) -> alt.Axis:
+    """A value axis whose labels of percentages carry the sign (12 %), as the values do."""
+    if unit != "percent":
+        return alt.Axis(tickCount=4)
+    return alt.Axis(tickCount=4, labelExpr="datum.label + ' %'")
 
 
 TOOLTIP = [
@@ -97,7 +109,7 @@ def trend_chart(
         title=None,
         axis=alt.Axis(labelAngle=-45, labelFontSize=9, labels=axis_labels, ticks=False),
     )
-    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=4))
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=_value_axis(rows[0]["unit"]))
     base = alt.Chart(data).encode(x=x)
     valid = "isValid(datum.value)"
     line = base.mark_line(color=LINE, strokeWidth=2).encode(y=y).transform_filter(valid)
@@ -139,14 +151,19 @@ def trend_chart(
 
 
 def segment_lines_chart(
-    rows: list[Row], currency: str, width: int | str = "container", height: int = 110
+    rows: list[Row],
+    currency: str,
+    width: int | str = "container",
+    height: int = 110,
+    names: Names | None = None,
 ) -> dict[str, Any]:
-    """Several segments over their periods, one coloured line each (hollow = in progress)."""
+    """Several segments over their periods, one coloured line each (hollow = in progress),
+    the legend naming each segment (`names`)."""
     if not rows:
         return {}
     grain = rows[0]["period_grain"]
     records = sorted(
-        (_point_record(row, currency, grain) for row in rows),
+        (_point_record(row, currency, grain, names) for row in rows),
         key=lambda record: record["segment"],
     )
     order = [
@@ -159,7 +176,7 @@ def segment_lines_chart(
             title=None,
             axis=alt.Axis(labelAngle=-45, labelFontSize=9, ticks=False),
         ),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(tickCount=4)),
+        y=alt.Y("value:Q", title=None, axis=_value_axis(rows[0]["unit"])),
         color=alt.Color(
             "segment:N",
             legend=alt.Legend(title=None, orient="bottom", columns=4, labelFontSize=9),
@@ -190,15 +207,17 @@ def campaign_chart(
     currency: str,
     width: int | str = "container",
     height: int | None = None,
-    axis_labels: bool = True,
+    label_limit: int = 260,
+    names: Names | None = None,
 ) -> dict[str, Any]:
-    """One bar per campaign window, coloured by status; windows in progress are hollow."""
+    """One bar per campaign window, labelled with the campaign's name (`names`) and start,
+    on a value axis in the KPI's unit; coloured by status, windows in progress hollow."""
     if not rows:
         return {}
     records = []
     for row in rows:
-        record = _point_record(row, currency, row["period_grain"])
-        record["campaign"] = f"{row['segment_value']} ({row['period_start'].isoformat()})"
+        record = _point_record(row, currency, row["period_grain"], names)
+        record["campaign"] = f"{record['segment']} ({row['period_start']:%b %Y})"
         records.append(record)
     order = [record["campaign"] for record in records]
     present = {record["status"] for record in records}
@@ -212,9 +231,9 @@ def campaign_chart(
                 "campaign:N",
                 sort=order,
                 title=None,
-                axis=alt.Axis(labels=axis_labels, ticks=False, labelFontSize=9, labelLimit=260),
+                axis=alt.Axis(ticks=False, labelFontSize=9, labelLimit=label_limit),
             ),
-            x=alt.X("value:Q", title=None, axis=alt.Axis(tickCount=4)),
+            x=alt.X("value:Q", title=None, axis=_value_axis(rows[0]["unit"])),
             color=alt.Color(
                 "status:N", scale=_status_scale(present), legend=_status_legend(present)
             ),
@@ -231,12 +250,14 @@ def campaign_chart(
     return spec_of(chart, records)
 
 
-def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
-    """Segments (rows) by period (columns): each cell coloured by status and labelled with
-    its value, "suppressed" for a suppressed group; periods in progress are faded and
-    marked with an asterisk."""
+def breakdown_chart(
+    breakdown: Breakdown, currency: str, names: Names | None = None
+) -> dict[str, Any]:
+    """Segments (rows, named by `names`) by period (columns): each cell coloured by status and
+    labelled with its value, "suppressed" for a suppressed group; periods in progress are
+    faded and marked with an asterisk."""
     if breakdown.grain == "campaign_window":
-        return campaign_chart(breakdown.rows, currency, width=420)
+        return campaign_chart(breakdown.rows, currency, width=420, names=names)
     grain = breakdown.grain
     incomplete = {row["period_start"] for row in breakdown.rows if not row["is_complete_period"]}
     labels = {
@@ -245,7 +266,7 @@ def breakdown_chart(breakdown: Breakdown, currency: str) -> dict[str, Any]:
     }
     records = []
     for row in breakdown.rows:
-        record = _point_record(row, currency, grain)
+        record = _point_record(row, currency, grain, names)
         record["period"] = labels[row["period_start"]]
         record["cell"] = display_value(row, currency, with_unit=False)
         records.append(record)

@@ -41,6 +41,7 @@ class KpiInfo:
     family_slug: str
     card_segment: str | None = None
     grain: str | None = None
+    unit_wording: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,27 +92,75 @@ class ReportData:
     as_of_date: dt.date | None
     currency: str
     unknown_kpis: list[str]
+    # (segment_type, segment_value) -> the name people read (campaign names, region names).
+    segment_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def family_kpis(self, family: Family) -> list[KpiView]:
         return [self.kpis[info.code] for info in family.kpis if info.code in self.kpis]
 
 
 @cache
+def _document() -> dict[str, Any]:
+    with open(FAMILIES_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def segment_value_names() -> dict[tuple[str, str], str]:
+    """The names of segment values that the data holds only as codes (families.yaml
+    `segment_values`: regions, product lines), also of the region_product_line pairs."""
+    names = {
+        (str(segment_type), str(code)): str(name)
+        for segment_type, values in (_document().get("segment_values") or {}).items()
+        for code, name in values.items()
+    }
+    regions = {code: name for (kind, code), name in names.items() if kind == "region"}
+    lines = {code: name for (kind, code), name in names.items() if kind == "product_line"}
+    for region, region_name in regions.items():
+        for line, line_name in lines.items():
+            names[("region_product_line", f"{region}|{line}")] = f"{region_name}, {line_name}"
+    return names
+
+
+def segment_name(names: dict[tuple[str, str], str], row: Row) -> str:
+    """The name of a row's segment: from `names`, else its code made readable."""
+    value = row["segment_value"]
+    named = names.get((row["segment_type"], value))
+    if named:
+        return named
+    return value.replace("_", " ").capitalize() if row["segment_type"] == "channel" else value
+
+
+def _campaign_names(published: Path) -> dict[tuple[str, str], str]:
+    """campaign_id -> campaign name, from the published campaign_roi mart."""
+    with duckdb.connect(str(published), read_only=True) as connection:
+        if not has_relation(connection, "marts", "campaign_roi"):
+            return {}
+        rows = connection.execute(
+            "select campaign_id, campaign_name from marts.campaign_roi "
+            "where campaign_name is not null"
+        ).fetchall()
+    return {("campaign", campaign_id): name for campaign_id, name in rows}
+
+
+@cache
 def load_families() -> tuple[tuple[Family, ...], dict[str, str]]:
     """The KPI families of families.yaml, their KPIs from the KPI catalogue (in catalogue
-    order), and the labels of the segment types."""
-    with open(FAMILIES_FILE, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+    order), and the labels of the segment types. A family's `card_segments` name the segment
+    type a KPI's card shows instead of its total (a total that would mislead on a card)."""
+    document = _document()
     families = []
     for entry in document["families"]:
+        card_segments = entry.get("card_segments") or {}
         kpis = tuple(
             KpiInfo(
                 code=kpi.code,
                 name=kpi.display_name,
                 family_slug=entry["slug"],
                 # A KPI without a total row shows its first segment type on its card.
-                card_segment=None if "total" in kpi.segment_types else kpi.segment_types[0],
+                card_segment=card_segments.get(kpi.code)
+                or (None if "total" in kpi.segment_types else kpi.segment_types[0]),
                 grain=kpi.period_grains[0],
+                unit_wording=kpi.unit_wording,
             )
             for kpi in catalogue.kpis()
             if kpi.family == entry["family"]
@@ -214,11 +263,12 @@ def build_view(info: KpiInfo, rows: list[Row], labels: dict[str, str]) -> KpiVie
         info=info,
         unit=rows[0]["unit"],
         grain=grain,
-        headline=_latest_complete(totals),
+        # A card showing a segment type shows no total (info.card_segment).
+        headline=None if info.card_segment else _latest_complete(totals),
         trend=totals[-TREND_PERIODS:],
         breakdowns=_breakdowns(rows, labels),
     )
-    if not totals:
+    if view.headline is None:
         segment_type = info.card_segment or next(
             (b.segment_type for b in view.breakdowns if b.grain == grain), None
         )
@@ -264,6 +314,7 @@ def load_report_data(published: Path, currency: str) -> ReportData:
         as_of_date=as_of_date,
         currency=currency,
         unknown_kpis=sorted(set(by_code) - known),
+        segment_names={**segment_value_names(), **_campaign_names(published)},
     )
 
 
@@ -301,23 +352,52 @@ def short_period_label(start: dt.date, grain: str) -> str:
     return start.strftime("%d %b %y")
 
 
-def format_value(value: float | None, unit: str, currency: str, with_unit: bool = True) -> str:
-    """A KPI value for people: thousands separators, a few decimals, the unit."""
-    if value is None:
-        return "–"
+def _decimals(value: float, unit: str) -> int:
+    """The usual decimals of a value: fewer for large money, percentages and scores."""
     magnitude = abs(value)
     if unit == "currency":
-        text = f"{value:,.0f}" if magnitude >= 100 else f"{value:,.2f}"
-        return f"{text} {currency}" if with_unit else text
-    if unit == "percent":
-        text = f"{value:,.2f}" if magnitude < 10 else f"{value:,.1f}"
-    elif unit == "months":
-        text = f"{value:,.1f}"
-    elif unit == "ratio":
-        text = f"{value:,.2f}"
-    else:  # score: NPS (-100..100) or an engagement mean (1..5)
-        text = f"{value:,.2f}" if magnitude < 10 else f"{value:,.1f}"
-    return text + UNIT_SUFFIX.get(unit, "") if with_unit else text
+        return 0 if magnitude >= 100 else 2
+    if unit == "months":
+        return 1
+    if unit == "ratio":
+        return 2
+    return 2 if magnitude < 10 else 1  # percent; score: NPS (-100..100) or a 1-5 mean
+
+
+def format_value(
+    value: float | None,
+    unit: str,
+    currency: str,
+    with_unit: bool = True,
+    decimals: int | None = None,
+) -> str:
+    """A KPI value for people: thousands separators, a few decimals (or `decimals`), the unit."""
+    if value is None:
+        return "–"
+    places = _decimals(value, unit) if decimals is None else decimals
+    text = f"{value:,.{places}f}"
+    if not with_unit:
+        return text
+    if unit == "currency":
+        return f"{text} {currency}"
+    return text + UNIT_SUFFIX.get(unit, "")
+
+
+MAX_DECIMALS = 6
+
+
+def format_against(
+    value: float | None, target: float | None, unit: str, currency: str, with_unit: bool = True
+) -> str:
+    """`value` formatted so that it never reads the same as a different `target`: when both
+    round to the same text, decimals are added until they differ (2.004 % against a target of
+    2.00 %), so that the text explains the status."""
+    if value is None or target is None or value == target:
+        return format_value(value, unit, currency, with_unit)
+    places = _decimals(value, unit)
+    while places < MAX_DECIMALS and round(value, places) == round(target, places):
+        places += 1
+    return format_value(value, unit, currency, with_unit, places)
 
 
 def format_change(row: Row | None, currency: str) -> str:
@@ -342,10 +422,11 @@ def format_change(row: Row | None, currency: str) -> str:
 
 
 def display_value(row: Row, currency: str, with_unit: bool = True) -> str:
-    """A row's value, or "suppressed" for a suppressed group (never 0)."""
+    """A row's value, or "suppressed" for a suppressed group (never 0); never reading the
+    same as a different target (`format_against`)."""
     if row["is_suppressed"]:
         return "suppressed"
-    return format_value(row["value"], row["unit"], currency, with_unit)
+    return format_against(row["value"], row.get("target_value"), row["unit"], currency, with_unit)
 
 
 def display_status(row: Row) -> str:

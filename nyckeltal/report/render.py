@@ -34,6 +34,7 @@ from nyckeltal.report.data import (
     format_value,
     load_report_data,
     period_label,
+    segment_name,
 )
 
 ASSETS = "assets"
@@ -125,10 +126,14 @@ def _card(
         chart_id = registry.add(charts.trend_chart(view.trend, currency))
     elif view.grain == "campaign_window":
         chart_id = registry.add(
-            charts.campaign_chart(view.card_rows, currency, height=120, axis_labels=False)
+            charts.campaign_chart(
+                view.card_rows, currency, height=150, label_limit=130, names=data.segment_names
+            )
         )
     else:
-        chart_id = registry.add(charts.segment_lines_chart(view.card_rows, currency))
+        chart_id = registry.add(
+            charts.segment_lines_chart(view.card_rows, currency, names=data.segment_names)
+        )
     return {
         "view": view,
         "status": view.status if headline else "segmented",
@@ -151,7 +156,7 @@ def _breakdown(breakdown: Breakdown, data: ReportData, registry: ChartRegistry) 
     currency = data.currency
     rows = [
         {
-            "segment": row["segment_value"],
+            "segment": segment_name(data.segment_names, row),
             "period": period_label(row),
             "value": display_value(row, currency),
             "target": format_value(row["target_value"], row["unit"], currency)
@@ -168,7 +173,9 @@ def _breakdown(breakdown: Breakdown, data: ReportData, registry: ChartRegistry) 
     ]
     return {
         "breakdown": breakdown,
-        "chart_id": registry.add(charts.breakdown_chart(breakdown, currency)),
+        "chart_id": registry.add(
+            charts.breakdown_chart(breakdown, currency, names=data.segment_names)
+        ),
         "rows": rows,
         "latest_label": period_label(breakdown.latest[0]) if breakdown.latest_period else "",
         "is_campaign": breakdown.grain == "campaign_window",
