@@ -396,7 +396,7 @@ def test_funnel_steps_out_of_order_and_across_months(db: duckdb.DuckDBPyConnecti
     several_months = """(select visitor_id from marketing.web_events group by 1
         having count(distinct date_trunc('month', occurred_at)) > 1)"""
     assert _count(db, several_months) > 100
-    # Every purchase is a self-serve conversion, at the instant the customer was created.
+    # Every purchase is a web lead's conversion, at the instant the customer was created.
     unmatched = "event_name = 'purchase' and occurred_at not in "
     unmatched += "(select created_at from crm.customers)"
     assert _count(db, "marketing.web_events", unmatched) == 0
@@ -460,3 +460,48 @@ def test_kpis_are_plausible(db: duckdb.DuckDBPyConnection) -> None:
     assert 1 <= churn <= 4  # monthly logo churn, in percent
     headcount = _count(db, "hr.employees", "terminated_on is null")
     assert 40 <= headcount <= 75
+
+
+def test_web_conversion_is_plausible_and_matches_the_customers(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """1-3 % of a month's visitors purchase, on every web channel too (paid search included),
+    and no month has more purchasers than customers acquired from web leads."""
+    months = db.execute(
+        """
+        with visitor_months as (
+            select date_trunc('month', occurred_at) as month, visitor_id,
+                   arg_min(channel, occurred_at) as channel,
+                   bool_or(event_name = 'purchase') as purchased
+            from marketing.web_events group by all),
+        customers as (
+            select date_trunc('month', c.created_at) as month, count(*) as acquired
+            from crm.customers as c join crm.leads as l on l.converted_customer_id = c.customer_id
+            where l.channel in ('organic', 'paid_search', 'paid_social', 'email', 'referral')
+            group by all)
+        select v.month, count(*), count(*) filter (where purchased), any_value(acquired),
+               count(*) filter (where purchased and channel = 'paid_search')
+        from visitor_months as v left join customers as c on c.month = v.month
+        group by all order by 1
+        """
+    ).fetchall()
+    rates = sorted(100 * bought / visitors for _, visitors, bought, _, _ in months)
+    assert 1 <= rates[len(rates) // 2] <= 3  # the median month
+    assert rates[0] >= 0.5 and rates[-1] <= 4
+    assert all(bought <= (acquired or 0) for _, _, bought, acquired, _ in months)
+    assert all(paid_search > 0 for *_, paid_search in months)
+    channels = db.execute(
+        """
+        with visitor_months as (
+            select date_trunc('month', occurred_at) as month, visitor_id,
+                   arg_min(channel, occurred_at) as channel,
+                   bool_or(event_name = 'purchase') as purchased
+            from marketing.web_events group by all)
+        select channel, 100.0 * count(*) filter (where purchased) / count(*)
+        from visitor_months
+        where channel in ('organic', 'paid_search', 'paid_social', 'email', 'referral')
+        group by all
+        """
+    ).fetchall()
+    assert len(channels) == 5
+    assert all(1 <= rate <= 3.5 for _, rate in channels), channels
