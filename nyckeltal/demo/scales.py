@@ -1,10 +1,14 @@
 """The named dataset sizes of `nyckeltal generate --scale` (and of the benchmark).
 
 `factor` multiplies customers, leads, campaigns and employees (management excepted);
-`visitors` multiplies the anonymous web traffic (organic, referral, partner, QR codes, and
-tracked ad clicks: with visitors < factor fewer clicks pass the consent banner); the lead
-trails on the web follow the leads. `months` is the length of the window, which always ends
-on 2026-11-15 (the last month incomplete). The benchmark imports `SCALES`.
+`visitors` multiplies the anonymous web traffic the analytics tool records (organic,
+referral, partner, QR codes, and tracked ad clicks: with visitors < factor fewer clicks pass
+the consent banner); the lead trails on the web follow the leads. The demo records
+DEMO_VISITORS of that traffic (the rest browses with tracking blocked), so that 1-3 % of a
+month's recorded visitors purchase, as on a small B2B SaaS site; the benchmark scales keep
+their web volumes (their visitor conversion is lower, about 0.1 %). `months` is the length of
+the window, which always ends on 2026-11-15 (the last month incomplete). The benchmark
+imports `SCALES`.
 """
 
 from __future__ import annotations
@@ -26,16 +30,18 @@ class Scale:
             raise ValueError(f"scale must be positive with 12-60 months, got {self!r}")
 
 
+DEMO_VISITORS = 0.07
+
 SCALES: dict[str, Scale] = {
     scale.name: scale
     for scale in (
         Scale(
             "demo",
             1.0,
-            1.0,
+            DEMO_VISITORS,
             27,
             False,
-            description="the bundled demo: ~600 customers, ~270k web events",
+            description="the bundled demo: ~600 customers, ~36k web events",
         ),
         Scale("s", 4.0, 4.0, 27, description="~2.3k customers, ~1M web events"),
         Scale("m", 40.0, 40.0, 27, description="~23k customers, ~10M web events, ~320k invoices"),
@@ -59,4 +65,5 @@ def resolve(scale: str | float | Scale) -> Scale:
         raise ValueError(f"scale must be positive, got {scale!r}")
     if factor == SCALES["demo"].factor:
         return SCALES["demo"]
-    return Scale(f"{factor:g}", factor, factor, SCALES["demo"].months, parquet=False)
+    demo = SCALES["demo"]
+    return Scale(f"{factor:g}", factor, factor * demo.visitors, demo.months, parquet=False)

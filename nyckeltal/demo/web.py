@@ -1,14 +1,14 @@
 """marketing.web_events, streamed month by month into Parquet (memory stays bounded).
 
 Anonymous visitors come from tracked ad clicks (the consent banner lets 35-50 % through),
-event QR codes and organic, referral, partner and "other" traffic; of them the analytics tool
-records the share P_RECORDED (the rest browse with tracking blocked or leave before the banner),
-so that about 1-3 % of the recorded visitors of a month purchase, as on a small B2B SaaS
-site; about 12 % come back one to four months later. Web-channel leads leave a ``page_view ->
-signup`` trail when created, self-serve leads a ``page_view -> trial_start`` when they
-qualify, and every web-channel lead that becomes a customer a ``checkout_start -> purchase``
-(at the instant the customer is created: sales-assisted deals sign and pay on the web too);
-self-serve leads may abandon a checkout instead. Later steps may fall in later months.
+event QR codes and organic, referral, partner and "other" traffic, in the volume the scale's
+`visitors` sets (the demo's: about 1-3 % of the recorded visitors of a month purchase, as on
+a small B2B SaaS site; scales.py); about 12 % come back one to four months later.
+Web-channel leads leave a ``page_view -> signup`` trail when created, self-serve leads a
+``page_view -> trial_start`` when they qualify, and every web-channel lead that becomes a
+customer a ``checkout_start -> purchase`` at the instant the customer is created (sales-
+assisted deals sign and pay on the web too); self-serve leads may abandon a checkout
+instead. Later steps may fall in later months.
 
 HARD CASE: out of order. For 2 % of the web leads (and always the first) the consent banner
 fires the page view after the signup, so that visitor's month has a signup before its first
@@ -42,7 +42,6 @@ EVENT_NAMES = ("page_view", "signup", "trial_start", "checkout_start", "purchase
 PAGE_VIEW, SIGNUP, TRIAL, CHECKOUT, PURCHASE = range(5)
 BASE_VISITORS = {0: 50.0, 4: 20.0, 7: 4.0, PARTNER: 3.0}  # a day at factor 1, by channel
 TRACKED_CLICK_SHARE = (0.35, 0.5)  # clicks that accept the consent banner
-P_RECORDED = 0.07  # anonymous visits the analytics tool records (leads are always recorded)
 P_RETURN_VISIT = 0.12
 P_OUT_OF_ORDER = 0.02
 P_MORE_PAGES = 0.4
@@ -67,7 +66,6 @@ def _sources(window: Window, ratio: float, visitors: float, plan: Campaigns, spe
     clicked = spend.clicks > 0
     qr = (spend.clicks == 0) & (channel == EVENTS)  # QR codes on the booth, ~25 a day
     expected = np.where(clicked, spend.clicks * (low + high) / 2, spend.spend_eur / 250) * ratio
-    expected = expected * P_RECORDED
     keep = clicked | qr
     parts = [(spend.day[keep], channel[keep], spend.campaign[keep], expected[keep])]
     days = window.day_numbers
@@ -80,7 +78,7 @@ def _sources(window: Window, ratio: float, visitors: float, plan: Campaigns, spe
         running = np.where(active, index, running)
     for code, per_day in BASE_VISITORS.items():
         campaign = running if code == PARTNER else np.full(len(days), -1)
-        parts.append((days, np.full(len(days), code), campaign, per_day * growth * P_RECORDED))
+        parts.append((days, np.full(len(days), code), campaign, per_day * growth))
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
