@@ -127,6 +127,8 @@ insert into marts.kpi_scorecard values
     ('ltv', '2024-02-01', '2024-02-29', 'ttm', 'total', 'all', 100, null, 6000, 'currency',
         null, 'no_target', null, true, false);
 alter table marts.kpi_scorecard add column previous_status varchar;
+alter table marts.kpi_scorecard add column currency_code varchar;
+update marts.kpi_scorecard set currency_code = 'EUR' where unit = 'currency';
 """
 
 # Hand-made wide marts that honour their contracts (tables created from the model YAML),
@@ -258,6 +260,17 @@ WIDE_MART_ROWS: dict[str, list[dict[str, object]]] = {
          "company_revenue": 47.8, "market_revenue": 1000000.0, "market_share_pct": 0.00478},
         {**Q1, "segment_type": "product_line", "segment_value": "hardware",
          "product_line": "hardware", "company_revenue": -10.0, "market_revenue": 0.0},
+    ],
+    "kpi_definitions": [
+        {"kpi_code": "ltv", "family": "ltv", "family_name": "Customer lifetime value",
+         "kpi_name": "Customer lifetime value", "definition": "TTM margin x lifetime.",
+         "unit": "currency", "currency_code": "EUR", "unit_wording": "per customer",
+         "period_grains": "ttm", "segment_types": "total channel",
+         "direction": "higher_is_better"},
+        {"kpi_code": "churn_rate", "family": "churn", "family_name": "Churn and retention",
+         "kpi_name": "Customer churn rate", "definition": "Churned / active x 100.",
+         "unit": "percent", "period_grains": "month", "segment_types": "total plan",
+         "direction": "lower_is_better", "target_value": 2.0, "warning_value": 3.0},
     ],
     "employee_engagement_by_wave": [
         {**WAVE, **TOTAL, "respondent_count": 6, "response_count": 12,
