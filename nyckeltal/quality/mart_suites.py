@@ -157,6 +157,11 @@ def scorecard_suite() -> SuiteSpec:
         )
     checks += [
         Check(
+            "expect_column_values_to_not_be_null",
+            {"column": "currency_code", "row_condition": _condition("unit", "==", "currency")},
+            reason="a money row names its currency",
+        ),
+        Check(
             "expect_column_values_to_match_regex",
             {
                 "column": "currency_code",

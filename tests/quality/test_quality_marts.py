@@ -27,7 +27,7 @@ from nyckeltal.scorecard import SCORECARD_RELATION
 ROW = (
     "insert into marts.kpi_scorecard values ('{kpi}', '2024-02-01', '2024-02-29', 'month', "
     "'{segment_type}', '{segment_value}', {numerator}, {denominator}, {value}, '{unit}', null, "
-    "'{status}', null, true, {suppressed}, null)"
+    "'{status}', null, true, {suppressed}, null, null)"
 )
 
 
