@@ -7,12 +7,17 @@ writes to; any DuckDB file holding `marts.kpi_scorecard` can be read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import fetch_dicts, has_relation
@@ -35,6 +40,17 @@ COLUMNS = (
     "previous_status",
     "is_complete_period",
     "is_suppressed",
+)
+# `--summary`: one line per KPI.
+SUMMARY_COLUMNS = (
+    "kpi_code",
+    "period_start",
+    "value",
+    "unit",
+    "target_value",
+    "status",
+    "previous_value",
+    "is_complete_period",
 )
 STATUSES = ("on_track", "at_risk", "off_track", "no_target")
 
@@ -82,15 +98,35 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    cells = [[_format_value(row[column]) for column in columns] for row in rows]
-    widths = [
-        max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
-    ]
-    print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
-    print("  ".join("-" * width for width in widths))
-    for line in cells:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def scorecard_table(rows: list[dict[str, Any]], columns: tuple[str, ...], boxed: bool) -> Table:
+    """The rows as a rich Table: numbers right-aligned, a rule under the header when `boxed`."""
+    table = Table(box=box.SIMPLE_HEAD if boxed else None, show_edge=False, pad_edge=False)
+    for column in columns:
+        numeric = any(_is_number(row[column]) for row in rows)
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_format_value(row[column]) for column in columns))
+    return table
+
+
+def print_table(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], console: Console | None = None
+) -> None:
+    """Print the rows as a table: rich's, bold header and rule, on a terminal; elsewhere (a
+    pipe, a log) plain text, no escape codes, the columns aligned all the same."""
+    console = console or Console(file=sys.stdout)
+    if console.is_terminal:
+        console.print(scorecard_table(rows, columns, boxed=True))
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, width=100_000, color_system=None).print(
+        scorecard_table(rows, columns, boxed=False)
+    )
+    console.file.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
 
 
 def print_scorecard(
@@ -100,16 +136,7 @@ def print_scorecard(
     columns = COLUMNS
     if summary:
         rows = latest_totals(rows)
-        columns = (
-            "kpi_code",
-            "period_start",
-            "value",
-            "unit",
-            "target_value",
-            "status",
-            "previous_value",
-            "is_complete_period",
-        )
+        columns = SUMMARY_COLUMNS
     if output_format == "json":
         print(json.dumps([{c: row[c] for c in columns} for row in rows], default=str, indent=2))
     elif output_format == "csv":
@@ -117,4 +144,4 @@ def print_scorecard(
         writer.writeheader()
         writer.writerows(rows)
     else:
-        _print_table(rows, columns)
+        print_table(rows, columns)
