@@ -49,6 +49,15 @@ def _kpi_code(text: str) -> str:
     return choice_type(kpi_codes())(text)
 
 
+def _require_extras() -> None:
+    """The optional extras the settings need (the postgres and spark targets, publishing to
+    PostgreSQL), before any work: one line naming what to install."""
+    from nyckeltal.extras import require_for
+
+    config = settings.current()
+    require_for(config.target, config.publish_postgres_url is not None)
+
+
 def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
@@ -217,6 +226,7 @@ def build_parser() -> Parser:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.loader import load_directory
 
     warehouse = settings.warehouse_path(args.warehouse)
@@ -226,6 +236,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.loader import load_directory
 
     warehouse = settings.warehouse_path(args.warehouse)
@@ -244,6 +255,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.errors import NyckeltalError
     from orchestration.refresh import run_daily_refresh
 
@@ -264,6 +276,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.contract import TABLES_BY_KEY
     from nyckeltal.errors import NyckeltalError
     from nyckeltal.pipeline import validate_marts, validate_sources

@@ -242,3 +242,52 @@ def test_verbose_runs_keep_plain_lines_on_a_terminal(
     console = Console(file=io.StringIO(), force_terminal=True)
     handler = progress.show_on_console(live=False, console=console)
     assert not isinstance(handler, progress.LiveConsoleHandler)
+
+
+# --------------------------------------------------------------------------- extras
+
+
+@pytest.mark.parametrize(
+    ("environment", "extra", "feature"),
+    [
+        ({"NYCKELTAL_TARGET": "spark"}, "spark", "NYCKELTAL_TARGET=spark"),
+        ({"NYCKELTAL_TARGET": "postgres"}, "postgres", "NYCKELTAL_TARGET=postgres"),
+        (
+            {"NYCKELTAL_PUBLISH_POSTGRES_URL": "postgresql://u@db/kpis"},
+            "postgres",
+            "NYCKELTAL_PUBLISH_POSTGRES_URL",
+        ),
+    ],
+)
+def test_a_setting_whose_extra_is_not_installed_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    environment: dict[str, str],
+    extra: str,
+    feature: str,
+) -> None:
+    from nyckeltal import extras
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    installed = extras.find_spec
+    monkeypatch.setattr(
+        extras,
+        "find_spec",
+        lambda module: None if module in extras.MODULES[extra] else installed(module),
+    )
+    assert main(["run", "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"nyckeltal run: error: {feature} needs the `{extra}` extra "
+        f"({', '.join(extras.MODULES[extra])} not installed): "
+        f'pip install -c requirements-dev.lock -e ".[{extra}]", or `make dev` for all extras\n'
+    )
+
+
+def test_the_core_needs_no_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nyckeltal import extras
+
+    monkeypatch.setattr(extras, "find_spec", lambda module: None)
+    extras.require_for("duckdb", publish_to_postgres=False)  # raises nothing
