@@ -5,6 +5,7 @@ files that say how they are made; the Dockerfile and docs/deployment.md name rea
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -172,3 +173,40 @@ def test_the_deployment_page_names_real_commands() -> None:
     assert not unknown, f"docs/deployment.md names commands the CLI lacks: {unknown}"
     for needed in ("docker build", "docker run", "dagster-daemon", "cron"):
         assert needed in text, needed
+
+
+def _imported_top_level_modules(folders: tuple[str, ...]) -> set[str]:
+    modules: set[str] = set()
+    for folder in folders:
+        for path in (PROJECT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_every_package_the_code_imports_is_pinned_in_the_core_lock() -> None:
+    """A module imported by nyckeltal/ or orchestration/ comes from a distribution pinned in
+    requirements.lock (else a core install fails at the first command), except the modules of
+    the extras, which nyckeltal.extras checks before use."""
+    from nyckeltal.extras import MODULES
+
+    core = _pins(CORE_LOCK)
+    of_extras = {module.split(".")[0] for modules in MODULES.values() for module in modules}
+    distributions = metadata.packages_distributions()
+    local = {"nyckeltal", "orchestration", "kpi_oracle"}  # kpi_oracle: tests/, for the benchmark
+    third_party = (
+        _imported_top_level_modules(("nyckeltal", "orchestration"))
+        - set(sys.stdlib_module_names)
+        - local
+        - (of_extras - {"dbt"})
+        - {"py4j"}  # pyspark's, imported beside it
+    )
+    unpinned = {
+        module: distributions.get(module, ["?"])
+        for module in sorted(third_party)
+        if not any(_name(name) in core for name in distributions.get(module, []))
+    }
+    assert not unpinned, f"imported but not pinned in requirements.lock: {unpinned}"
