@@ -1,10 +1,12 @@
 # The two commands at the top of README.md: `make run` and `make test`.
-# Both create the virtual environment from requirements.lock on first use.
+# Both create the virtual environment on first use: `make setup` (and `make run`) install the
+# core, requirements.lock; `make test` (and lint, format) add the extras, requirements-dev.lock
+# (test tools, the PostgreSQL and Spark engines, the semantic layer). scripts/lock.sh writes both.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint format clean
+.PHONY: setup dev run test lint format clean
 
 setup: $(VENV)/.installed
 
@@ -15,21 +17,28 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
+# The extras: everything `make test` needs beyond the core.
+dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
 run: setup
 	$(BIN)/nyckeltal demo
 	$(BIN)/nyckeltal run
 	$(BIN)/nyckeltal scorecard --summary
 
-test: setup
+test: dev
 	bash scripts/install-test-dependencies.sh
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros
 
-format: setup
+format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models macros

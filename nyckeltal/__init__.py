@@ -1,3 +1,4 @@
-"""Nyckeltal: KPI marts from CRM, billing, HR and marketing data."""
+"""Nyckeltal: KPI marts from CRM, billing, HR and marketing data.
 
-__version__ = "0.1.0"
+The version is pyproject.toml's alone: `importlib.metadata.version("nyckeltal")` reads it.
+"""

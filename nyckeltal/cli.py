@@ -9,9 +9,11 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from nyckeltal import settings
+from nyckeltal.cli_parser import Parser, choice_type, parse
 
 
 def _date(text: str) -> dt.date:
@@ -19,6 +21,41 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def version() -> str:
+    """The installed version: pyproject.toml's `version`, the only place it is written."""
+    try:
+        return metadata.version("nyckeltal")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
+def _scale(text: str) -> str:
+    """`--scale`: a named scale of the generator or a positive number (a factor on the demo)."""
+    from nyckeltal.demo.scales import SCALES, resolve
+
+    def number(value: str) -> str:
+        resolve(value)  # ValueError unless a positive number
+        return value
+
+    return choice_type(tuple(SCALES), number, "a positive number")(text)
+
+
+def _kpi_code(text: str) -> str:
+    """`--kpi`: a kpi_code of the catalogue (seeds/kpi_catalogue.csv)."""
+    from nyckeltal.catalogue import kpi_codes
+
+    return choice_type(kpi_codes())(text)
+
+
+def _require_extras() -> None:
+    """The optional extras the settings need (the postgres and spark targets, publishing to
+    PostgreSQL), before any work: one line naming what to install."""
+    from nyckeltal.extras import require_for
+
+    config = settings.current()
+    require_for(config.target, config.publish_postgres_url is not None)
 
 
 def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +67,12 @@ def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="nyckeltal",
         description="KPI marts for small and mid-size companies, built with dbt on DuckDB.",
     )
+    parser.add_argument("--version", action="version", version=f"nyckeltal {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -63,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--scale",
         default="demo",
+        type=_scale,
         help="demo (the bundled demo, default), s (~1M web events), m (~10M), "
         "l (~1M customers, ~100M web events, 36 months), or a number (a factor on the demo)",
     )
@@ -131,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the kpi_scorecard mart (from the published marts file)",
         description="Print rows of the published kpi_scorecard mart.",
     )
-    scorecard.add_argument("--kpi", metavar="CODE", help="only this kpi_code")
+    scorecard.add_argument(
+        "--kpi", metavar="CODE", type=_kpi_code, help="only this kpi_code (of the catalogue)"
+    )
     scorecard.add_argument("--format", choices=("table", "csv", "json"), default="table")
     scorecard.add_argument(
         "--summary",
@@ -179,10 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     from nyckeltal.benchmark import add_arguments
 
     add_arguments(bench)
+    for command in commands.choices.values():
+        command.set_defaults(parser=command)  # leftover arguments are reported by their command
     return parser
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.loader import load_directory
 
     warehouse = settings.warehouse_path(args.warehouse)
@@ -192,6 +236,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.loader import load_directory
 
     warehouse = settings.warehouse_path(args.warehouse)
@@ -210,6 +255,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.errors import NyckeltalError
     from orchestration.refresh import run_daily_refresh
 
@@ -230,6 +276,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    _require_extras()
     from nyckeltal.contract import TABLES_BY_KEY
     from nyckeltal.errors import NyckeltalError
     from nyckeltal.pipeline import validate_marts, validate_sources
@@ -288,7 +335,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     from nyckeltal.errors import NyckeltalError
 
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
     try:
         return COMMANDS[args.command](args)
     except NyckeltalError as error:

@@ -7,12 +7,17 @@ writes to; any DuckDB file holding `marts.kpi_scorecard` can be read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import fetch_dicts, has_relation
@@ -40,6 +45,18 @@ COLUMNS = (
 # values (null on rows whose unit is not currency).
 ADDED_COLUMNS = ("currency_code",)
 PUBLISHED_COLUMNS = COLUMNS + ADDED_COLUMNS
+# `--summary`: one line per KPI.
+SUMMARY_COLUMNS = (
+    "kpi_code",
+    "period_start",
+    "value",
+    "unit",
+    "target_value",
+    "status",
+    "previous_value",
+    "is_complete_period",
+    "currency_code",
+)
 STATUSES = ("on_track", "at_risk", "off_track", "no_target")
 MONEY_COLUMNS = ("value", "target_value", "previous_value")
 
@@ -95,15 +112,35 @@ def _format_cell(row: dict[str, Any], column: str) -> str:
     return text
 
 
-def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    cells = [[_format_cell(row, column) for column in columns] for row in rows]
-    widths = [
-        max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
-    ]
-    print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
-    print("  ".join("-" * width for width in widths))
-    for line in cells:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def scorecard_table(rows: list[dict[str, Any]], columns: tuple[str, ...], boxed: bool) -> Table:
+    """The rows as a rich Table: numbers right-aligned, a rule under the header when `boxed`."""
+    table = Table(box=box.SIMPLE_HEAD if boxed else None, show_edge=False, pad_edge=False)
+    for column in columns:
+        numeric = any(_is_number(row[column]) for row in rows)
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_format_cell(row, column) for column in columns))
+    return table
+
+
+def print_table(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], console: Console | None = None
+) -> None:
+    """Print the rows as a table: rich's, bold header and rule, on a terminal; elsewhere (a
+    pipe, a log) plain text, no escape codes, the columns aligned all the same."""
+    console = console or Console(file=sys.stdout)
+    if console.is_terminal:
+        console.print(scorecard_table(rows, columns, boxed=True))
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, width=100_000, color_system=None).print(
+        scorecard_table(rows, columns, boxed=False)
+    )
+    console.file.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
 
 
 def print_scorecard(
@@ -113,17 +150,7 @@ def print_scorecard(
     columns = PUBLISHED_COLUMNS
     if summary:
         rows = latest_totals(rows)
-        columns = (
-            "kpi_code",
-            "period_start",
-            "value",
-            "unit",
-            "target_value",
-            "status",
-            "previous_value",
-            "is_complete_period",
-            "currency_code",
-        )
+        columns = SUMMARY_COLUMNS
     if output_format == "json":
         print(json.dumps([{c: row[c] for c in columns} for row in rows], default=str, indent=2))
     elif output_format == "csv":
@@ -131,4 +158,4 @@ def print_scorecard(
         writer.writeheader()
         writer.writerows(rows)
     else:
-        _print_table(rows, columns)
+        print_table(rows, columns)

@@ -160,6 +160,7 @@ def run_dbt_build(
         for event in invocation.stream():
             if isinstance(event, Output | AssetMaterialization):
                 models += 1
+                progress.detail = f"{models} models and seeds so far"  # the live status line
             elif isinstance(event, AssetCheckResult):
                 tests += 1
             yield event

@@ -101,7 +101,7 @@ def run_daily_refresh(
     """Run the daily refresh on `warehouse` in process, the same job the schedule runs;
     return True on success. Each stage prints one line (rows, seconds); Dagster's and dbt's
     own log lines only when `verbose`. Failed steps and checks are summarised on stderr."""
-    show_on_console()
+    show_on_console(live=not verbose)
     started = time.perf_counter()
     window = f", days {start}..{end}" if start and end else ""
     where = engines.describe(warehouse)
