@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nyckeltal import settings
+from nyckeltal.locking import add_wait_option, writes_warehouse
 
 
 def _date(text: str) -> dt.date:
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schemas, replacing what is there.",
     )
     _add_warehouse_option(demo)
+    add_wait_option(demo)
 
     load = commands.add_parser(
         "load",
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("directory", type=Path, metavar="DIR")
     _add_warehouse_option(load)
+    add_wait_option(load)
 
     generate = commands.add_parser(
         "generate",
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show Dagster's and dbt's own log lines (default: one line per stage)",
     )
     _add_warehouse_option(run)
+    add_wait_option(run)
 
     validate = commands.add_parser(
         "validate",
@@ -125,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the source suites of this raw table (repeatable), e.g. billing.invoices",
     )
     _add_warehouse_option(validate)
+    add_wait_option(validate)
 
     scorecard = commands.add_parser(
         "scorecard",
@@ -182,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@writes_warehouse
 def _cmd_demo(args: argparse.Namespace) -> int:
     from nyckeltal.loader import load_directory
 
@@ -191,6 +197,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@writes_warehouse
 def _cmd_load(args: argparse.Namespace) -> int:
     from nyckeltal.loader import load_directory
 
@@ -209,6 +216,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@writes_warehouse
 def _cmd_run(args: argparse.Namespace) -> int:
     from nyckeltal.errors import NyckeltalError
     from orchestration.refresh import run_daily_refresh
@@ -229,6 +237,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if succeeded else 1
 
 
+@writes_warehouse
 def _cmd_validate(args: argparse.Namespace) -> int:
     from nyckeltal.contract import TABLES_BY_KEY
     from nyckeltal.errors import NyckeltalError
