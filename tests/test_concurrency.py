@@ -22,11 +22,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, asset, materialize
+from dagster import (
+    DagsterInstance,
+    Definitions,
+    RetryPolicy,
+    asset,
+    define_asset_job,
+    in_process_executor,
+    materialize,
+)
 
-from nyckeltal import locking
+from nyckeltal import children, locking
 from nyckeltal.cli import main
-from orchestration.resources import NyckeltalResource
+from orchestration.resources import NyckeltalResource, stop_when_interrupted
 
 PROJECT = Path(__file__).resolve().parent.parent
 TIMEOUT = 240  # seconds: this machine may be slow
@@ -386,3 +394,44 @@ def test_dbt_runs_through_the_binding_launcher() -> None:
 
     assert Path(dbt_executable()).name == "nyckeltal-dbt"
     assert shutil.which(dbt_executable())
+
+
+# --------------------------------------------------------------------------- stopping a run
+
+
+@asset
+def interrupted_step() -> None:
+    with stop_when_interrupted():
+        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID` of the run, mid-step
+        time.sleep(30)
+
+
+def test_a_stopped_step_is_not_retried_by_the_retry_policy() -> None:
+    """Dagster retries an interrupted step under the job's retry policy: `kill` of a
+    refresh used to start dbt again ten seconds later."""
+    job = define_asset_job(
+        "stopped",
+        executor_def=in_process_executor,
+        op_retry_policy=RetryPolicy(max_retries=3, delay=0),
+    )
+    definitions = Definitions(assets=[interrupted_step], jobs=[job])
+    started = time.monotonic()
+    with children.interrupt_on_sigterm():
+        result = definitions.resolve_job_def("stopped").execute_in_process(
+            instance=DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    assert time.monotonic() - started < 25
+    assert not result.success
+    kinds = [event.event_type_value for event in result.all_events]
+    assert "STEP_UP_FOR_RETRY" not in kinds
+    assert kinds.count("STEP_FAILURE") == 1
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "the run was asked to stop" in _messages(failure.event_specific_data.error)
+
+
+def test_sigterm_interrupts_like_ctrl_c_within_the_block() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), children.interrupt_on_sigterm():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    assert signal.getsignal(signal.SIGTERM) == before
