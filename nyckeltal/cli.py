@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nyckeltal import settings
 from nyckeltal.cli_parser import Parser, choice_type, parse
+from nyckeltal.locking import add_wait_option, writes_warehouse
 
 
 def _date(text: str) -> dt.date:
@@ -82,6 +83,7 @@ def build_parser() -> Parser:
         "schemas, replacing what is there.",
     )
     _add_warehouse_option(demo)
+    add_wait_option(demo)
 
     load = commands.add_parser(
         "load",
@@ -91,6 +93,7 @@ def build_parser() -> Parser:
     )
     load.add_argument("directory", type=Path, metavar="DIR")
     _add_warehouse_option(load)
+    add_wait_option(load)
 
     generate = commands.add_parser(
         "generate",
@@ -142,6 +145,7 @@ def build_parser() -> Parser:
         help="show Dagster's and dbt's own log lines (default: one line per stage)",
     )
     _add_warehouse_option(run)
+    add_wait_option(run)
 
     validate = commands.add_parser(
         "validate",
@@ -164,6 +168,7 @@ def build_parser() -> Parser:
         help="only the source suites of this raw table (repeatable), e.g. billing.invoices",
     )
     _add_warehouse_option(validate)
+    add_wait_option(validate)
 
     scorecard = commands.add_parser(
         "scorecard",
@@ -225,6 +230,7 @@ def build_parser() -> Parser:
     return parser
 
 
+@writes_warehouse
 def _cmd_demo(args: argparse.Namespace) -> int:
     _require_extras()
     from nyckeltal.loader import load_directory
@@ -235,6 +241,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@writes_warehouse
 def _cmd_load(args: argparse.Namespace) -> int:
     _require_extras()
     from nyckeltal.loader import load_directory
@@ -254,6 +261,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@writes_warehouse
 def _cmd_run(args: argparse.Namespace) -> int:
     _require_extras()
     from nyckeltal.errors import NyckeltalError
@@ -275,6 +283,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if succeeded else 1
 
 
+@writes_warehouse
 def _cmd_validate(args: argparse.Namespace) -> int:
     _require_extras()
     from nyckeltal.contract import TABLES_BY_KEY

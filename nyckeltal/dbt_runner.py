@@ -26,8 +26,14 @@ class DbtError(RuntimeError):
 
 
 def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+    """`nyckeltal-dbt` (dbt that ends with the process that starts it: nyckeltal.children)
+    beside this Python, else the dbt of this Python environment, else `dbt` on PATH (the
+    last two without that binding: a package installed without its console scripts)."""
+    for name in ("nyckeltal-dbt", "dbt"):
+        candidate = Path(sys.executable).with_name(name)
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"
 
 
 class NyckeltalDbtCli(DbtCliResource):

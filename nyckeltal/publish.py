@@ -42,7 +42,6 @@ Views of the `marts` schema are not copied (they would reference the warehouse).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import io
 import json
 import os
@@ -57,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import yaml
+from filelock import FileLock
 
 from nyckeltal.errors import NyckeltalError
 
@@ -172,13 +172,10 @@ def _remove_file(path: Path) -> None:
 
 @contextmanager
 def _publisher_lock(published: Path) -> Iterator[None]:
-    """One publisher of `published` at a time (released by the kernel if the process dies)."""
-    with open(published.with_name(f".{published.name}.lock"), "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """One publisher of `published` at a time, waiting for the current one (a portable file
+    lock: flock on POSIX, LockFileEx on Windows, released by the kernel if the process dies)."""
+    with FileLock(published.with_name(f".{published.name}.lock"), thread_local=False):
+        yield
 
 
 def _temporary_files(published: Path) -> list[Path]:

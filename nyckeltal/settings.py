@@ -41,6 +41,7 @@ ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PARQUET_DIR_NAME = "published"
+DBT_PARENT_PID_VARIABLE = "NYCKELTAL_DBT_PARENT_PID"
 PATH_FIELDS = (
     "warehouse",
     "published",
@@ -153,6 +154,9 @@ class Settings(BaseSettings):
     schedule_enabled: bool = True
     retries: int = Field(default=3, ge=0)
     retry_delay_seconds: float = Field(default=10.0, ge=0)
+    # How long a command or run that writes the warehouse waits for the one writing it now
+    # (nyckeltal.locking); 0: fail at once.
+    lock_wait_seconds: float = Field(default=60.0, ge=0)
 
     # KPI alerts.
     alerts_file: Path | None = None  # None: alerts.jsonl beside the warehouse
@@ -346,8 +350,16 @@ def dbt_environment(warehouse: Path, extra: Mapping[str, str] | None = None) -> 
     environment = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **engine_environment()}
     environment["NYCKELTAL_WAREHOUSE"] = str(warehouse)
     environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"] = json.dumps(dbt_duckdb_settings())
+    # nyckeltal-dbt ends dbt when this process ends (nyckeltal.children.bind_to_parent).
+    environment[DBT_PARENT_PID_VARIABLE] = str(os.getpid())
     environment.update(extra or {})
     return environment
+
+
+def dbt_parent_pid() -> int | None:
+    """The process that started dbt, as dbt_environment() told it (None: not started so)."""
+    value = os.environ.get(DBT_PARENT_PID_VARIABLE, "")
+    return int(value) if value.isdigit() else None
 
 
 def engine_environment(config: Settings | None = None) -> dict[str, str]:

@@ -55,6 +55,7 @@ from orchestration.resources import (
     AlertsResource,
     NyckeltalResource,
     is_transient_failure,
+    stop_when_interrupted,
 )
 
 PARTITIONED_TAG = "partitioned_daily"
@@ -155,7 +156,12 @@ def run_dbt_build(
         arguments += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     context.log.info(f"dbt {' '.join(arguments)} on {nyckeltal.warehouse_path()}")
     models = tests = 0
-    with stage("dbt build") as progress, nyckeltal.dbt_environment(), nyckeltal.tool_output():
+    with (
+        stop_when_interrupted(),
+        stage("dbt build") as progress,
+        nyckeltal.dbt_environment(),
+        nyckeltal.tool_output(),
+    ):
         invocation = dbt.cli(arguments, context=context, raise_on_error=False)
         for event in invocation.stream():
             if isinstance(event, Output | AssetMaterialization):
@@ -277,7 +283,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def published_marts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        with stage("publish") as progress:
+        with stop_when_interrupted(), stage("publish") as progress:
             path = pipeline.publish_marts(
                 nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
             )
@@ -297,7 +303,7 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def kpi_alerts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
     ) -> MaterializeResult:
-        with stage("alerts") as progress:
+        with stop_when_interrupted(), stage("alerts") as progress:
             record, findings, rows = raise_alerts(context, nyckeltal, alerts)
             progress.detail = (
                 f"{record['kind']}: {len(record['item_ids'])} finding(s)" if record else "none new"

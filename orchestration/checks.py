@@ -38,7 +38,7 @@ from nyckeltal.progress import stage
 from nyckeltal.quality.outcome import Failure as DataQualityFailure
 from nyckeltal.quality.outcome import ValidationOutcome
 from nyckeltal.quality.severity import ERROR
-from orchestration.resources import NyckeltalResource
+from orchestration.resources import NyckeltalResource, stop_when_interrupted
 
 GX_CHECK_NAME = "great_expectations"
 FRESHNESS_CHECK_NAME = "freshness"
@@ -191,7 +191,7 @@ def _gx_check(
             key=lambda key: key.to_user_string(),
         )
         targets = targets_of(selected)
-        with stage(stage_name) as progress, nyckeltal.tool_output():
+        with stop_when_interrupted(), stage(stage_name) as progress, nyckeltal.tool_output():
             outcome = validate(nyckeltal, list(targets))
             progress.detail = outcome_detail(outcome, len(targets), noun)
         report_outcome(context, outcome)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from nyckeltal import engines, settings
+from nyckeltal import children, engines, settings
 from nyckeltal.progress import show_on_console
 from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
@@ -108,9 +108,10 @@ def run_daily_refresh(
     print(f"Refreshing {where}" + (f" as of {as_of}" if as_of else "") + window)
     if not engines.is_duckdb():
         print(engines.SKIPPED_ON_ENGINES)
-    result = execute_daily_refresh(
-        warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
-    )
+    with children.interrupt_on_sigterm():  # `kill` stops dbt and the run like Ctrl-C
+        result = execute_daily_refresh(
+            warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
+        )
     skipped = skipped_steps(result)
     if result.success and not skipped:
         print(f"Refreshed in {time.perf_counter() - started:.1f} s")

@@ -21,7 +21,7 @@ from dagster import (
 
 from nyckeltal import settings
 from nyckeltal.progress import stage
-from orchestration.resources import NyckeltalResource
+from orchestration.resources import NyckeltalResource, stop_when_interrupted
 
 PUBLISHED_MARTS_KEY = AssetKey(["published_marts"])
 
@@ -54,7 +54,7 @@ def build_report_asset(
         warehouse = nyckeltal.warehouse_path()
         published = nyckeltal.published_path() or settings.published_path(warehouse)
         out = settings.report_dir(warehouse, config.out)
-        with stage("report") as progress:
+        with stop_when_interrupted(), stage("report") as progress:
             result = build_report(published, out)
             progress.detail = f"{result.chart_count} charts, {result.overview}"
         context.log.info(result.summary())

@@ -12,14 +12,23 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import Backoff, ConfigurableResource, Jitter, RetryPolicy
+from dagster import (
+    Backoff,
+    ConfigurableResource,
+    DagsterExecutionInterruptedError,
+    Failure,
+    InitResourceContext,
+    Jitter,
+    RetryPolicy,
+)
 from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
 
+from nyckeltal import locking
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.dbt_runner import dbt_cli
 from nyckeltal.settings import Settings
@@ -67,6 +76,17 @@ def retry_policy(config: Settings) -> RetryPolicy:
         backoff=Backoff.EXPONENTIAL,
         jitter=Jitter.PLUS_MINUS,
     )
+
+
+@contextmanager
+def stop_when_interrupted() -> Iterator[None]:
+    """An interrupt of a step (Ctrl-C, SIGTERM, a run terminated in the UI) fails it for good.
+    Dagster retries an interrupted step under the job's retry policy (suited to a worker that
+    will resume), which made a stopped refresh start dbt again ten seconds later."""
+    try:
+        yield
+    except (KeyboardInterrupt, DagsterExecutionInterruptedError) as interrupt:
+        raise Failure("interrupted: the run was asked to stop", allow_retries=False) from interrupt
 
 
 # --------------------------------------------------------------------------- dbt manifest
@@ -171,6 +191,21 @@ class NyckeltalResource(ConfigurableResource):
     # the run's log keeps them either way.
     show_tool_output: bool = True
     dbt_target_path: str | None = None
+    # How long a run waits for another writer of the warehouse (a load, another run).
+    lock_wait_seconds: float = Settings.model_fields["lock_wait_seconds"].default
+
+    @contextmanager
+    def yield_for_execution(
+        self, context: InitResourceContext
+    ) -> Generator[NyckeltalResource, None, None]:
+        """A run holds the warehouse's writer lock from before its first step to after its
+        last (nyckeltal.locking): its source checks, dbt build, mart checks and publication
+        see one state of the raw tables, which no load can change in between."""
+        run = f"dagster run {context.run_id}" if context.run_id else "dagster run"
+        with locking.hold(
+            self.warehouse_path(), run, self.lock_wait_seconds, on_wait=context.log.warning
+        ):
+            yield self
 
     def warehouse_path(self) -> Path:
         return Path(self.warehouse).resolve()
@@ -259,6 +294,7 @@ def build_resources(config: Settings, project: DbtProject) -> dict[str, object]:
             warehouse=str(config.warehouse),
             published=str(config.published) if config.published else None,
             dbt_target_path=str(config.dbt_target_path),
+            lock_wait_seconds=config.lock_wait_seconds,
         ),
         "alerts": AlertsResource(
             alerts_file=str(config.alerts_file) if config.alerts_file else None,
