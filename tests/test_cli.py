@@ -131,13 +131,25 @@ def _published(path: Path) -> Path:
             "period_end date, period_grain varchar, segment_type varchar, segment_value varchar, "
             "numerator double, denominator double, value double, unit varchar, "
             "target_value double, status varchar, previous_value double, "
-            "previous_status varchar, is_complete_period boolean, is_suppressed boolean)"
+            "previous_status varchar, is_complete_period boolean, is_suppressed boolean, "
+            "currency_code varchar)"
         )
         for code, start, numerator, denominator, value, unit, target, status in rows:
             connection.execute(
                 "insert into marts.kpi_scorecard values (?, ?, ?, 'month', 'total', 'all', ?, ?, "
-                "?, ?, ?, ?, null, null, true, false)",
-                [code, start, start, numerator, denominator, value, unit, target, status],
+                "?, ?, ?, ?, null, null, true, false, ?)",
+                [
+                    code,
+                    start,
+                    start,
+                    numerator,
+                    denominator,
+                    value,
+                    unit,
+                    target,
+                    status,
+                    "EUR" if unit == "currency" else None,
+                ],
             )
     return path
 
@@ -160,8 +172,9 @@ def test_the_scorecard_summary_right_aligns_numbers_in_plain_text(
         ["revenue_per_employee", "2026-10-01", "123,456.70"],
     ]
     value_end = header.index("value") + len("value")
+    # money carries its currency code, and the cells still end under the header's end
     assert [line.index(value) + len(value) for line, value in zip(
-        lines, ("2.00", "123,456.70"), strict=True)] == [value_end, value_end]  # fmt: skip
+        lines, ("2.00", "123,456.70 EUR"), strict=True)] == [value_end, value_end]  # fmt: skip
     assert lines[0].index("percent") == lines[1].index("currency") == header.index("unit")
 
 
