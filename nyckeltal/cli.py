@@ -285,6 +285,18 @@ COMMANDS = {
 }
 
 
+def _explain(args: argparse.Namespace, error: Exception) -> str | None:
+    """One line for a full disk or a damaged DuckDB file (nyckeltal.failures), else None."""
+    from nyckeltal import failures
+
+    warehouse = settings.warehouse_path(getattr(args, "warehouse", None))
+    published = settings.published_path(
+        getattr(args, "warehouse", None), getattr(args, "published", None)
+    )
+    where = published if args.command in ("scorecard", "report") else warehouse
+    return failures.explain(error, where, {published: failures.REPUBLISH})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from nyckeltal.errors import NyckeltalError
 
@@ -292,8 +304,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except NyckeltalError as error:
-        print(f"nyckeltal {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        message: str | None = str(error)
+    except Exception as error:  # a full disk or a damaged file: one line, unless --verbose
+        message = None if getattr(args, "verbose", False) else _explain(args, error)
+        if message is None:
+            raise
+    print(f"nyckeltal {args.command}: error: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

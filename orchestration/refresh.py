@@ -19,6 +19,7 @@ from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
+from orchestration.resources import step_failure_reason
 
 
 def _instance() -> DagsterInstance:
@@ -57,9 +58,7 @@ def failure_summary(result: ExecuteInProcessResult) -> list[str]:
     stale: list[str] = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error if event.step_failure_data else None
-            message = (error.message if error else "failed").strip().splitlines()
-            lines.append(f"step {event.step_key} failed: {message[0] if message else ''}")
+            lines.append(f"step {event.step_key} failed: {step_failure_reason(event)}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation is None or evaluation.passed:
