@@ -38,10 +38,10 @@ def append_lines(path: Path, lines: Sequence[str]) -> None:
             if written != len(data):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
             os.fsync(descriptor)
-        except OSError:
+        except OSError as error:
             with contextlib.suppress(OSError):  # a device (/dev/full) cannot be truncated
                 os.ftruncate(descriptor, size)
-            raise
+            raise OSError(error.errno, error.strerror, str(path)) from error
     finally:
         os.close(descriptor)
 
