@@ -293,8 +293,10 @@ def _explain(args: argparse.Namespace, error: Exception) -> str | None:
     published = settings.published_path(
         getattr(args, "warehouse", None), getattr(args, "published", None)
     )
-    where = published if args.command in ("scorecard", "report") else warehouse
-    return failures.explain(error, where, {published: failures.REPUBLISH})
+    where = {"scorecard": published, "report": published, "generate": getattr(args, "out", None)}
+    return failures.explain(
+        error, where.get(args.command, warehouse), {published: failures.REPUBLISH}
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from nyckeltal import engines, settings
+from nyckeltal import engines, failures, settings
 from nyckeltal.progress import show_on_console
 from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
@@ -132,4 +132,5 @@ def alert_failure(warehouse: Path, run_id: str, reasons: list[str]) -> None:
     try:
         alerts.notify_run_failure(run_id, reasons, alerts.channels_from_settings(warehouse))
     except (OSError, ValueError) as error:
-        print(f"  (the failure alert could not be delivered: {error})", file=sys.stderr)
+        reason = failures.explain(error) or error
+        print(f"  (the failure alert could not be delivered: {reason})", file=sys.stderr)

@@ -24,6 +24,7 @@ from dagster import (
     asset,
     define_asset_job,
 )
+from full_disk import fill, mounted_full_disk
 from run_folders import runs_write_under
 
 from nyckeltal import failures
@@ -165,6 +166,29 @@ def test_dbt_failing_on_a_full_disk_is_not_retried_and_named() -> None:
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def test_a_command_on_a_full_disk_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real full disk (a tmpfs the test mounts), else ENOSPC injected where files are
+    written."""
+    import nyckeltal.demo
+
+    with mounted_full_disk(tmp_path / "disk") as disk:
+        out = (disk or tmp_path) / "dataset"
+        if disk is None:
+
+            def disk_full(*args: object, **kwargs: object) -> list[Path]:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "a.csv"))
+
+            monkeypatch.setattr(nyckeltal.demo, "generate", disk_full)
+        else:
+            fill(disk)
+        assert main(["generate", "--out", str(out)]) == 1
+    line = _one_line_error(capsys)
+    assert line.startswith(f"nyckeltal generate: error: the disk holding {out}")
+    assert line.endswith(" is full (No space left on device)")
 
 
 def _published(path: Path, segment_values: list[str]) -> Path:
