@@ -43,6 +43,10 @@ _TRANSIENT_MARKERS = (
     "connection reset",
     "temporary failure",
     "broken pipe",
+    "server closed the connection",
+    "could not connect to server",
+    "network is unreachable",
+    "no route to host",
 )
 _QUOTED_FILE = re.compile(r'file "([^"]+)"')
 

@@ -53,8 +53,9 @@ def append_records(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSON-lines file, in order (none if it is missing). A line that
-    is not a JSON object is skipped with a warning naming the file and the line."""
-    if not path.exists():
+    is not a JSON object is skipped with a warning naming the file and the line. Only a
+    regular file is read (a device such as /dev/full would never end)."""
+    if not path.is_file():
         return
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, 1):

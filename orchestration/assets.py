@@ -369,7 +369,11 @@ def raise_alerts(
     try:
         record = rules.deliver(digest, channels, run_id=context.run.run_id)
     except (urllib.error.URLError, OSError) as error:
-        # Nothing is written yet: a retry sends the same digest again.
-        raise Failure(f"could not deliver the alert digest: {error}", allow_retries=True) from error
+        # Nothing is written yet: a retry sends the same digest again (a full disk: no retry).
+        explained = failures.explain(error, channels.alerts_file)
+        raise Failure(
+            explained or f"could not deliver the alert digest: {error}",
+            allow_retries=explained is None,
+        ) from error
     context.log.warning(f"{digest.title}\n{record['text']}")
     return record, len(findings), rows

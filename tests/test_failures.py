@@ -300,3 +300,27 @@ def test_run_on_a_damaged_warehouse_fails_at_once_naming_it(
     reasons = [line.strip() for line in err.splitlines() if line.strip().startswith("step ")]
     assert reasons and all(f"failed: {damaged_warehouse} is damaged (" in r for r in reasons)
     assert "step great_expectations_sources failed" in "\n".join(reasons)
+
+
+def test_an_alert_digest_on_a_full_disk_fails_the_step_at_once(tmp_path: Path) -> None:
+    from dagster import AssetKey
+
+    from orchestration.assets import build_publish_assets
+    from orchestration.refresh import failure_summary
+    from orchestration.resources import AlertsResource, NyckeltalResource
+
+    assets = build_publish_assets([])
+    job = define_asset_job("job", assets, op_retry_policy=RetryPolicy(max_retries=2))
+    resources = {
+        "nyckeltal": NyckeltalResource(warehouse=str(tmp_path / "wh.duckdb")),
+        "alerts": AlertsResource(alerts_file="/dev/full"),  # every write: ENOSPC
+    }
+    definitions = Definitions(assets=assets, jobs=[job], resources=resources)
+    result = definitions.resolve_job_def("job").execute_in_process(
+        asset_selection=[AssetKey("kpi_alerts")], raise_on_error=False
+    )
+    events = {event.event_type for event in result.all_events}
+    assert DagsterEventType.STEP_UP_FOR_RETRY not in events
+    assert failure_summary(result) == [
+        "step kpi_alerts failed: the disk holding /dev/full is full (No space left on device)"
+    ]
