@@ -341,6 +341,20 @@ COMMANDS = {
 }
 
 
+def _explain(args: argparse.Namespace, error: Exception) -> str | None:
+    """One line for a full disk or a damaged DuckDB file (nyckeltal.failures), else None."""
+    from nyckeltal import failures
+
+    warehouse = settings.warehouse_path(getattr(args, "warehouse", None))
+    published = settings.published_path(
+        getattr(args, "warehouse", None), getattr(args, "published", None)
+    )
+    where = {"scorecard": published, "report": published, "generate": getattr(args, "out", None)}
+    return failures.explain(
+        error, where.get(args.command, warehouse), {published: failures.REPUBLISH}
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from nyckeltal.errors import NyckeltalError
 
@@ -348,8 +362,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except NyckeltalError as error:
-        print(f"nyckeltal {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        message: str | None = str(error)
+    except Exception as error:  # a full disk or a damaged file: one line, unless --verbose
+        message = None if getattr(args, "verbose", False) else _explain(args, error)
+        if message is None:
+            raise
+    print(f"nyckeltal {args.command}: error: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ writes to; any DuckDB file holding `marts.kpi_scorecard` can be read.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import fetch_dicts, has_relation
+from nyckeltal.spreadsheet import write_csv
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 COLUMNS = (
@@ -154,8 +154,6 @@ def print_scorecard(
     if output_format == "json":
         print(json.dumps([{c: row[c] for c in columns} for row in rows], default=str, indent=2))
     elif output_format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(sys.stdout, rows, columns)  # formula-looking text neutralised
     else:
         print_table(rows, columns)

@@ -47,6 +47,9 @@ from dagster import (
     run_failure_sensor,
 )
 
+from nyckeltal.records import append_records, read_records
+from orchestration.resources import step_failure_reason
+
 OFF_TRACK = "off_track"
 BECAME_OFF_TRACK = "became_off_track"
 MOVED_MORE_THAN_SHARE = "moved_more_than_share"
@@ -212,23 +215,11 @@ def evaluate_alerts(
 
 def read_alert_ids(path: Path) -> set[str]:
     """The ids of the alerts already in a JSON-lines alert file (none if it is missing)."""
-    if not path.exists():
-        return set()
     ids = set()
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(record, dict):
-                continue
-            if record.get("alert_id"):
-                ids.add(str(record["alert_id"]))
-            ids.update(str(item_id) for item_id in record.get("item_ids") or ())
+    for record in read_records(path):
+        if record.get("alert_id"):
+            ids.add(str(record["alert_id"]))
+        ids.update(str(item_id) for item_id in record.get("item_ids") or ())
     return ids
 
 
@@ -250,13 +241,9 @@ def alert_records(
 
 
 def append_alerts(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
-    """Append one JSON object per line to the alert file, creating it and its folder."""
-    if not records:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+    """Append one JSON object per line to the alert file, creating it and its folder: all
+    of them or nothing (nyckeltal.records)."""
+    append_records(path, records)
 
 
 def webhook_payload(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -560,17 +547,7 @@ def build_digest(
 def has_alert_history(path: Path) -> bool:
     """True when the alert file holds a baseline, a digest or an older per-row alert; a
     file with failure alerts only (the first refreshes failed) still needs its baseline."""
-    if not path.exists():
-        return False
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and record.get("kind") != FAILURE:
-                return True
-    return False
+    return any(record.get("kind") != FAILURE for record in read_records(path))
 
 
 # --------------------------------------------------------------------------- reading marts
@@ -710,13 +687,10 @@ def build_run_failure_sensor(default_running: bool = True) -> SensorDefinition:
     )
     def refresh_failure_alert(context: RunFailureSensorContext) -> None:
         run = context.dagster_run
-        reasons = []
-        for event in context.get_step_failure_events():
-            error = event.step_failure_data.error if event.step_failure_data else None
-            while error is not None and error.cause is not None:
-                error = error.cause  # the user's exception, not Dagster's wrapper
-            text = (error.message if error else "failed").strip().splitlines()
-            reasons.append(f"step {event.step_key} failed: {text[0] if text else ''}")
+        reasons = [
+            f"step {event.step_key} failed: {step_failure_reason(event)}"
+            for event in context.get_step_failure_events()
+        ]
         if not reasons:
             reasons.append(context.failure_event.message or "the run failed")
         config = (run.run_config or {}).get("resources", {}).get("nyckeltal", {})

@@ -43,7 +43,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from nyckeltal import pipeline
+from nyckeltal import failures, pipeline
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.contract import TABLES
 from nyckeltal.progress import stage
@@ -55,6 +55,7 @@ from orchestration.resources import (
     AlertsResource,
     NyckeltalResource,
     is_transient_failure,
+    retry_only_transient,
     stop_when_interrupted,
 )
 
@@ -121,13 +122,16 @@ def translator(data_tests: bool = True) -> NyckeltalDbtTranslator:
     )
 
 
-def _dbt_failure(invocation: DbtCliInvocation) -> Failure:
+def _dbt_failure(invocation: DbtCliInvocation, warehouse: Path) -> Failure:
+    """The step's failure: a full disk or a damaged warehouse in one line (never retried),
+    else dbt's error, retried when it looks transient."""
     error = invocation.get_error()
     text = str(error) if error else "dbt failed"
-    transient = is_transient_failure(text)
+    explained = failures.explain(text, warehouse)
+    transient = explained is None and is_transient_failure(text)
     return Failure(
-        description=("Transient dbt failure (will be retried): " if transient else "")
-        + text[-6000:],
+        description=explained
+        or ("Transient dbt failure (will be retried): " if transient else "") + text[-6000:],
         metadata={"dbt_target_path": MetadataValue.path(str(invocation.target_path))},
         allow_retries=transient,
     )
@@ -158,6 +162,7 @@ def run_dbt_build(
     models = tests = 0
     with (
         stop_when_interrupted(),
+        retry_only_transient(nyckeltal.warehouse_path()),
         stage("dbt build") as progress,
         nyckeltal.dbt_environment(),
         nyckeltal.tool_output(),
@@ -174,7 +179,7 @@ def run_dbt_build(
             f", {tests} data tests" if data_tests else " (dbt's data tests: `make test`)"
         )
         if not invocation.is_successful():
-            raise _dbt_failure(invocation)
+            raise _dbt_failure(invocation, nyckeltal.warehouse_path())
     keep_partial_parse(invocation.target_path)
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
@@ -283,7 +288,15 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def published_marts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        with stop_when_interrupted(), stage("publish") as progress:
+        published = nyckeltal.published_path() or nyckeltal_settings.published_path(
+            nyckeltal.warehouse_path()
+        )
+        remedies = {published: failures.REPUBLISH}
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(published, remedies),
+            stage("publish") as progress,
+        ):
             path = pipeline.publish_marts(
                 nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
             )
@@ -303,7 +316,8 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def kpi_alerts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
     ) -> MaterializeResult:
-        with stop_when_interrupted(), stage("alerts") as progress:
+        where = alerts_file_of(alerts, nyckeltal)
+        with stop_when_interrupted(), retry_only_transient(where), stage("alerts") as progress:
             record, findings, rows = raise_alerts(context, nyckeltal, alerts)
             progress.detail = (
                 f"{record['kind']}: {len(record['item_ids'])} finding(s)" if record else "none new"
@@ -362,7 +376,11 @@ def raise_alerts(
     try:
         record = rules.deliver(digest, channels, run_id=context.run.run_id)
     except (urllib.error.URLError, OSError) as error:
-        # Nothing is written yet: a retry sends the same digest again.
-        raise Failure(f"could not deliver the alert digest: {error}", allow_retries=True) from error
+        # Nothing is written yet: a retry sends the same digest again (a full disk: no retry).
+        explained = failures.explain(error, channels.alerts_file)
+        raise Failure(
+            explained or f"could not deliver the alert digest: {error}",
+            allow_retries=explained is None,
+        ) from error
     context.log.warning(f"{digest.title}\n{record['text']}")
     return record, len(findings), rows

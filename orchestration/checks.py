@@ -38,7 +38,7 @@ from nyckeltal.progress import stage
 from nyckeltal.quality.outcome import Failure as DataQualityFailure
 from nyckeltal.quality.outcome import ValidationOutcome
 from nyckeltal.quality.severity import ERROR
-from orchestration.resources import NyckeltalResource, stop_when_interrupted
+from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
 GX_CHECK_NAME = "great_expectations"
 FRESHNESS_CHECK_NAME = "freshness"
@@ -191,7 +191,12 @@ def _gx_check(
             key=lambda key: key.to_user_string(),
         )
         targets = targets_of(selected)
-        with stop_when_interrupted(), stage(stage_name) as progress, nyckeltal.tool_output():
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(nyckeltal.warehouse_path()),
+            stage(stage_name) as progress,
+            nyckeltal.tool_output(),
+        ):
             outcome = validate(nyckeltal, list(targets))
             progress.detail = outcome_detail(outcome, len(targets), noun)
         report_outcome(context, outcome)
@@ -329,7 +334,7 @@ def build_freshness_checks() -> AssetChecksDefinition:
         if engines.is_duckdb() and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
         missing_table = (duckdb.CatalogException,) if engines.is_duckdb() else engines.read_errors()
-        with engines.connect(warehouse) as connection:
+        with retry_only_transient(warehouse), engines.connect(warehouse) as connection:
             for table in tables:
                 key = raw_asset_key(table)
                 if key not in selected:

@@ -33,7 +33,7 @@ from nyckeltal.churn_model import (  # noqa: F401 (the model's API, re-exported 
     top_factors,
 )
 from nyckeltal.progress import stage
-from orchestration.resources import NyckeltalResource, stop_when_interrupted
+from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
 FEATURES_RELATION = "intermediate.int_customer_churn_features"
 RISK_RELATION = "marts.customer_churn_risk"
@@ -163,7 +163,11 @@ def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
     def customer_churn_risk(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        with stop_when_interrupted(), stage("churn risk") as progress:
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(nyckeltal.warehouse_path()),
+            stage("churn risk") as progress,
+        ):
             scores = refresh_churn_risk(nyckeltal.warehouse_path())
             if scores is None:
                 progress.detail = "no features model: skipped"

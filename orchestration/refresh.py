@@ -13,12 +13,13 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from nyckeltal import children, engines, settings
+from nyckeltal import children, engines, failures, settings
 from nyckeltal.progress import show_on_console
 from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
+from orchestration.resources import step_failure_reason
 
 
 def _instance() -> DagsterInstance:
@@ -57,9 +58,7 @@ def failure_summary(result: ExecuteInProcessResult) -> list[str]:
     stale: list[str] = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error if event.step_failure_data else None
-            message = (error.message if error else "failed").strip().splitlines()
-            lines.append(f"step {event.step_key} failed: {message[0] if message else ''}")
+            lines.append(f"step {event.step_key} failed: {step_failure_reason(event)}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation is None or evaluation.passed:
@@ -134,4 +133,5 @@ def alert_failure(warehouse: Path, run_id: str, reasons: list[str]) -> None:
     try:
         alerts.notify_run_failure(run_id, reasons, alerts.channels_from_settings(warehouse))
     except (OSError, ValueError) as error:
-        print(f"  (the failure alert could not be delivered: {error})", file=sys.stderr)
+        reason = failures.explain(error) or error
+        print(f"  (the failure alert could not be delivered: {reason})", file=sys.stderr)

@@ -19,9 +19,9 @@ from dagster import (
     asset,
 )
 
-from nyckeltal import settings
+from nyckeltal import failures, settings
 from nyckeltal.progress import stage
-from orchestration.resources import NyckeltalResource, stop_when_interrupted
+from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
 PUBLISHED_MARTS_KEY = AssetKey(["published_marts"])
 
@@ -54,7 +54,12 @@ def build_report_asset(
         warehouse = nyckeltal.warehouse_path()
         published = nyckeltal.published_path() or settings.published_path(warehouse)
         out = settings.report_dir(warehouse, config.out)
-        with stop_when_interrupted(), stage("report") as progress:
+        remedies = {published: failures.REPUBLISH}
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(published, remedies),
+            stage("report") as progress,
+        ):
             result = build_report(published, out)
             progress.detail = f"{result.chart_count} charts, {result.overview}"
         context.log.info(result.summary())

@@ -12,23 +12,25 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from dagster import (
     Backoff,
     ConfigurableResource,
+    DagsterEvent,
     DagsterExecutionInterruptedError,
     Failure,
     InitResourceContext,
     Jitter,
     RetryPolicy,
+    RetryRequested,
 )
 from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
 
-from nyckeltal import locking
+from nyckeltal import failures, locking
 from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.dbt_runner import dbt_cli
 from nyckeltal.settings import Settings
@@ -43,29 +45,50 @@ _MANIFEST_IGNORED_DIRS = ("seeds/demo",)
 
 # --------------------------------------------------------------------------- retries
 
-# Failures worth retrying: the DuckDB file locked by another process, I/O and network
-# hiccups. Anything else (bad data, a failing dbt test, a SQL error) fails at once.
-_TRANSIENT_MARKERS = (
-    "could not set lock",
-    "conflicting lock",
-    "database is locked",
-    "resource temporarily unavailable",
-    "io error",
-    "timed out",
-    "timeout",
-    "connection refused",
-    "connection reset",
-    "temporary failure",
-    "broken pipe",
-)
-
 
 def is_transient_failure(error: BaseException | str) -> bool:
-    """True when an error (or a dbt log excerpt) looks like a failure a retry can fix."""
-    if isinstance(error, TimeoutError | ConnectionError):
-        return True
-    text = str(error).lower()
-    return any(marker in text for marker in _TRANSIENT_MARKERS)
+    """True when an error (or a dbt log excerpt) looks like a failure a retry can fix (a
+    locked warehouse, a network hiccup); never a full disk or a damaged file."""
+    return failures.is_transient(error)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+
+
+@contextmanager
+def retry_only_transient(
+    where: Path | None = None, remedies: Mapping[Path, str] | None = None
+) -> Iterator[None]:
+    """Let the job's retry policy retry a step only for a transient failure: any other
+    error becomes a `Failure` that is not retried, whose description is the one line of
+    nyckeltal.failures.explain (a full disk, a damaged DuckDB file; `where` names the file
+    when the error does not) or the error's first line. A `Failure` passes unchanged."""
+    try:
+        yield
+    except (Failure, RetryRequested):
+        raise
+    except Exception as error:
+        if is_transient_failure(error):
+            raise
+        message = failures.explain(error, where, remedies) or _first_line(error)
+        raise Failure(description=message, allow_retries=False) from error
+
+
+def step_failure_reason(event: DagsterEvent) -> str:
+    """Why a step failed, in one line: its `Failure`'s description, else the message of the
+    user's error under Dagster's wrappers (after retries: the last attempt's error)."""
+    data = event.step_failure_data
+    if data is not None and data.user_failure_data and data.user_failure_data.description:
+        text = data.user_failure_data.description
+    else:
+        error = data.error if data is not None else None
+        while error is not None and error.cause is not None:
+            error = error.cause  # the user's exception, not Dagster's wrapper
+        text = error.message if error is not None else "failed"
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def retry_policy(config: Settings) -> RetryPolicy:

@@ -7,6 +7,7 @@ One warehouse is loaded with the minimal fixture dataset and refreshed once per 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -384,3 +385,43 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     assert metadata["new_alerts"].value == 1
     assert metadata["digest"].value == "digest"
     assert again.asset_materializations_for_node("kpi_alerts")[0].metadata["new_alerts"].value == 0
+
+
+def test_publishing_to_a_full_disk_fails_at_once_naming_the_disk(
+    refreshed: tuple[Path, ExecuteInProcessResult, float],
+    definitions: Definitions,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A real full disk (a tmpfs the test mounts), else ENOSPC injected at the boundary."""
+    from full_disk import fill, mounted_full_disk
+
+    from orchestration.jobs import refresh_run_config
+    from orchestration.refresh import failure_summary
+
+    warehouse = _copy(refreshed[0], tmp_path / "wh")
+    with mounted_full_disk(tmp_path / "disk") as disk:
+        published = (disk or tmp_path) / "published.duckdb"
+        if disk is None:
+
+            def disk_full(*args: Any, **kwargs: Any) -> Path:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(published))
+
+            monkeypatch.setattr(pipeline, "publish_marts", disk_full)
+        else:
+            fill(disk)
+        run_config = refresh_run_config(warehouse, log_level="CRITICAL")
+        run_config["resources"]["nyckeltal"]["config"]["published"] = str(published)
+        result = definitions.resolve_job_def("daily_refresh").execute_in_process(
+            run_config=run_config,
+            asset_selection=[AssetKey("published_marts")],
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+        assert not published.exists()
+    assert not result.success
+    events = {event.event_type for event in result.all_events}
+    assert DagsterEventType.STEP_UP_FOR_RETRY not in events  # NYCKELTAL_RETRIES=1 here
+    (line,) = failure_summary(result)
+    assert line.startswith(f"step published_marts failed: the disk holding {published.parent}/")
+    assert line.endswith(" is full (No space left on device)")

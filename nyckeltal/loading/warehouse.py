@@ -9,12 +9,14 @@ from pathlib import Path
 
 import duckdb
 
+from nyckeltal import failures
 from nyckeltal.loading.problems import LoadError
 from nyckeltal.loading.sql import first_line, literal, quote
 from nyckeltal.loading.staging import StagedTable
 from nyckeltal.raw_schema import create_table_sql
 
 ALIAS = "nyckeltal_warehouse"
+MOVE_DAMAGED_ASIDE = "move it aside (or restore a backup) and load again into a new file"
 
 
 def write_tables(
@@ -57,6 +59,9 @@ def _attach(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
                 "notebook, dbt or Dagster?): close it there and load again. "
                 f"DuckDB says: {first_line(error)}"
             ) from None
+        damaged = failures.damaged(error, warehouse, {warehouse: MOVE_DAMAGED_ASIDE})
+        if damaged:
+            raise LoadError(damaged) from None
         raise LoadError(f"cannot open the warehouse {warehouse}: {first_line(error)}") from None
 
 
