@@ -18,6 +18,7 @@ import yaml
 
 from nyckeltal import catalogue
 from nyckeltal.relations import has_relation
+from nyckeltal.report.foresight import Foresight, load_foresight
 from nyckeltal.scorecard import STATUSES, read_scorecard
 
 FAMILIES_FILE = Path(__file__).with_name("families.yaml")
@@ -91,6 +92,7 @@ class ReportData:
     as_of_date: dt.date | None
     currency: str
     unknown_kpis: list[str]
+    foresight: Foresight = field(default_factory=Foresight)
 
     def family_kpis(self, family: Family) -> list[KpiView]:
         return [self.kpis[info.code] for info in family.kpis if info.code in self.kpis]
@@ -264,6 +266,7 @@ def load_report_data(published: Path, currency: str) -> ReportData:
         as_of_date=as_of_date,
         currency=currency,
         unknown_kpis=sorted(set(by_code) - known),
+        foresight=load_foresight(published),
     )
 
 
