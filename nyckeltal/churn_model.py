@@ -28,7 +28,10 @@ MIN_CHURNED churned customers before M): every customer gets the risk band
 
 The time-based backtest scores each of the last BACKTEST_MONTHS months with a model trained
 on the months before it, and reports ROC AUC, the precision of the top decile (and its lift
-over the base rate) and calibration (Brier score, mean predicted vs observed churn).
+over the base rate) and calibration (Brier score, mean predicted vs observed churn, and
+predicted vs actual churn by decile). It is measured against a plan-average baseline (each
+customer's plan's churn rate over the 12 months before): its ROC AUC and top-decile precision,
+the model's lift over it, and whether the model beats it (beats_baseline).
 """
 
 from __future__ import annotations
@@ -451,6 +454,44 @@ def top_decile_precision(labels: Sequence[int], probabilities: Sequence[float]) 
     return float(labels[order].mean())
 
 
+BASELINE_MONTHS = 12
+
+
+def plan_average_baseline(
+    features: pd.DataFrame, current: pd.DataFrame, moment: pd.Timestamp
+) -> np.ndarray:
+    """The baseline a model must beat: each customer's plan's churn rate over the
+    BASELINE_MONTHS months before `moment` (the overall rate for a plan without history)."""
+    start = moment - pd.DateOffset(months=BASELINE_MONTHS)
+    history = features[(features["month_start"] >= start) & (features["month_start"] < moment)]
+    churned = history["is_churned"].astype(bool).astype(float)
+    overall = float(churned.mean()) if len(history) else 0.0
+    rates = churned.groupby(history["plan_id_at_start"].astype(str)).mean()
+    plans = current["plan_id_at_start"].astype(str)
+    return plans.map(rates).fillna(overall).to_numpy(dtype=float)
+
+
+def calibration_by_decile(
+    labels: Sequence[int], probabilities: Sequence[float]
+) -> list[dict[str, float]]:
+    """Predicted against actual churn by decile of the prediction (decile 10 = riskiest)."""
+    frame = pd.DataFrame({"label": labels, "predicted": probabilities})
+    order = frame["predicted"].rank(method="first")
+    frame["decile"] = np.ceil(order * 10 / len(frame)).astype(int).clip(1, 10)
+    grouped = frame.groupby("decile").agg(
+        rows=("label", "size"), predicted=("predicted", "mean"), actual=("label", "mean")
+    )
+    return [
+        {
+            "decile": int(decile),
+            "rows": int(row.rows),
+            "predicted": float(row.predicted),
+            "actual": float(row.actual),
+        }
+        for decile, row in grouped.iterrows()
+    ]
+
+
 def backtest(features: pd.DataFrame, months: int = BACKTEST_MONTHS) -> dict[str, Any]:
     """Score each of the last `months` complete months with a model trained on the months
     before it; pooled metrics (None when no month had enough history)."""
@@ -462,6 +503,7 @@ def backtest(features: pd.DataFrame, months: int = BACKTEST_MONTHS) -> dict[str,
     candidates = [pd.Timestamp(m) for m in all_months[:-1]][-months:]
     labels: list[int] = []
     predicted: list[float] = []
+    baseline: list[float] = []
     tested = []
     for moment in candidates:
         training = train_before(features, moment)
@@ -470,12 +512,25 @@ def backtest(features: pd.DataFrame, months: int = BACKTEST_MONTHS) -> dict[str,
             continue
         labels += current["is_churned"].astype(bool).astype(int).tolist()
         predicted += predict(training.model, current).astype(float).tolist()
+        baseline += plan_average_baseline(features, current, moment).tolist()
         tested.append(moment.date().isoformat())
     if not labels:
         return {"months": [], "rows": 0}
     base_rate = float(np.mean(labels))
     precision = top_decile_precision(labels, predicted)
+    model_auc = roc_auc(labels, predicted)
+    baseline_auc = roc_auc(labels, baseline)
+    baseline_precision = top_decile_precision(labels, baseline)
     return {
+        "baseline_roc_auc": baseline_auc,
+        "baseline_top_decile_precision": baseline_precision,
+        "lift_over_baseline": (precision / baseline_precision)
+        if precision is not None and baseline_precision
+        else None,
+        "beats_baseline": bool(
+            model_auc is not None and baseline_auc is not None and model_auc > baseline_auc
+        ),
+        "calibration": calibration_by_decile(labels, predicted),
         "months": tested,
         "rows": len(labels),
         "churn_rate": base_rate,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -225,6 +226,19 @@ def build_parser() -> Parser:
     from nyckeltal.benchmark import add_arguments
 
     add_arguments(bench)
+
+    accuracy = commands.add_parser(
+        "forecast-accuracy",
+        help="backtest accuracy and cost of the KPI forecasts of a refreshed warehouse",
+        description="Re-run the KPI forecasts on the warehouse's scorecard (timed) and write "
+        "their backtest accuracy (share beating Naive, median MASE, interval coverage) under "
+        "LABEL into benchmarks/forecast-accuracy.md and .json (docs/insights.md).",
+    )
+    accuracy.add_argument("--label", default="demo", help="the row's name, e.g. the scale")
+    accuracy.add_argument(
+        "--out", metavar="FILE", default="benchmarks/forecast-accuracy.md", help="Markdown file"
+    )
+    _add_warehouse_option(accuracy)
     for command in commands.choices.values():
         command.set_defaults(parser=command)  # leftover arguments are reported by their command
     return parser
@@ -329,6 +343,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench(args)
 
 
+def _cmd_forecast_accuracy(args: argparse.Namespace) -> int:
+    from nyckeltal.insights.accuracy import run
+
+    warehouse = settings.warehouse_path(args.warehouse)
+    result = run(warehouse, args.label, Path(args.out))
+    print(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
 COMMANDS = {
     "demo": _cmd_demo,
     "load": _cmd_load,
@@ -338,6 +361,7 @@ COMMANDS = {
     "scorecard": _cmd_scorecard,
     "report": _cmd_report,
     "bench": _cmd_bench,
+    "forecast-accuracy": _cmd_forecast_accuracy,
 }
 
 

@@ -39,7 +39,8 @@ from nyckeltal import settings
 DUCKDB_ONLY_MODELS = "path:models/insights int_customer_churn_features"
 SKIPPED_ON_ENGINES = (
     "DuckDB-only, skipped on this engine: the insight models (kpi_anomalies, "
-    "kpi_segment_callouts) and the churn-risk scores"
+    "kpi_segment_callouts, kpi_forecasts, kpi_target_outlook, kpi_change_decomposition) "
+    "and the churn-risk scores"
 )
 MARTS_SCHEMA = "marts"
 SPARK_TABLES = "tables"

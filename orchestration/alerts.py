@@ -15,8 +15,9 @@ unless incomplete periods are included):
   (default 0.25); a move away from a previous value of 0 always counts.
 
 Suppressed rows (engagement anonymity) never alert. The digest adds, when their marts
-exist, the latest periods' anomalies (`marts.kpi_anomalies`), the largest segment call-outs
-(`marts.kpi_segment_callouts`) and the customers with the most MRR at stake
+exist, the KPIs forecast to miss their target (`marts.kpi_target_outlook`, raised once per
+period and KPI), the latest periods' anomalies (`marts.kpi_anomalies`), the largest segment
+call-outs (`marts.kpi_segment_callouts`) and the customers with the most MRR at stake
 (`marts.customer_churn_risk`), ranked within each section.
 
 Every finding has an id (KPI, segment, period, reason); the alert file remembers the ids
@@ -284,16 +285,18 @@ FAILURE = "failure"
 ANOMALY = "anomaly"
 CALLOUT = "callout"
 CHURN_RISK = "churn_risk"
+FORECAST_MISS = "forecast_miss"
 # Sections of a digest, most urgent first; each is ranked by its item's score.
 SECTIONS = (
     (BECAME_OFF_TRACK, "KPIs that went off track"),
+    (FORECAST_MISS, "Forecast to miss its target"),
     (ANOMALY, "Anomalies against their own history"),
     (CALLOUT, "Largest segment call-outs"),
     (MOVED_MORE_THAN_SHARE, "Large moves against the previous period"),
     (CHURN_RISK, "Highest-risk customers by MRR at stake"),
 )
 # Findings that raise a digest when new; churn risk is context shown with them.
-TRIGGERS = (BECAME_OFF_TRACK, ANOMALY, CALLOUT, MOVED_MORE_THAN_SHARE)
+TRIGGERS = (BECAME_OFF_TRACK, FORECAST_MISS, ANOMALY, CALLOUT, MOVED_MORE_THAN_SHARE)
 ITEMS_PER_SECTION = 5
 CALLOUTS_PER_PERIOD = 5
 
@@ -490,6 +493,29 @@ def callout_findings(
     return findings
 
 
+def forecast_miss_findings(rows: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    """The KPIs (total rows) of `marts.kpi_target_outlook` likely to miss their target, ranked
+    by impact_score. The id names the KPI, outlook period and period but not the probability:
+    raised once per period and KPI, however the forecast moves within the period."""
+    findings = []
+    for row in rows:
+        if row.get("segment_type") != "total" or row.get("outlook_state") != "likely_to_miss":
+            continue
+        series = ("kpi_code", "segment_type", "segment_value", "period_grain", "outlook_period")
+        findings.append(
+            Finding(
+                FORECAST_MISS,
+                "|".join([FORECAST_MISS, *(_text(row[name]) for name in series)])
+                + f"|{_text(row['period_start'])}",
+                _float(row.get("impact_score")) or 0.0,
+                f"{row['kpi_code']}: {row['outlook_text']} (expected "
+                f"{_number(_float(row.get('expected_value')))} against target "
+                f"{_number(_float(row.get('target_value')))})",
+            )
+        )
+    return findings
+
+
 def churn_risk_findings(
     rows: Iterable[Mapping[str, Any]], limit: int = ITEMS_PER_SECTION
 ) -> list[Finding]:
@@ -578,6 +604,7 @@ def findings_of_warehouse(
     findings = alert_findings(found)
     findings += anomaly_findings(read_relation(warehouse, "marts", "kpi_anomalies"))
     findings += callout_findings(read_relation(warehouse, "marts", "kpi_segment_callouts"))
+    findings += forecast_miss_findings(read_relation(warehouse, "marts", "kpi_target_outlook"))
     context = churn_risk_findings(read_relation(warehouse, "marts", "customer_churn_risk"))
     return findings, context, len(rows)
 

@@ -7,6 +7,7 @@ The model itself (features, training, risk bands, top factors, backtest) is
 writes `marts.customer_churn_risk` and `marts.customer_churn_backtest`, and is the asset.
 """
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,13 @@ def write_scores(warehouse: Path, scores: Scores) -> int:
                 "brier_score": scores.backtest.get("brier_score"),
                 "churn_rate": scores.backtest.get("churn_rate"),
                 "mean_predicted": scores.backtest.get("mean_predicted"),
+                "baseline_roc_auc": scores.backtest.get("baseline_roc_auc"),
+                "baseline_top_decile_precision": scores.backtest.get(
+                    "baseline_top_decile_precision"
+                ),
+                "lift_over_baseline": scores.backtest.get("lift_over_baseline"),
+                "beats_baseline": scores.backtest.get("beats_baseline"),
+                "calibration": json.dumps(scores.backtest.get("calibration", [])),
             }
         ]
     )
@@ -115,7 +123,12 @@ def write_scores(warehouse: Path, scores: Scores) -> int:
                 top_decile_lift double,
                 brier_score double,
                 churn_rate double,
-                mean_predicted double
+                mean_predicted double,
+                baseline_roc_auc double,
+                baseline_top_decile_precision double,
+                lift_over_baseline double,
+                beats_baseline boolean,
+                calibration varchar
             )
             """
         )
@@ -179,7 +192,7 @@ def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
         metrics = {
             name: value
             for name, value in scores.backtest.items()
-            if isinstance(value, int | float) and value is not None
+            if isinstance(value, int | float) and not isinstance(value, bool)
         }
         return MaterializeResult(
             metadata={

@@ -32,6 +32,7 @@ from orchestration.resources import NyckeltalResource
 pytestmark = pytest.mark.dbt
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "report-overview.png"
+FORECAST_SCREENSHOT = DOCS_SCREENSHOT.with_name("report-forecast.png")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -236,6 +237,9 @@ def test_overview_renders_every_card_in_headless_chromium(
                 charts = page.locator("[data-chart]")
                 assert charts.count() > 0, path.name
                 assert page.locator("[data-chart] svg").count() == charts.count(), path.name
+                if path.name == "churn.html":
+                    why = page.locator(".why-moved li").all_inner_texts()
+                    assert any(text.startswith("churn_rate ") for text in why), why
                 if path.name != "index.html":
                     continue
                 cards = page.locator("article.card")
@@ -254,12 +258,21 @@ def test_overview_renders_every_card_in_headless_chromium(
                 roi = page.locator("#card-roi_3m .chart svg").text_content() or ""
                 assert " %" in roi and "cmp_" not in roi
                 assert "North America" in (page.locator("#card-market_share").text_content() or "")
+                # Foresight: the churn card shows its forecast band, line and outlook.
+                churn = page.locator("article.card[data-kpi='churn_rate']")
+                assert churn.locator(".chart svg .mark-area path").count() == 2
+                assert churn.locator(".forecast").inner_text().startswith("Forecast ")
+                outlooks = churn.locator(".outlook").all_inner_texts()
+                assert len(outlooks) == 3
+                assert all("chance of ending on target" in text for text in outlooks)
+                churn.screenshot(path=str(tmp_path / "report-forecast.png"))
                 screenshot = tmp_path / "report-overview.png"
                 page.screenshot(path=str(screenshot), full_page=True)
                 print(f"overview screenshot: {screenshot}")
                 if os.environ.get("NYCKELTAL_UPDATE_DOCS_SCREENSHOT"):
                     DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
                     page.screenshot(path=str(DOCS_SCREENSHOT))
+                    churn.screenshot(path=str(FORECAST_SCREENSHOT))
         finally:
             context.close()
     assert problems == []

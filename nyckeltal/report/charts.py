@@ -94,14 +94,19 @@ def trend_chart(
     width: int | str = "container",
     height: int = 110,
     axis_labels: bool = True,
+    band: list[Row] | None = None,
 ) -> dict[str, Any]:
     """The value of one series over its periods: a line, filled points for complete periods,
-    hollow points labelled "in progress" for the others, the target as a dashed rule."""
+    hollow points labelled "in progress" for the others, the target as a dashed rule; with
+    `band` (marts.kpi_forecasts rows), the forecast as a dashed line in its 80 % and 95 %
+    intervals."""
     if not rows:
         return {}
     grain = rows[0]["period_grain"]
     records = [_point_record(row, currency, grain) for row in rows]
     order = [record["period"] for record in records]
+    band_records = [_band_record(row, grain) for row in band or []]
+    order += [r["period"] for r in band_records if r["period"] not in order]
     data = ROWS
     x = alt.X(
         "period:O",
@@ -146,8 +151,43 @@ def trend_chart(
             .encode(y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target:Q", title="Target")])
         )
         layers.insert(0, rule)
+    if band_records:
+        layers[:0] = _band_layers(band_records, x)
     chart = alt.layer(*layers).properties(width=width, height=height)
     return spec_of(chart, records)
+
+
+def _band_record(row: Row, grain: str) -> dict[str, Any]:
+    return {
+        "period": short_period_label(row["period_start"], grain),
+        **{
+            name: row[name] for name in ("forecast", "lower_80", "upper_80", "lower_95", "upper_95")
+        },
+        "model": row["model"],
+    }
+
+
+def _band_layers(records: list[dict[str, Any]], x: alt.X) -> list[alt.Chart]:
+    """The forecast band: 95 % and 80 % intervals as areas, the forecast dashed."""
+    data = alt.Data(values=records)
+    tooltip = [
+        alt.Tooltip("period:N", title="Forecast for"),
+        alt.Tooltip("forecast:Q", title="Forecast", format=",.2f"),
+        alt.Tooltip("lower_80:Q", title="80 % from", format=",.2f"),
+        alt.Tooltip("upper_80:Q", title="80 % to", format=",.2f"),
+        alt.Tooltip("model:N", title="Model"),
+    ]
+    base = alt.Chart(data).encode(x=x)
+    outer = base.mark_area(color=LINE, opacity=0.12).encode(
+        y=alt.Y("lower_95:Q"), y2="upper_95:Q", tooltip=tooltip
+    )
+    inner = base.mark_area(color=LINE, opacity=0.22).encode(
+        y=alt.Y("lower_80:Q"), y2="upper_80:Q", tooltip=tooltip
+    )
+    line = base.mark_line(color=LINE, strokeDash=[4, 3], strokeWidth=1.5).encode(
+        y=alt.Y("forecast:Q"), tooltip=tooltip
+    )
+    return [outer, inner, line]
 
 
 def segment_lines_chart(
@@ -200,6 +240,39 @@ def segment_lines_chart(
         layers.append(in_progress)
     chart = alt.layer(*layers).properties(width=width, height=height)
     return spec_of(chart, records)
+
+
+def _band_record(row: Row, grain: str) -> dict[str, Any]:
+    return {
+        "period": short_period_label(row["period_start"], grain),
+        **{
+            name: row[name] for name in ("forecast", "lower_80", "upper_80", "lower_95", "upper_95")
+        },
+        "model": row["model"],
+    }
+
+
+def _band_layers(records: list[dict[str, Any]], x: alt.X) -> list[alt.Chart]:
+    """The forecast band: 95 % and 80 % intervals as areas, the forecast dashed."""
+    data = alt.Data(values=records)
+    tooltip = [
+        alt.Tooltip("period:N", title="Forecast for"),
+        alt.Tooltip("forecast:Q", title="Forecast", format=",.2f"),
+        alt.Tooltip("lower_80:Q", title="80 % from", format=",.2f"),
+        alt.Tooltip("upper_80:Q", title="80 % to", format=",.2f"),
+        alt.Tooltip("model:N", title="Model"),
+    ]
+    base = alt.Chart(data).encode(x=x)
+    outer = base.mark_area(color=LINE, opacity=0.12).encode(
+        y=alt.Y("lower_95:Q"), y2="upper_95:Q", tooltip=tooltip
+    )
+    inner = base.mark_area(color=LINE, opacity=0.22).encode(
+        y=alt.Y("lower_80:Q"), y2="upper_80:Q", tooltip=tooltip
+    )
+    line = base.mark_line(color=LINE, strokeDash=[4, 3], strokeWidth=1.5).encode(
+        y=alt.Y("forecast:Q"), tooltip=tooltip
+    )
+    return [outer, inner, line]
 
 
 def campaign_chart(

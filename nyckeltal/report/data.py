@@ -18,6 +18,7 @@ import yaml
 
 from nyckeltal import catalogue
 from nyckeltal.relations import has_relation
+from nyckeltal.report.foresight import Foresight, load_foresight
 from nyckeltal.scorecard import STATUSES, read_scorecard
 
 FAMILIES_FILE = Path(__file__).with_name("families.yaml")
@@ -94,6 +95,7 @@ class ReportData:
     unknown_kpis: list[str]
     # (segment_type, segment_value) -> the name people read (campaign names, region names).
     segment_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    foresight: Foresight = field(default_factory=Foresight)
 
     def family_kpis(self, family: Family) -> list[KpiView]:
         return [self.kpis[info.code] for info in family.kpis if info.code in self.kpis]
@@ -315,6 +317,7 @@ def load_report_data(published: Path, currency: str) -> ReportData:
         currency=currency,
         unknown_kpis=sorted(set(by_code) - known),
         segment_names={**segment_value_names(), **_campaign_names(published)},
+        foresight=load_foresight(published),
     )
 
 

@@ -35,6 +35,7 @@ from nyckeltal.report.data import (
     load_report_data,
     period_label,
     segment_name,
+    short_period_label,
 )
 
 ASSETS = "assets"
@@ -123,7 +124,8 @@ def _card(
     if not with_chart:
         chart_id = ""
     elif headline is not None:
-        chart_id = registry.add(charts.trend_chart(view.trend, currency))
+        band = data.foresight.band(view.info.code, view.grain)
+        chart_id = registry.add(charts.trend_chart(view.trend, currency, band=band))
     elif view.grain == "campaign_window":
         chart_id = registry.add(
             charts.campaign_chart(
@@ -149,7 +151,26 @@ def _card(
         else "",
         "segment_label": data.segment_labels.get(view.card_segment or "", view.card_segment),
         "chart_id": chart_id,
+        "forecast": _forecast_line(view, data),
+        "outlooks": [
+            sentence[:1].upper() + sentence[1:]
+            for sentence in data.foresight.outlook_sentences(view.info.code, view.grain)
+        ],
     }
+
+
+def _forecast_line(view: KpiView, data: ReportData) -> str:
+    """'Forecast Dec 2026: 2.10 % (80 %: 1.80 % to 2.40 %)', the band's first period."""
+    band = data.foresight.band(view.info.code, view.grain)
+    if not band:
+        return ""
+    first = band[0]
+    value = format_value(first["forecast"], view.unit, data.currency)
+    low = format_value(first["lower_80"], view.unit, data.currency)
+    high = format_value(first["upper_80"], view.unit, data.currency)
+    label = short_period_label(first["period_start"], view.grain)
+    naive = "" if first["beats_naive"] else ", no model beat the last value"
+    return f"Forecast {label}: {value} (80 %: {low} to {high}; {first['model']}{naive})"
 
 
 def _breakdown(breakdown: Breakdown, data: ReportData, registry: ChartRegistry) -> dict:
@@ -233,10 +254,17 @@ def _write_report(data: ReportData, out: Path) -> ReportResult:
             card = _card(view, data, registry, with_chart=view.headline is None)
             if view.headline is not None:
                 card["big_chart_id"] = registry.add(
-                    charts.trend_chart(view.trend, data.currency, width=560, height=170)
+                    charts.trend_chart(
+                        view.trend,
+                        data.currency,
+                        width=560,
+                        height=170,
+                        band=data.foresight.band(view.info.code, view.grain),
+                    )
                 )
             breakdowns = [_breakdown(b, data, registry) for b in view.breakdowns]
-            kpis.append({"card": card, "breakdowns": breakdowns})
+            changes = data.foresight.changes.get(view.info.code, [])
+            kpis.append({"card": card, "breakdowns": breakdowns, "changes": changes})
         html = environment.get_template("family.html").render(
             **common,
             family=family,

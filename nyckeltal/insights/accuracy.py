@@ -1,0 +1,108 @@
+"""`nyckeltal forecast-accuracy`: how good and how cheap the KPI forecasts are on a warehouse.
+
+Re-runs the forecasts (nyckeltal.insights.forecast_paths) on the warehouse's scorecard, timed,
+and summarises their rolling-origin backtest: the share of series whose chosen model beats
+Naive on MASE, the median MASE of the chosen model and of Naive, the empirical coverage of the
+80 % and 95 % intervals (actual values inside them over all backtest steps). Writes one
+section per label into a Markdown file and a JSON file beside it (benchmarks/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nyckeltal.insights.forecast_paths import forecast_paths
+
+
+def read_inputs(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, dt.date]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute("set enable_progress_bar = false")
+        scorecard = connection.execute("select * from marts.kpi_scorecard").df()
+        catalogue = connection.execute("select * from seeds.kpi_catalogue").df()
+        as_of = connection.execute(
+            "select as_of_date from intermediate.int_reporting_window"
+        ).fetchone()[0]
+    return scorecard, catalogue, as_of
+
+
+def summarise(paths: pd.DataFrame) -> dict[str, Any]:
+    """The accuracy figures of forecast paths (one row per series: horizon 1)."""
+    series = paths[paths["horizon"] == 1]
+    forecast = series[series["forecast_state"] == "forecast"]
+    points = int(forecast["backtest_points"].sum())
+    beats = forecast["beats_naive"].astype(bool)
+    mase = forecast["backtest_mase"].dropna()
+    return {
+        "series": int(len(series)),
+        "series_forecast": int(len(forecast)),
+        "series_too_short": int((series["forecast_state"] == "too_short").sum()),
+        "share_beating_naive": float(beats.mean()) if len(forecast) else None,
+        "median_mase": float(mase.median()) if len(mase) else None,
+        "median_naive_mase": float(forecast["naive_mase"].dropna().median()) if len(mase) else None,
+        "coverage_80": float(forecast["backtest_covered_80"].sum() / points) if points else None,
+        "coverage_95": float(forecast["backtest_covered_95"].sum() / points) if points else None,
+        "backtest_points": points,
+        "models": {str(k): int(v) for k, v in forecast["model"].value_counts().items()},
+    }
+
+
+def measure(warehouse: Path) -> dict[str, Any]:
+    scorecard, catalogue, as_of = read_inputs(warehouse)
+    started = time.perf_counter()
+    paths = forecast_paths(scorecard, catalogue, as_of)
+    seconds = time.perf_counter() - started
+    return {**summarise(paths), "forecast_seconds": round(seconds, 1), "as_of_date": str(as_of)}
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f} %"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
+    lines = [
+        "# KPI forecast accuracy and cost",
+        "",
+        "Written by `nyckeltal forecast-accuracy` (nyckeltal/insights/accuracy.py): the rolling-",
+        "origin backtest of marts.kpi_forecasts (docs/insights.md#kpi-forecasts) and the time of",
+        "one forecast of every series (one StatsForecast call per season length, n_jobs=1).",
+        f"Machine: {machine}.",
+        "",
+        "| scale | series | forecast | too short | beat Naive | median MASE | median Naive MASE "
+        "| 80 % coverage | 95 % coverage | backtest steps | seconds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, r in results.items():
+        lines.append(
+            f"| {label} | {r['series']} | {r['series_forecast']} | {r['series_too_short']} | "
+            f"{_percent(r['share_beating_naive'])} | {_number(r['median_mase'])} | "
+            f"{_number(r['median_naive_mase'])} | {_percent(r['coverage_80'])} | "
+            f"{_percent(r['coverage_95'])} | {r['backtest_points']} | {r['forecast_seconds']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run(warehouse: Path, label: str, out: Path) -> dict[str, Any]:
+    """Measure `warehouse`, store it under `label` in out (.md) and its .json, keeping the
+    other labels."""
+    result = measure(warehouse)
+    store = out.with_suffix(".json")
+    results = json.loads(store.read_text()) if store.exists() else {}
+    results[label] = result
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, shared with other work"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    out.write_text(markdown(results, machine))
+    return result

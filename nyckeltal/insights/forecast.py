@@ -1,0 +1,297 @@
+"""KPI forecasts: a model chosen per scorecard series by a rolling-origin backtest.
+
+A series is one kpi_code x segment_type x segment_value x period_grain of marts.kpi_scorecard,
+its complete, non-suppressed periods with a value, in time order. Series of a regular grain
+(month, ttm, quarter, year) are forecast; campaign windows and survey waves are not (one row
+per campaign, irregular waves).
+
+Candidates (statsforecast): AutoETS (non-seasonal: the seasonal ETS models cost six times as
+much on series of two or three years, for little), AutoTheta (seasonal, its own test),
+SeasonalNaive (only when the training history holds at least two full seasons), Naive, and
+the combination: the mean of AutoETS, AutoTheta (and SeasonalNaive when it is a candidate),
+its interval bounds the mean of theirs.
+
+Backtest: for each series, origins 1..K (K = min(BACKTEST_ORIGINS, periods - MIN_TRAINING)):
+the series cut k periods before its end is forecast, steps 1..min(k, BACKTEST_HORIZON)
+compared with the actual values. MASE = mean absolute error / the mean absolute seasonal
+difference of the training periods before the first origin (the non-seasonal difference when
+those periods hold fewer than two seasons); sMAPE = mean of 200 |y - f| / (|y| + |f|).
+The model with the lowest backtest error is chosen; when it does not beat Naive strictly, the
+series gets Naive's forecast and `beats_naive` false.
+
+Cost: ONE StatsForecast call per season length over every series and every backtest cut
+(stacked, n_jobs=1): the full series and the cut ones are forecast together.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SEASON = {"month": 12, "ttm": 12, "quarter": 4, "year": 1}
+GRAIN_MONTHS = {"month": 1, "ttm": 1, "quarter": 3, "year": 12}
+SERIES_KEY = ["kpi_code", "segment_type", "segment_value", "period_grain"]
+MIN_TRAINING = 6
+BACKTEST_ORIGINS = 4
+BACKTEST_HORIZON = 3
+# The in-progress period and the next three are published; the outlook reads up to a year.
+PUBLISHED_HORIZON = 4
+HORIZON = 12
+LEVELS = (80, 95)
+MODELS = ("AutoETS", "AutoTheta", "SeasonalNaive", "Naive")
+COMBINATION = "Combination"
+NAIVE = "Naive"
+FORECAST = "forecast"
+TOO_SHORT = "too_short"
+_SEPARATOR = "\x1f"
+_CUT = "\x1e"
+_BANDS = [f"{side}-{level}" for level in LEVELS for side in ("lo", "hi")]
+
+
+def min_periods() -> int:
+    """Complete periods a series needs: MIN_TRAINING to fit plus two backtest origins."""
+    return MIN_TRAINING + 2
+
+
+def training_length(periods: int | np.ndarray) -> int | np.ndarray:
+    """Periods before a series' first backtest origin (the MASE scale's history)."""
+    return periods - np.minimum(BACKTEST_ORIGINS, periods - MIN_TRAINING)
+
+
+def seasonal_candidate(periods: int | np.ndarray, season: int) -> bool | np.ndarray:
+    """SeasonalNaive competes when the history before the first origin holds two seasons."""
+    return (season > 1) & (training_length(periods) >= 2 * season)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The model chosen for one series and its backtest."""
+
+    model: str
+    beats_naive: bool
+    mase: float | None
+    smape: float | None
+    naive_mase: float | None
+    naive_smape: float | None
+    points: int
+    covered_80: int
+    covered_95: int
+
+
+# --------------------------------------------------------------------------- series
+
+
+def series_frame(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """The forecastable rows of the scorecard: complete, not suppressed, with a value, of a
+    regular grain; with `unique_id` (the series key) and `position` (1..n in time order)."""
+    rows = scorecard[
+        scorecard["is_complete_period"].astype(bool)
+        & ~scorecard["is_suppressed"].astype(bool)
+        & scorecard["value"].notna()
+        & scorecard["period_grain"].isin(list(SEASON))
+    ].copy()
+    rows["period_start"] = pd.to_datetime(rows["period_start"])
+    rows["unique_id"] = series_id(rows)
+    rows = rows.sort_values(["unique_id", "period_start"], kind="stable")
+    rows["position"] = rows.groupby("unique_id").cumcount() + 1
+    rows["value"] = rows["value"].astype(float)
+    return rows.reset_index(drop=True)
+
+
+def series_id(rows: pd.DataFrame) -> pd.Series:
+    parts = [rows[column].astype(str) for column in SERIES_KEY]
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + _SEPARATOR + part
+    return key
+
+
+# --------------------------------------------------------------------------- statsforecast
+
+
+def stacked_cuts(series: pd.DataFrame) -> pd.DataFrame:
+    """Every series (unique_id, ds, y) and its backtest cuts: the series without its last k
+    periods, k = 1..K, as `<unique_id><_CUT><k>`."""
+    frames = [series[["unique_id", "position", "value"]]]
+    lengths = series.groupby("unique_id")["position"].max()
+    for cut in range(1, BACKTEST_ORIGINS + 1):
+        keep = lengths[lengths - cut >= MIN_TRAINING]
+        if keep.empty:
+            break
+        rows = series[series["unique_id"].isin(keep.index)]
+        rows = rows[rows["position"] <= rows["unique_id"].map(keep) - cut]
+        rows = rows[["unique_id", "position", "value"]].copy()
+        rows["unique_id"] = rows["unique_id"] + f"{_CUT}{cut}"
+        frames.append(rows)
+    stacked = pd.concat(frames, ignore_index=True)
+    return stacked.rename(columns={"position": "ds", "value": "y"})
+
+
+def run_models(stacked: pd.DataFrame, season: int, horizon: int = HORIZON) -> pd.DataFrame:
+    """One StatsForecast call over every (cut) series: columns unique_id, ds and per model
+    its point forecast and <model>-lo-80 ... <model>-hi-95."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, AutoTheta, Naive, SeasonalNaive
+
+    models = [
+        # Non-seasonal ETS: the seasonal ETS models cost six times as much on these short
+        # series; seasonality is AutoTheta's (it deseasonalises) and SeasonalNaive's.
+        AutoETS(season_length=1),
+        AutoTheta(season_length=season),
+        SeasonalNaive(season_length=season),
+        Naive(),
+    ]
+    forecaster = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
+    frame = stacked.astype({"ds": "int64", "y": "float64"})
+    with warnings.catch_warnings():
+        # SeasonalNaive on a series shorter than a season: NaN, and never a candidate there.
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        forecast = forecaster.forecast(df=frame, h=horizon, level=list(LEVELS))
+    forecast = forecast.reset_index() if "unique_id" not in forecast.columns else forecast
+    return forecast
+
+
+def with_combination(forecast: pd.DataFrame, seasonal: pd.Series) -> pd.DataFrame:
+    """Add the Combination columns: the mean of AutoETS and AutoTheta, and of SeasonalNaive
+    where `seasonal` (by row) says it is a candidate."""
+    forecast = forecast.copy()
+    members = ["AutoETS", "AutoTheta"]
+    weight = 2 + seasonal.astype(float).to_numpy()
+    for suffix in ["", *[f"-{band}" for band in _BANDS]]:
+        total = sum(forecast[f"{member}{suffix}"].to_numpy() for member in members)
+        extra = np.where(seasonal.to_numpy(), forecast[f"SeasonalNaive{suffix}"].to_numpy(), 0.0)
+        forecast[f"{COMBINATION}{suffix}"] = (total + extra) / weight
+    return forecast
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+def mase_scale(values: np.ndarray, season: int) -> float:
+    """Mean absolute seasonal difference of `values` (non-seasonal when they hold fewer than
+    two seasons); nan when it is 0 (a constant series)."""
+    lag = season if season > 1 and len(values) >= 2 * season else 1
+    if len(values) <= lag:
+        return float("nan")
+    scale = float(np.mean(np.abs(values[lag:] - values[:-lag])))
+    return scale if scale > 0 else float("nan")
+
+
+def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
+    denominator = np.abs(actual) + np.abs(predicted)
+    terms = np.where(
+        denominator > 0,
+        200 * np.abs(actual - predicted) / np.where(denominator > 0, denominator, 1.0),
+        0.0,
+    )
+    return float(np.mean(terms))
+
+
+def backtest_errors(series: pd.DataFrame, forecast: pd.DataFrame) -> pd.DataFrame:
+    """One row per series, cut and step: the actual value and every model's forecast."""
+    cuts = forecast[forecast["unique_id"].str.contains(_CUT, regex=False)].copy()
+    if cuts.empty:
+        return cuts.assign(series_id=pd.Series(dtype=str), cut=pd.Series(dtype=int))
+    split = cuts["unique_id"].str.split(_CUT, n=1, expand=True)
+    cuts["series_id"] = split[0]
+    cuts["cut"] = split[1].astype(int)
+    cuts["step"] = cuts.groupby("unique_id").cumcount() + 1
+    cuts = cuts[(cuts["step"] <= BACKTEST_HORIZON) & (cuts["step"] <= cuts["cut"])]
+    actual = series[["unique_id", "position", "value"]].rename(
+        columns={"unique_id": "series_id", "value": "actual"}
+    )
+    return cuts.merge(
+        actual, left_on=["series_id", "ds"], right_on=["series_id", "position"], how="inner"
+    )
+
+
+def choose(errors: pd.DataFrame, candidates: list[str], scale: float) -> Choice:
+    """The candidate with the lowest backtest mean absolute error (ranked as MASE, since the
+    scale is the series'); Naive when none beats it strictly."""
+    actual = errors["actual"].to_numpy(dtype=float)
+
+    def mean_error(model: str) -> float:
+        return float(np.mean(np.abs(actual - errors[model].to_numpy(dtype=float))))
+
+    scores = {model: mean_error(model) for model in candidates}
+    best = min(candidates, key=lambda model: (scores[model], candidates.index(model)))
+    beats = best != NAIVE and scores[best] < scores[NAIVE]
+    model = best if beats else NAIVE
+
+    def mase(value: float) -> float | None:
+        return None if np.isnan(scale) else value / scale
+
+    lower80, upper80 = errors[f"{model}-lo-80"], errors[f"{model}-hi-80"]
+    lower95, upper95 = errors[f"{model}-lo-95"], errors[f"{model}-hi-95"]
+    return Choice(
+        model=model,
+        beats_naive=bool(beats),
+        mase=mase(scores[model]),
+        smape=smape(actual, errors[model].to_numpy(dtype=float)),
+        naive_mase=mase(scores[NAIVE]),
+        naive_smape=smape(actual, errors[NAIVE].to_numpy(dtype=float)),
+        points=len(errors),
+        covered_80=int(((actual >= lower80) & (actual <= upper80)).sum()),
+        covered_95=int(((actual >= lower95) & (actual <= upper95)).sum()),
+    )
+
+
+# --------------------------------------------------------------------------- the forecasts
+
+
+def forecast_series(
+    series: pd.DataFrame, season: int, horizon: int = HORIZON
+) -> tuple[pd.DataFrame, dict[str, Choice]]:
+    """Forecast every series of `series` (from series_frame, one season length) `horizon`
+    periods ahead with its chosen model. Returns the rows (unique_id, step, model,
+    forecast, lo_80, hi_80, lo_95, hi_95) and the choice per series."""
+    lengths = series.groupby("unique_id")["position"].max()
+    long_enough = lengths[lengths >= min_periods()].index
+    series = series[series["unique_id"].isin(long_enough)]
+    if series.empty:
+        return pd.DataFrame(columns=["unique_id", "step", "model", *_columns()]), {}
+    forecast = run_models(stacked_cuts(series), season, max(horizon, BACKTEST_HORIZON))
+    base_id = forecast["unique_id"].str.split(_CUT, n=1).str[0]
+    seasonal_ok = seasonal_candidate(lengths.reindex(base_id).to_numpy(), season)
+    forecast = with_combination(forecast, pd.Series(seasonal_ok, index=forecast.index))
+    errors = backtest_errors(series, forecast)
+    choices: dict[str, Choice] = {}
+    values = {key: group["value"].to_numpy() for key, group in series.groupby("unique_id")}
+    for key, group in errors.groupby("series_id"):
+        seasonal = bool(seasonal_candidate(int(lengths[key]), season))
+        candidates = ["AutoETS", "AutoTheta", *(["SeasonalNaive"] if seasonal else [])]
+        candidates += [NAIVE, COMBINATION]
+        scale = mase_scale(values[key][: int(training_length(int(lengths[key])))], season)
+        choices[key] = choose(group, candidates, scale)
+    full = forecast[~forecast["unique_id"].str.contains(_CUT, regex=False)].copy()
+    full["step"] = full.groupby("unique_id").cumcount() + 1
+    full = full[full["step"] <= horizon]
+    rows = []
+    for key, group in full.groupby("unique_id"):
+        model = choices[key].model
+        picked = pd.DataFrame(
+            {
+                "unique_id": key,
+                "step": group["step"].to_numpy(),
+                "model": model,
+                "forecast": group[model].to_numpy(dtype=float),
+                **{
+                    band.replace("-", "_"): group[f"{model}-{band}"].to_numpy(dtype=float)
+                    for band in _BANDS
+                },
+            }
+        )
+        rows.append(picked)
+    return pd.concat(rows, ignore_index=True), choices
+
+
+def _columns() -> list[str]:
+    return ["forecast", *[band.replace("-", "_") for band in _BANDS]]
+
+
+def add_months(moment: pd.Timestamp, months: int) -> pd.Timestamp:
+    return moment + pd.DateOffset(months=months)

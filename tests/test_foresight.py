@@ -1,0 +1,337 @@
+"""Foresight (docs/insights.md): model selection, intervals, the too-short state, the target
+outlook's probability on constructed series, and on the demo warehouse the three marts with
+the change decomposition exact on every row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from nyckeltal.insights import forecast as fc
+from nyckeltal.insights import outlook as ol
+from nyckeltal.insights.forecast_paths import forecast_paths
+from nyckeltal.insights.outlook_rows import target_outlook
+
+CATALOGUE = pd.DataFrame(
+    {
+        "kpi_code": ["churn_rate", "cpl"],
+        "direction": ["lower_is_better", "lower_is_better"],
+        "min_value": [0.0, 0.0],
+        "max_value": [100.0, None],
+    }
+)
+
+
+def _month_end(start: dt.date) -> dt.date:
+    return (pd.Timestamp(start) + pd.DateOffset(months=1) - pd.Timedelta(days=1)).date()
+
+
+def _scorecard(
+    values: list[float],
+    kpi_code: str = "churn_rate",
+    segment: tuple[str, str] = ("total", "all"),
+    start: dt.date = dt.date(2022, 1, 1),
+    target: float | None = 2.0,
+    in_progress_value: float | None = None,
+) -> pd.DataFrame:
+    """A monthly scorecard series: the values as complete months, then (optionally) an
+    in-progress month."""
+    rows = []
+    months = [
+        (pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(len(values) + 1)
+    ]
+    for index, month in enumerate(months):
+        complete = index < len(values)
+        if not complete and in_progress_value is None:
+            break
+        value = values[index] if complete else in_progress_value
+        rows.append(
+            {
+                "kpi_code": kpi_code,
+                "period_start": month,
+                "period_end": _month_end(month),
+                "period_grain": "month",
+                "segment_type": segment[0],
+                "segment_value": segment[1],
+                "numerator": value * 10,
+                "denominator": 1000.0,
+                "value": value,
+                "unit": "percent",
+                "target_value": target,
+                "is_complete_period": complete,
+                "is_suppressed": False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- model selection
+
+
+def _errors(actual: list[float], **models: list[float]) -> pd.DataFrame:
+    frame = pd.DataFrame({"actual": actual})
+    for name, predicted in models.items():
+        frame[name] = predicted
+        for level in fc.LEVELS:
+            frame[f"{name}-lo-{level}"] = np.asarray(predicted) - 1
+            frame[f"{name}-hi-{level}"] = np.asarray(predicted) + 1
+    return frame
+
+
+def test_naive_is_kept_when_no_model_beats_it() -> None:
+    errors = _errors(
+        [1.0, 2.0, 3.0],
+        AutoETS=[1.5, 2.5, 3.5],  # MAE 0.5
+        AutoTheta=[1.2, 2.2, 3.2],  # MAE 0.2, a tie with Naive: not strictly better
+        Naive=[1.2, 1.8, 3.2],  # MAE 0.2
+        Combination=[1.35, 2.35, 3.35],
+    )
+    choice = fc.choose(errors, ["AutoETS", "AutoTheta", "Naive", "Combination"], scale=0.5)
+    assert choice.model == "Naive"
+    assert choice.beats_naive is False
+    assert choice.mase == pytest.approx(0.4)
+    assert choice.naive_mase == pytest.approx(0.4)
+    assert choice.points == 3
+    assert choice.covered_80 == 3
+
+
+def test_the_model_with_the_lowest_backtest_error_wins() -> None:
+    errors = _errors(
+        [1.0, 2.0, 3.0],
+        AutoETS=[1.0, 2.0, 3.1],  # MAE 0.0333
+        AutoTheta=[1.2, 2.2, 3.2],
+        Naive=[0.0, 1.0, 2.0],  # MAE 1
+        Combination=[1.1, 2.1, 3.15],
+    )
+    choice = fc.choose(errors, ["AutoETS", "AutoTheta", "Naive", "Combination"], scale=2.0)
+    assert (choice.model, choice.beats_naive) == ("AutoETS", True)
+    assert choice.mase == pytest.approx(0.1 / 3 / 2)
+    assert choice.naive_mase == pytest.approx(0.5)
+    assert choice.smape == pytest.approx(np.mean([0, 0, 200 * 0.1 / 6.1]))
+
+
+def test_a_series_of_lasting_level_shifts_gets_the_naive_forecast() -> None:
+    """Levels that jump and then hold: nothing beats carrying the last value forward."""
+    values = [10.0] * 3 + [20.0] * 3 + [5.0] * 3 + [15.0] * 3 + [8.0] * 3 + [25.0] * 3
+    values += [12.0] * 3 + [30.0] * 3
+    series = fc.series_frame(_scorecard(values))
+    rows, choices = fc.forecast_series(series, season=12)
+    (choice,) = choices.values()
+    assert choice.model == "Naive" and choice.beats_naive is False
+    assert rows["forecast"].iloc[0] == pytest.approx(values[-1])
+
+
+def test_a_seasonal_series_beats_naive() -> None:
+    pattern = [2.0, 2.2, 2.6, 3.0, 3.4, 3.1, 2.7, 2.3, 2.0, 1.8, 1.7, 1.9]
+    values = [pattern[i % 12] + 0.05 * ((i * 7) % 5) for i in range(48)]
+    series = fc.series_frame(_scorecard(values))
+    _, choices = fc.forecast_series(series, season=12)
+    (choice,) = choices.values()
+    assert choice.beats_naive is True
+    assert choice.model != "Naive"
+    assert choice.mase < choice.naive_mase
+
+
+def test_mase_scale_is_non_seasonal_when_the_history_is_short() -> None:
+    values = np.array([1.0, 3.0, 2.0, 4.0])
+    assert fc.mase_scale(values, 12) == pytest.approx((2 + 1 + 2) / 3)
+    assert math.isnan(fc.mase_scale(np.array([2.0, 2.0, 2.0]), 1))
+
+
+# --------------------------------------------------------------------------- forecast paths
+
+
+def test_intervals_are_ordered_and_within_bounds() -> None:
+    values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
+    scorecard = _scorecard(values, in_progress_value=0.2)
+    paths = forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15))
+    assert list(paths["horizon"]) == list(range(1, fc.HORIZON + 1))
+    assert (paths["forecast_state"] == "forecast").all()
+    ordered = paths[["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]].to_numpy()
+    assert (np.diff(ordered, axis=1) >= 0).all()
+    assert (ordered >= 0).all()  # churn_rate's catalogue minimum
+    assert paths["period_start"].iloc[0] == dt.date(2023, 3, 1)
+    assert paths["period_end"].iloc[0] == dt.date(2023, 3, 31)
+    assert list(paths["is_in_progress"][:2]) == [True, False]
+    assert paths["history_periods"].iloc[0] == 14
+    assert paths["backtest_points"].iloc[0] == 1 + 2 + 3 + 3  # cuts 1..4, steps <= min(cut, 3)
+    # Interval widths grow with the horizon.
+    width = paths["upper_95"] - paths["lower_95"]
+    assert width.iloc[3] >= width.iloc[0]
+
+
+def test_a_short_history_is_a_state_not_an_error() -> None:
+    scorecard = pd.concat(
+        [
+            _scorecard([2.0, 2.1, 1.9, 2.2, 2.0]),
+            _scorecard([2.0] * 7 + [2.5], segment=("plan", "basic-m")),
+        ]
+    )
+    paths = forecast_paths(scorecard, CATALOGUE, dt.date(2022, 9, 1))
+    short = paths[paths["segment_type"] == "total"]
+    assert len(short) == 1
+    row = short.iloc[0]
+    assert row["forecast_state"] == "too_short"
+    assert row["horizon"] == 1 and row["period_start"] == dt.date(2022, 6, 1)
+    assert math.isnan(row["forecast"]) and row["model"] is None
+    long_enough = paths[paths["segment_type"] == "plan"]
+    assert (long_enough["forecast_state"] == "forecast").all()
+
+
+# --------------------------------------------------------------------------- outlook
+
+
+def _path(**columns: object) -> pd.DataFrame:
+    base = {
+        "kpi_code": "churn_rate",
+        "segment_type": "total",
+        "segment_value": "all",
+        "period_grain": "month",
+        "horizon": 1,
+        "period_start": dt.date(2024, 11, 1),
+        "period_end": dt.date(2024, 11, 30),
+        "is_in_progress": True,
+        "forecast_state": "forecast",
+        "forecast": 2.0,
+        "lower_95": 2.0 - ol.Z95,
+        "upper_95": 2.0 + ol.Z95,  # sd 1
+    }
+    base.update(columns)
+    return pd.DataFrame([base])
+
+
+def test_outlook_probability_from_the_forecast_distribution() -> None:
+    # Two more months to the year's end: horizon 2 (December) with sd 1 as well.
+    paths = pd.concat(
+        [
+            _path(),
+            _path(
+                horizon=2,
+                period_start=dt.date(2024, 12, 1),
+                period_end=dt.date(2024, 12, 31),
+                is_in_progress=False,
+                forecast=3.0,
+                lower_95=3.0 - ol.Z95,
+                upper_95=3.0 + ol.Z95,
+            ),
+        ]
+    )
+    scorecard = _scorecard([1.0] * 10, start=dt.date(2024, 1, 1), target=2.5, in_progress_value=4.0)
+    outlook = target_outlook(paths, scorecard, CATALOGUE, dt.date(2024, 11, 15))
+    by_period = outlook.set_index("outlook_period")
+    period = by_period.loc["period"]
+    # P(N(2, 1) <= 2.5) = Phi(0.5)
+    assert period["probability_on_target"] == pytest.approx(0.691462, abs=1e-6)
+    assert period["method"] == "forecast"  # churn does not accrue: no pace
+    assert period["outlook_state"] == "uncertain"
+    # Q4: October 1.0 known, November N(2, 1), December N(3, 1), equal denominators:
+    # mean 2.0, sd sqrt(2)/3; P(<= 2.5) = Phi(0.5 / 0.4714)
+    quarter = by_period.loc["quarter"]
+    assert quarter["expected_value"] == pytest.approx(2.0)
+    assert quarter["expected_sd"] == pytest.approx(math.sqrt(2) / 3)
+    expected = 0.5 * (1 + math.erf(0.5 / (math.sqrt(2) / 3) / math.sqrt(2)))
+    assert quarter["probability_on_target"] == pytest.approx(expected)
+    assert quarter["period_start"] == dt.date(2024, 10, 1)
+    assert quarter["outlook_text"].startswith("likely to make the Q4 2024 target: 86 % chance")
+    # The year: ten known months at 1.0, November and December: mean 17/12.
+    year = by_period.loc["year"]
+    assert year["expected_value"] == pytest.approx((10 + 2 + 3) / 12)
+
+
+def test_outlook_combines_the_pace_so_far_with_the_forecast_for_additive_measures() -> None:
+    paths = _path(
+        kpi_code="cpl", forecast=140.0, lower_95=140 - 20 * ol.Z95, upper_95=140 + 20 * ol.Z95
+    )
+    scorecard = _scorecard(
+        [150.0] * 10,
+        kpi_code="cpl",
+        start=dt.date(2024, 1, 1),
+        target=150.0,
+        in_progress_value=180.0,
+    )
+    outlook = target_outlook(paths, scorecard, CATALOGUE, dt.date(2024, 11, 15))
+    period = outlook.set_index("outlook_period").loc["period"]
+    # Half the month gone: 0.5 x 180 + 0.5 x 140 = 160, sd 0.5 x 20 = 10; P(<= 150) = Phi(-1)
+    assert period["method"] == "pace_and_forecast"
+    assert period["elapsed_share"] == pytest.approx(0.5)
+    assert period["expected_value"] == pytest.approx(160.0)
+    assert period["probability_on_target"] == pytest.approx(0.158655, abs=1e-6)
+    assert period["outlook_state"] == "likely_to_miss"
+    assert period["impact_score"] == pytest.approx((1 - 0.158655) * 10 / 150, abs=1e-6)
+    assert period["outlook_text"] == (
+        "likely to miss the November 2024 target: 16 % chance of ending on target"
+    )
+
+
+def test_too_short_series_have_an_outlook_row_saying_so() -> None:
+    paths = _path(forecast_state="too_short", forecast=np.nan, lower_95=np.nan, upper_95=np.nan)
+    scorecard = _scorecard([2.0] * 3, start=dt.date(2024, 8, 1), target=2.0)
+    outlook = target_outlook(paths, scorecard, CATALOGUE, dt.date(2024, 11, 15))
+    assert set(outlook["outlook_state"]) == {"too_short"}
+    assert outlook["probability_on_target"].isna().all()
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(dbt_built_warehouse) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(dbt_built_warehouse("demo")), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.dbt
+def test_the_demo_build_produces_the_three_marts(demo_warehouse) -> None:
+    forecasts = demo_warehouse.execute(
+        "select forecast_state, count(*), min(horizon), max(horizon) from marts.kpi_forecasts "
+        "group by forecast_state"
+    ).fetchall()
+    states = {state: (count, low, high) for state, count, low, high in forecasts}
+    assert states["forecast"][0] > 50 and states["forecast"][1:] == (1, 4)
+    bad_order = demo_warehouse.execute(
+        "select count(*) from marts.kpi_forecasts where forecast_state = 'forecast' and not "
+        "(lower_95 <= lower_80 and lower_80 <= forecast and forecast <= upper_80 "
+        "and upper_80 <= upper_95)"
+    ).fetchone()[0]
+    assert bad_order == 0
+    outlook = demo_warehouse.execute(
+        "select count(*), count(probability_on_target), min(probability_on_target), "
+        "max(probability_on_target) from marts.kpi_target_outlook "
+        "where kpi_code = 'churn_rate' and segment_type = 'total'"
+    ).fetchone()
+    assert outlook[0] == 3 and outlook[1] == 3 and 0 <= outlook[2] <= outlook[3] <= 1
+    decomposed = demo_warehouse.execute(
+        "select count(*), count(distinct kpi_code) from marts.kpi_change_decomposition"
+    ).fetchone()
+    assert decomposed[0] > 10 and decomposed[1] >= 3
+
+
+@pytest.mark.dbt
+def test_the_change_decomposition_is_exact_on_every_row_of_the_demo(demo_warehouse) -> None:
+    groups = demo_warehouse.execute(
+        """
+        select kpi_code, period_grain, segment_type, min(value_change), max(value_change),
+            sum(rate_effect + mix_effect), count(*)
+        from marts.kpi_change_decomposition
+        group by kpi_code, period_grain, segment_type
+        """
+    ).fetchall()
+    assert groups
+    for kpi_code, grain, segment_type, low, high, effects, _ in groups:
+        assert low == high, (kpi_code, grain, segment_type)
+        assert abs(effects - low) <= 1e-9, (kpi_code, grain, segment_type, effects, low)
+    rows = demo_warehouse.execute(
+        "select rate_effect, mix_effect, total_effect from marts.kpi_change_decomposition"
+    ).fetchall()
+    assert all(abs(rate + mix - total) <= 1e-12 for rate, mix, total in rows)
+    churn = demo_warehouse.execute(
+        "select change_text from marts.kpi_change_decomposition "
+        "where kpi_code = 'churn_rate' and segment_type = 'plan' and effect_rank = 1"
+    ).fetchone()
+    assert churn is not None and churn[0].startswith("churn_rate ")
