@@ -20,14 +20,34 @@ with kpi_catalogue as (
 
 ),
 
-kpi_wide_targets as (
+kpi_targets as (
+
+    select
+        kpi_code,
+        segment_type,
+        segment_value,
+        target_value,
+        warning_value
+    from {{ ref('kpi_targets') }}
+
+),
+
+-- The target of the KPI's total: a row naming total/all wins over the KPI-wide row (empty
+-- segment), as in kpi_scorecard.
+total_targets as (
 
     select
         kpi_code,
         target_value,
-        warning_value
-    from {{ ref('kpi_targets') }}
-    where segment_type is null and segment_value is null
+        warning_value,
+        row_number() over (
+            partition by kpi_code
+            order by case when segment_type = 'total' then 0 else 1 end
+        ) as target_rank
+    from kpi_targets
+    where
+        (segment_type = 'total' and segment_value = 'all')
+        or (segment_type is null and segment_value is null)
 
 ),
 
@@ -47,11 +67,13 @@ final as (
         kpi_catalogue.period_grains,
         kpi_catalogue.segment_types,
         kpi_catalogue.direction,
-        cast(kpi_wide_targets.target_value as {{ type_double() }}) as target_value,
-        cast(kpi_wide_targets.warning_value as {{ type_double() }}) as warning_value
+        cast(total_targets.target_value as {{ type_double() }}) as target_value,
+        cast(total_targets.warning_value as {{ type_double() }}) as warning_value
     from kpi_catalogue
-    left join kpi_wide_targets
-        on kpi_catalogue.kpi_code = kpi_wide_targets.kpi_code
+    left join total_targets
+        on
+            kpi_catalogue.kpi_code = total_targets.kpi_code
+            and total_targets.target_rank = 1
 
 )
 
