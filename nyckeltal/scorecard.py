@@ -71,7 +71,16 @@ def read_scorecard(warehouse: Path, kpi: str | None = None) -> list[dict[str, An
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         if not has_relation(connection, "marts", "kpi_scorecard"):
             raise NyckeltalError(f"{warehouse} has no {SCORECARD_RELATION}: run `nyckeltal run`")
-        query = f"select {', '.join(PUBLISHED_COLUMNS)} from {SCORECARD_RELATION}"
+        present = {
+            name
+            for (name,) in connection.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'marts' and table_name = 'kpi_scorecard'"
+            ).fetchall()
+        }
+        # A publication made before a column was added reads it as null.
+        selected = [c if c in present else f"null as {c}" for c in PUBLISHED_COLUMNS]
+        query = f"select {', '.join(selected)} from {SCORECARD_RELATION}"
         parameters: list[Any] = []
         if kpi:
             query += " where kpi_code = ?"
