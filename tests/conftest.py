@@ -4,7 +4,7 @@ The demo warehouse is the suite's cost driver: loading the bundled demo, a `dbt 
 and a `nyckeltal run` of it take minutes each. Each is done once per test run
 (`demo_loaded`, `dbt_built_warehouse`, `demo_refreshed`) and shared read-only; a test that
 changes a warehouse works on a copy (`copy_warehouse`: a file copy, far cheaper than a
-rebuild). Under pytest-xdist (`make test` runs `-n 2`) the workers share them too: the first
+rebuild). Under pytest-xdist (`make test TEST_WORKERS=2`) the workers share them too: the first
 worker that needs one builds it under a file lock, the others wait for it and reuse it.
 """
 
