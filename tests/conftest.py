@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from run_folders import PARTIAL_PARSE, runs_write_under, use_partial_parse
+from run_folders import runs_write_under
 from shared_warehouses import build_once, copy_warehouse
 from webhook_recorder import Webhook, serve_webhook
 
@@ -43,32 +43,6 @@ def minimal_dataset(tmp_path: Path) -> Path:
     target = tmp_path / "dataset"
     shutil.copytree(FIXTURES / "minimal", target)
     return target
-
-
-# --------------------------------------------------------------------------- dbt parsing
-
-
-@pytest.fixture(scope="session", autouse=True)
-def dbt_partial_parse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One `dbt parse` per test run, its partial_parse.msgpack copied into every new dbt
-    target folder of the tests (tests/run_folders.py). Lazy: the parse runs when the first
-    test that runs dbt asks for it."""
-
-    def parse(folder: Path) -> None:
-        from nyckeltal.dbt_runner import run_dbt
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-            patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-            patch.delenv("NYCKELTAL_TARGET", raising=False)
-            run_dbt(["parse"], folder / "parse.duckdb", quiet=True)
-
-    def partial_parse() -> Path:
-        return build_once(tmp_path_factory, "dbt_parsed", parse) / "target" / PARTIAL_PARSE
-
-    use_partial_parse(partial_parse)
-    yield
-    use_partial_parse(None)
 
 
 # --------------------------------------------------------------------------- shared warehouses

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_folders import seed_partial_parse
 
 from nyckeltal.dbt_runner import run_dbt
 
@@ -28,7 +27,6 @@ def docs_target(dbt_built_warehouse, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copyfile(dbt_built_warehouse("demo"), warehouse)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-        seed_partial_parse(folder / "target")
         patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
         run_dbt(["docs", "generate", "--static"], warehouse, quiet=True)
     return folder / "target"

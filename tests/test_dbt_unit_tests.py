@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from run_folders import seed_partial_parse
 
 from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.raw_schema import create_empty_raw_tables
@@ -25,7 +24,6 @@ def test_every_dbt_unit_test_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     warehouse = tmp_path / "unit_tests.duckdb"
     target = tmp_path / "target"
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
-    seed_partial_parse(target)
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     with duckdb.connect(str(warehouse)) as connection:
         create_empty_raw_tables(connection)

@@ -27,7 +27,6 @@ from dagster import (
     build_schedule_context,
     materialize,
 )
-from run_folders import seed_partial_parse
 from webhook_recorder import Webhook
 
 from nyckeltal import pipeline
@@ -57,7 +56,6 @@ def orchestration_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
             if name.startswith("NYCKELTAL_"):
                 patch.delenv(name)
         patch.setenv("DBT_TARGET_PATH", str(root / "target"))
-        seed_partial_parse(root / "target")
         patch.setenv("DBT_LOG_PATH", str(root / "logs"))
         patch.setenv("NYCKELTAL_WAREHOUSE", str(root / "session" / "wh.duckdb"))
         patch.setenv("NYCKELTAL_RETRIES", "1")

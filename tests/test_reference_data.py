@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from run_folders import seed_partial_parse
 
 from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.raw_schema import create_empty_raw_tables
@@ -113,7 +112,6 @@ def build_kpi_rows(
             insert_rows(connection, relation, frame)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-        seed_partial_parse(tmp_path / "target")
         monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
         monkeypatch.setenv("NYCKELTAL_REPORTING_CURRENCY", REPORTING_CURRENCY)
         run_dbt(
