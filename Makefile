@@ -29,9 +29,14 @@ run: setup
 	$(BIN)/nyckeltal run
 	$(BIN)/nyckeltal scorecard --summary
 
+# TEST_WORKERS=2 runs the suite on two pytest-xdist workers (one module per worker at a time;
+# the shared demo warehouses are built once either way: tests/conftest.py). The default, 0,
+# runs it in one process: see benchmarks/README.md, "Test suite", for why.
+TEST_WORKERS ?= 0
+
 test: dev
 	bash scripts/install-test-dependencies.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: dev
 	$(BIN)/ruff check .

@@ -1,16 +1,29 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures.
+
+The demo warehouse is the suite's cost driver: loading the bundled demo, a `dbt build` of it
+and a `nyckeltal run` of it take minutes each. Each is done once per test run
+(`demo_loaded`, `dbt_built_warehouse`, `demo_refreshed`) and shared read-only; a test that
+changes a warehouse works on a copy (`copy_warehouse`: a file copy, far cheaper than a
+rebuild). Under pytest-xdist (`make test TEST_WORKERS=2`) the workers share them too: the first
+worker that needs one builds it under a file lock, the others wait for it and reuse it.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from run_folders import runs_write_under
+from shared_warehouses import build_once, copy_warehouse
 from webhook_recorder import Webhook, serve_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# --------------------------------------------------------------------------- small fixtures
 
 
 @pytest.fixture
@@ -32,40 +45,79 @@ def minimal_dataset(tmp_path: Path) -> Path:
     return target
 
 
+# --------------------------------------------------------------------------- shared warehouses
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo loaded (`nyckeltal demo`): raw tables only, nothing built. Read-only:
+    copy it (`copy_warehouse`) to build or refresh it."""
+
+    def build(folder: Path) -> None:
+        from nyckeltal.cli import main
+
+        with pytest.MonkeyPatch.context() as patch:
+            runs_write_under(patch, folder)
+            assert main(["demo", "--warehouse", str(folder / "nyckeltal.duckdb")]) == 0
+
+    return build_once(tmp_path_factory, "demo_loaded", build) / "nyckeltal.duckdb"
+
+
 @pytest.fixture(scope="session")
 def dbt_built_warehouse(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Callable[[str | Path], Path]:
     """Build a warehouse once per session and dataset, for tests that only read it.
 
     The dataset is "demo" (the bundled demo) or a folder of raw files; it is loaded with the
-    CLI, then `dbt build` runs without the unit tests (they have their own runs). Readers must
-    open the warehouse read-only.
+    CLI (the demo: a copy of `demo_loaded`), then `dbt build` runs without the unit tests
+    (they have their own runs). Readers must open the warehouse read-only.
     """
     from nyckeltal.cli import main
     from nyckeltal.dbt_runner import run_dbt
 
-    built: dict[str, Path] = {}
-
     def build(dataset: str | Path) -> Path:
         key = str(dataset)
-        if key not in built:
-            folder = tmp_path_factory.mktemp("dbt_built")
+
+        def load_and_build(folder: Path) -> None:
             warehouse = folder / "nyckeltal.duckdb"
-            load = ["demo"] if key == "demo" else ["load", key]
             with pytest.MonkeyPatch.context() as patch:
                 runs_write_under(patch, folder)
-                assert main([*load, "--warehouse", str(warehouse)]) == 0
+                if key == "demo":
+                    copy_warehouse(request.getfixturevalue("demo_loaded"), folder)
+                else:
+                    assert main(["load", key, "--warehouse", str(warehouse)]) == 0
                 run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], warehouse)
-            built[key] = warehouse
-        return built[key]
+
+        name = "dbt_built_" + re.sub(r"[^A-Za-z0-9]+", "_", key)[-80:]
+        return build_once(tmp_path_factory, name, load_and_build) / "nyckeltal.duckdb"
 
     return build
 
 
 @pytest.fixture(scope="session")
+def demo_refreshed(tmp_path_factory: pytest.TempPathFactory, demo_loaded: Path) -> Path:
+    """The demo after `nyckeltal demo` + `nyckeltal run` (validated, built, published, with
+    the run's alerts file `alerts.jsonl` beside it). Read-only: copy it to change it."""
+
+    def build(folder: Path) -> None:
+        from nyckeltal.cli import main
+
+        warehouse = copy_warehouse(demo_loaded, folder)
+        with pytest.MonkeyPatch.context() as patch:
+            runs_write_under(patch, folder, alerts=True)
+            assert main(["run", "--warehouse", str(warehouse)]) == 0
+
+    return build_once(tmp_path_factory, "demo_refreshed", build) / "nyckeltal.duckdb"
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
 def postgres_server():
-    """A private PostgreSQL server on 127.0.0.1 for the session (tests/postgres_server.py).
+    """A private PostgreSQL server on 127.0.0.1 for the session (tests/postgres_server.py),
+    one per xdist worker (a free port, a folder of its own).
     A server that does not start fails the tests that use it."""
     from postgres_server import start
 
@@ -77,8 +129,6 @@ def postgres_server():
 @pytest.fixture
 def postgres_database(postgres_server, request: pytest.FixtureRequest) -> str:
     """A fresh database owned by the publishing role; returns the publisher's URL to it."""
-    import re
-
     import psycopg
     from postgres_server import PUBLISHER, PUBLISHER_PASSWORD, SUPERUSER_PASSWORD
 

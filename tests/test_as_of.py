@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from run_folders import runs_write_under
+from shared_warehouses import copy_warehouse
 
 from nyckeltal.cli import main
 from nyckeltal.settings import published_path
@@ -41,13 +42,13 @@ def last_event_day(warehouse: Path) -> dt.date:
 
 
 @pytest.fixture(scope="module")
-def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.date]:
-    """The demo loaded, then refreshed as of two months before its last event."""
+def replay(tmp_path_factory: pytest.TempPathFactory, demo_loaded: Path) -> tuple[Path, dt.date]:
+    """The demo loaded (a copy of the session's), then refreshed as of two months before its
+    last event."""
     folder = tmp_path_factory.mktemp("as_of")
-    warehouse = folder / "nyckeltal.duckdb"
+    warehouse = copy_warehouse(demo_loaded, folder)
     with pytest.MonkeyPatch.context() as patch:
         runs_write_under(patch, folder, alerts=True)
-        assert main(["demo", "--warehouse", str(warehouse)]) == 0
         as_of = months_before(last_event_day(warehouse), 2)
         assert main(["run", "--warehouse", str(warehouse), "--as-of", as_of.isoformat()]) == 0
     return warehouse, as_of

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from run_folders import runs_write_under
 
 from nyckeltal import catalogue, settings
 from nyckeltal.cli import COMMANDS, main
@@ -18,14 +17,9 @@ SPEC_KPI_CODES = set(catalogue.kpi_codes())
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("end_to_end")
-    warehouse = folder / "nyckeltal.duckdb"
-    with pytest.MonkeyPatch.context() as patch:
-        runs_write_under(patch, folder, alerts=True)
-        assert main(["demo", "--warehouse", str(warehouse)]) == 0
-        assert main(["run", "--warehouse", str(warehouse)]) == 0
-    return warehouse
+def demo_warehouse(demo_refreshed: Path) -> Path:
+    """`nyckeltal demo` + `nyckeltal run`, once per test run (tests/conftest.py); read-only."""
+    return demo_refreshed
 
 
 def _scorecard(warehouse: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict]:

@@ -1,25 +1,28 @@
 """An incremental refresh of a partition window gives the same warehouse as a full build.
 
-The bundled demo is loaded twice. One warehouse is built in full (the reference). The other
-first misses the raw rows of the daily-partitioned facts (web events, invoices, ad spend)
-dated in a window at the end of the data, is built, then gets those rows back and is
+The bundled demo is loaded once and used twice. One copy is built in full (the reference).
+The other first misses the raw rows of the daily-partitioned facts (web events, invoices,
+ad spend) dated in a window at the end of the data, is built, then gets those rows back and is
 refreshed with `dbt build --vars {partition_start_date, partition_end_date}` for the window:
 only the window's days (facts) and months (funnel models) are recomputed. The window crosses
 a month boundary, so two months of the monthly models are recomputed from partly old and
 partly new days. Every mart and every partitioned model must then equal the reference row
 by row (floats up to rounding: sums over rows in another physical order). Marked `dbt`:
-three dbt builds of the demo.
+two dbt builds of the demo here, and the session's full build (tests/conftest.py) as the
+reference.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from run_folders import runs_write_under
+from shared_warehouses import copy_warehouse
 
 pytestmark = pytest.mark.dbt
 
@@ -75,20 +78,18 @@ def _window(warehouse: Path) -> tuple[dt.date, dt.date]:
 @pytest.fixture(scope="module")
 def warehouses(
     tmp_path_factory: pytest.TempPathFactory,
+    demo_loaded: Path,
+    dbt_built_warehouse: Callable[[str | Path], Path],
 ) -> tuple[Path, Path, tuple[dt.date, dt.date], dict[str, list[tuple]]]:
     """(reference built in full, incrementally refreshed copy, window, copy's scorecard
-    before the refresh)."""
-    from nyckeltal.cli import main
-
+    before the refresh). The reference is the session's full build of the demo (the same
+    `dbt build` of the same load); the refreshed warehouse starts from a copy of the load."""
     folder = tmp_path_factory.mktemp("incremental")
-    reference = folder / "reference.duckdb"
-    refreshed = folder / "refreshed.duckdb"
+    reference = dbt_built_warehouse("demo")
+    refreshed = copy_warehouse(demo_loaded, folder, "refreshed.duckdb")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
-        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-        assert main(["demo", "--warehouse", str(reference)]) == 0
-        shutil.copyfile(reference, refreshed)
-        start, end = _window(reference)
+        runs_write_under(patch, folder)
+        start, end = _window(refreshed)
         window = f"between cast('{start}' as date) and cast('{end}' as date)"
 
         with duckdb.connect(str(refreshed)) as connection:
@@ -108,7 +109,6 @@ def warehouses(
             refreshed,
             {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()},
         )
-        _build(reference)
     return reference, refreshed, (start, end), before
 
 
