@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,28 @@ ERROR_CASES = [
         "spend_date",
     ),
     (
+        "placeholder date far in the future",
+        "hr.employees",
+        [
+            "insert into raw_hr.employees values "
+            "('E9', 'sales', null, '2023-01-01', '9999-12-31', 1)"
+        ],
+        "raw_hr__employees",
+        "expect_column_values_to_be_between",
+        "terminated_on",
+    ),
+    (
+        "date before 1970",
+        "marketing.market_sizes",
+        [
+            "insert into raw_marketing.market_sizes values "
+            "('1969-01-01', '1969-12-31', 'nordics', 'analytics', 1, 'EUR', 'x')"
+        ],
+        "raw_marketing__market_sizes",
+        "expect_column_values_to_be_between",
+        "period_start",
+    ),
+    (
         "wrong column type",
         "billing.invoices",
         ["alter table raw_billing.invoices alter amount type double"],
@@ -329,7 +352,6 @@ def test_sudden_row_drop_warns_against_the_previous_load(
 
 
 def test_replay_with_an_earlier_as_of_is_not_in_the_future(warehouse: Path) -> None:
-    import datetime as dt
 
     outcome = pipeline.validate_sources(
         warehouse, as_of=dt.date(2024, 1, 15), tables=["marketing.web_events"]
@@ -382,3 +404,27 @@ def test_clean_warehouse_passes_every_source_suite(warehouse: Path) -> None:
     assert len(outcome.suites) == 15 * 3 + 1
     assert set(outcome.by_table()) >= {"billing.invoices", "sources"}
     assert outcome.data_docs_path and outcome.data_docs_path.name == "index.html"
+
+
+def test_a_far_future_date_is_named_with_its_row(warehouse: Path) -> None:
+    execute(
+        warehouse,
+        "insert into raw_hr.employees values ('E9', 'sales', null, '2023-01-01', '9999-12-31', 1)",
+    )
+    outcome = failed_validation(warehouse, ["hr.employees"])
+    text = outcome.summary()
+    assert "ERROR raw_hr__employees, column terminated_on" in text
+    assert "employee_id='E9'" in text and "9999-12-31" in text
+    assert "NYCKELTAL_DATE_HORIZON_YEARS" in text
+
+
+def test_a_planned_date_within_the_horizon_passes(warehouse: Path) -> None:
+    """A contract ending in five years is data, not a placeholder."""
+    in_five_years = dt.date.today().replace(day=1).replace(year=dt.date.today().year + 5)
+    execute(
+        warehouse,
+        "insert into raw_hr.employees values "
+        f"('E9', 'sales', null, '2023-01-01', '{in_five_years}', 1)",
+    )
+    outcome = pipeline.validate_sources(warehouse, tables=["hr.employees"])
+    assert outcome.passed, outcome.summary()
