@@ -16,6 +16,7 @@ import duckdb
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import fetch_dicts, has_relation
+from nyckeltal.terminal import printable
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 COLUMNS = (
@@ -83,7 +84,8 @@ def _format_value(value: Any) -> str:
 
 
 def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    cells = [[_format_value(row[column]) for column in columns] for row in rows]
+    """Rows as aligned text for a terminal (control characters from data escaped)."""
+    cells = [[printable(_format_value(row[column])) for column in columns] for row in rows]
     widths = [
         max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)
     ]
