@@ -69,7 +69,7 @@ def test_the_published_fte_counts_the_employee_until_the_end_of_the_window(built
     """E2 (0.8 FTE, hired 2023-06-01) is active on every day of every published month."""
     months, complete = one(
         built,
-        "select count(*), count(*) filter (where average_fte = 0.8) "
+        "select count(*), count(*) filter (where abs(average_fte - 0.8) < 1e-9) "
         "from intermediate.int_workforce_fte_monthly where department = 'marketing'",
     )
     assert months >= 1 and complete == months
