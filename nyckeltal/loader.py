@@ -15,6 +15,7 @@ NYCKELTAL_TARGET: the DuckDB warehouse file (attached, one transaction), the Pos
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ import duckdb
 
 from nyckeltal import settings
 from nyckeltal.contract import TABLES
+from nyckeltal.horizon import DateWindow
 from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
 from nyckeltal.loading.engines import write_parquet_tables, write_postgres_tables
 from nyckeltal.loading.files import discover
@@ -80,25 +82,29 @@ def load_directory(
     directory: str | Path,
     warehouse: str | Path,
     progress: Callable[[str], None] | None = None,
+    today: dt.date | None = None,
 ) -> LoadReport:
     """Validate the files of `directory`, then replace the raw tables of `warehouse`.
 
     Raises `LoadError` listing every problem found (the warehouse is then untouched), or if
     the warehouse cannot be written (locked by another process; rolled back).
     `progress` receives one line per table as the work goes (default: print to stdout).
+    Dates must lie from 1970-01-01 to the horizon after `today` (default: today in UTC;
+    `settings.date_window`).
     """
     started = time.perf_counter()
     progress = progress or _print_now
     directory, warehouse = Path(directory), Path(warehouse)
     files, problems = discover(directory)
+    dates = settings.date_window(today)
     progress(f"Validating {plural(len(files), 'file')} in {directory}")
     with _validation_database(warehouse) as connection:
         staged = None
         if not problems:
-            staged = screen(connection, files, settings.reporting_currency(), progress)
+            staged = screen(connection, files, settings.reporting_currency(), dates, progress)
         if staged is None:
             _reset(connection)
-            staged = _stage_and_check(connection, files, problems, progress)
+            staged = _stage_and_check(connection, files, problems, dates, progress)
         if problems:
             raise LoadError.from_problems(directory, problems)
         target = settings.target()
@@ -159,6 +165,7 @@ def _stage_and_check(
     connection: duckdb.DuckDBPyConnection,
     files: Mapping[str, Path],
     problems: list[Problem],
+    dates: DateWindow,
     progress: Callable[[str], None],
 ) -> list[StagedTable]:
     """Stage and check every file, then the cross-table rules; problems are appended."""
@@ -169,7 +176,7 @@ def _stage_and_check(
         started = time.perf_counter()
         staged_table, found = stage(connection, table, files[table.key])
         if staged_table.usable:
-            found += check_table(connection, staged_table)
+            found += check_table(connection, staged_table, dates)
         staged[table.key] = staged_table
         problems += found
         progress(_progress_line(table.key, staged_table.rows, started, len(found)))

@@ -21,6 +21,7 @@ from rich.table import Table
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import fetch_dicts, has_relation
 from nyckeltal.spreadsheet import write_csv
+from nyckeltal.terminal import printable
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 COLUMNS = (
@@ -115,7 +116,7 @@ def _format_value(value: Any) -> str:
 
 def _format_cell(row: dict[str, Any], column: str) -> str:
     """A table cell: money values of a currency row carry its code ("12,345.00 EUR")."""
-    text = _format_value(row[column])
+    text = printable(_format_value(row[column]))
     if text and column in MONEY_COLUMNS and row.get("currency_code"):
         return f"{text} {row['currency_code']}"
     return text

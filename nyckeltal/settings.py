@@ -14,6 +14,7 @@ to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -34,6 +35,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.horizon import DateWindow
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -145,6 +147,8 @@ class Settings(BaseSettings):
     # enforced contracts). On: every data test runs in `dbt build` as a Dagster asset check.
     refresh_dbt_tests: bool = False
     max_row_drop: float = Field(default=0.5, ge=0, le=1)
+    # Raw dates and timestamps after this many years from today are refused (nyckeltal.horizon).
+    date_horizon_years: int = Field(default=10, ge=1, le=1000)
     dq_warn: str = ""
     dq_error: str = ""
 
@@ -375,6 +379,13 @@ def engine_environment(config: Settings | None = None) -> dict[str, str]:
             value = value.get_secret_value()
         environment[f"NYCKELTAL_{name.upper()}"] = str(value)
     return environment
+
+
+def date_window(today: dt.date | None = None) -> DateWindow:
+    """The dates raw data may hold: 1970-01-01 to NYCKELTAL_DATE_HORIZON_YEARS after `today`
+    (default: today in UTC)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return DateWindow.after(today, current().date_horizon_years)
 
 
 def target() -> str:

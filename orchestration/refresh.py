@@ -15,6 +15,7 @@ from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from nyckeltal import children, engines, failures, settings
 from nyckeltal.progress import show_on_console
+from nyckeltal.terminal import printable
 from orchestration import alerts
 from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
@@ -122,7 +123,7 @@ def run_daily_refresh(
     )
     reasons = failure_summary(result) + skipped
     for line in reasons:
-        print(f"  {line}", file=sys.stderr)
+        print(f"  {printable(line)}", file=sys.stderr)
     alert_failure(warehouse, result.run_id, reasons)
     return False
 

@@ -14,10 +14,12 @@ import pytest
 
 from nyckeltal import cli
 from nyckeltal.contract import TABLES
+from nyckeltal.horizon import DateWindow
 from nyckeltal.loader import LoadError, load_directory
 from nyckeltal.loading import warehouse as warehouse_module
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+WINDOW = DateWindow.after(dt.date(2026, 12, 7), 10)
 
 
 def run_load(directory: Path, warehouse: Path, capsys: pytest.CaptureFixture) -> tuple:
@@ -334,7 +336,7 @@ def test_the_fast_path_accepts_valid_files_and_stops_at_the_first_bad_one(
     shown: list[str] = []
     with duckdb.connect() as connection:
         connection.execute("set TimeZone = 'UTC'")
-        staged = screen(connection, discover(minimal_dataset)[0], "EUR", shown.append)
+        staged = screen(connection, discover(minimal_dataset)[0], "EUR", WINDOW, shown.append)
         assert staged is not None and sum(table.rows for table in staged) == 46
         typed = connection.execute(
             "select data_type from duckdb_columns() where table_name = "
@@ -346,6 +348,6 @@ def test_the_fast_path_accepts_valid_files_and_stops_at_the_first_bad_one(
     shown.clear()
     with duckdb.connect() as connection:
         connection.execute("set TimeZone = 'UTC'")
-        assert screen(connection, discover(minimal_dataset)[0], "EUR", shown.append) is None
+        assert screen(connection, discover(minimal_dataset)[0], "EUR", WINDOW, shown.append) is None
     assert shown[-1] == "  crm__nps_responses.csv has 1 invalid row: collecting every problem"
     assert not any("billing" in line for line in shown), "the screen stops at the first failure"

@@ -8,6 +8,7 @@ and that the warehouse did not change (not a byte: a failed validation never ope
 
 from __future__ import annotations
 
+import os
 import shutil
 import tomllib
 from collections.abc import Callable
@@ -142,15 +143,16 @@ def _breaker(case: dict[str, Any]) -> Breaker:
 
 
 CASES = [
-    pytest.param(_breaker(case), case["expected"], id=case["id"])
+    pytest.param(_breaker(case), case["expected"], case.get("absent", []), id=case["id"])
     for case in tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))["case"]
 ]
 
 
-@pytest.mark.parametrize(("breaker", "expected"), CASES)
+@pytest.mark.parametrize(("breaker", "expected", "absent"), CASES)
 def test_bad_files_are_reported_and_nothing_changes(
     breaker: Breaker,
     expected: list[str],
+    absent: list[str],
     minimal_dataset: Path,
     warehouse: Path,
     loaded_warehouse: tuple[Path, dict[str, list]],
@@ -164,6 +166,8 @@ def test_bad_files_are_reported_and_nothing_changes(
     assert err.startswith("nyckeltal load: error: ") and "the warehouse is unchanged" in err
     for fragment in expected:
         assert fragment in err, f"{fragment!r} not in:\n{err}"
+    for fragment in absent:
+        assert fragment not in err, f"{fragment!r} in:\n{err}"
     assert warehouse.read_bytes() == before_bytes
     assert raw_fingerprint(warehouse) == loaded_warehouse[1]
     assert not warehouse.with_name(warehouse.name + ".wal").exists()
@@ -203,3 +207,57 @@ def test_many_bad_rows_show_the_first_five(
     assert "12 rows with a value that is not a campaign_id" in err
     assert "line 10 (event_id='W14'): campaign_id='CA14'" in err
     assert "CA15" not in err
+
+
+def _link_outside(directory: Path) -> str:
+    """crm__customers.csv becomes a link to a secret file outside the folder."""
+    secret = directory.parent / "secret.txt"
+    secret.write_text("NYCKELTAL_PUBLISH_POSTGRES_URL=postgresql://u:hunter2@db/x\n")
+    (directory / "crm__customers.csv").unlink()
+    (directory / "crm__customers.csv").symlink_to(secret)
+    return "crm__customers.csv: is a link to a file outside"
+
+
+def _fifo(directory: Path) -> str:
+    (directory / "crm__leads.csv").unlink()
+    os.mkfifo(directory / "crm__leads.csv")  # opening it would block the load forever
+    return "crm__leads.csv: is a named pipe (FIFO), not a regular file: refused"
+
+
+def _folder(directory: Path) -> str:
+    (directory / "hr__payroll.csv").unlink()
+    (directory / "hr__payroll.csv").mkdir()
+    return "hr__payroll.csv: is a folder, not a regular file: refused"
+
+
+def _link_to_proc(directory: Path) -> str:
+    (directory / "billing__plans.csv").unlink()
+    (directory / "billing__plans.csv").symlink_to("/proc/self/environ")
+    return "billing__plans.csv: is a link to a file outside"
+
+
+@pytest.mark.parametrize("breaker", [_link_outside, _fifo, _folder, _link_to_proc])
+def test_links_out_and_special_files_are_refused_unread(
+    breaker: Callable[[Path], str],
+    minimal_dataset: Path,
+    warehouse: Path,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    before = warehouse.read_bytes()
+    expected = breaker(minimal_dataset)
+    code = cli.main(["load", str(minimal_dataset), "--warehouse", str(warehouse)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert expected in err and "refused" in err
+    assert "1 problem in" in err, "a refused file is not also reported missing"
+    assert "hunter2" not in err and "PATH=" not in err and "the file has" not in err
+    assert warehouse.read_bytes() == before
+
+
+def test_a_link_to_a_file_inside_the_folder_is_read(minimal_dataset: Path, tmp_path: Path) -> None:
+    inside = minimal_dataset / "sources"
+    inside.mkdir()
+    (minimal_dataset / "crm__customers.csv").rename(inside / "customers.csv")
+    (minimal_dataset / "crm__customers.csv").symlink_to(Path("sources") / "customers.csv")
+    report = load_directory(minimal_dataset, tmp_path / "w.duckdb", progress=lambda line: None)
+    assert {table.relation: table.rows for table in report.tables}["raw_crm.customers"] == 3

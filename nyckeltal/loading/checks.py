@@ -7,12 +7,14 @@ checks (foreign keys, exchange rates) run once every file is staged, on the usab
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import duckdb
 
 from nyckeltal.contract import Column
+from nyckeltal.horizon import DateWindow
 from nyckeltal.loading.problems import MAX_SAMPLES, Problem, format_pairs, format_value, plural
 from nyckeltal.loading.sql import literal
 from nyckeltal.loading.staging import StagedTable
@@ -29,9 +31,14 @@ class RowCheck:
     message: str  # follows "N rows "
 
 
-def check_table(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> list[Problem]:
-    """Types, required values, enumerations, ranges and the primary key of one staged table."""
-    checks = [check for column in staged.table.columns for check in row_checks(staged, column)]
+def check_table(
+    connection: duckdb.DuckDBPyConnection, staged: StagedTable, dates: DateWindow
+) -> list[Problem]:
+    """Types, required values, enumerations, ranges, dates within `dates` and the primary key
+    of one staged table."""
+    checks = [
+        check for column in staged.table.columns for check in row_checks(staged, column, dates)
+    ]
     if not checks:
         return _primary_key(connection, staged)
     counts = connection.execute(
@@ -48,15 +55,24 @@ def check_table(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> l
     return problems + _primary_key(connection, staged)
 
 
-def row_checks(staged: StagedTable, column: Column) -> Iterator[RowCheck]:
+def row_checks(staged: StagedTable, column: Column, dates: DateWindow) -> Iterator[RowCheck]:
     source, typed = staged.source(column.name, "t"), staged.typed(column.name, "t")
-    expected = staged.conversions[column.name].expected
-    if expected:
+    conversion = staged.conversions[column.name]
+    failed = f"{source} is not null and {typed} is null"
+    if conversion.is_number:
+        number = conversion.number_sql(source)
         yield RowCheck(
             column.name,
-            f"{source} is not null and {typed} is null",
-            f"with a value that is not {expected}",
+            f"{failed} and not ({number})",
+            f"with a value that is not {conversion.expected}",
         )
+        yield RowCheck(
+            column.name,
+            f"{failed} and ({number})",
+            f"with a number out of range for {column.type} ({conversion.value_range})",
+        )
+    elif conversion.expected:
+        yield RowCheck(column.name, failed, f"with a value that is not {conversion.expected}")
     if not column.nullable:
         yield RowCheck(column.name, f"{source} is null", "with no value (the column is required)")
     if column.accepted_values:
@@ -65,6 +81,13 @@ def row_checks(staged: StagedTable, column: Column) -> Iterator[RowCheck]:
             column.name,
             f"{typed} not in ({values})",
             f"with a value that is not one of: {', '.join(column.accepted_values)}",
+        )
+    if column.type in ("date", "timestamp"):
+        yield RowCheck(
+            column.name,
+            f"(cast({typed} as date) < {_date(dates.earliest)} "
+            f"or cast({typed} as date) > {_date(dates.latest)})",
+            f"with a date out of range ({dates.describe()})",
         )
     bounds = []
     if column.min_value is not None:
@@ -75,6 +98,10 @@ def row_checks(staged: StagedTable, column: Column) -> Iterator[RowCheck]:
         yield RowCheck(
             column.name, "(" + " or ".join(bounds) + ")", f"out of range ({_range_text(column)})"
         )
+
+
+def _date(day: dt.date) -> str:
+    return f"date '{day.isoformat()}'"
 
 
 def _range_text(column: Column) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nyckeltal.contract import Column
@@ -22,9 +23,16 @@ class Conversion:
     template: str
     # What a valid value looks like, for the report; empty when the conversion cannot fail.
     expected: str = ""
+    # SQL true when the value is a number (so that a failed conversion means out of range),
+    # and the range of the contract type; empty for conversions that are not numeric.
+    is_number: str = ""
+    value_range: str = ""
 
     def sql(self, reference: str) -> str:
         return self.template.replace("{c}", reference)
+
+    def number_sql(self, reference: str) -> str:
+        return self.is_number.replace("{c}", reference)
 
 
 IDENTITY = Conversion("{c}")
@@ -54,12 +62,19 @@ def text_conversion(column: Column) -> Conversion:
         return IDENTITY
     if target in ("integer", "bigint"):
         return Conversion(
-            "case when regexp_full_match(trim({c}), '[+-]?[0-9]+') "
-            f"then try_cast(trim({{c}}) as {target}) end",
+            f"case when {WHOLE_NUMBER} then try_cast(trim({{c}}) as {target}) end",
             f"a whole number ({target})",
+            WHOLE_NUMBER,
+            value_range(target),
         )
     if target.startswith("decimal"):
-        return Conversion(f"try_cast(trim({{c}}) as {target})", f"a number ({target})")
+        return Conversion(
+            f"try_cast(trim({{c}}) as {target})",
+            f"a number ({target})",
+            # 1e308, 1e309 and inf parse as a double (the last two as infinity); nan does not count
+            "coalesce(not isnan(try_cast(trim({c}) as double)), false)",
+            value_range(target),
+        )
     if target == "date":
         return Conversion(
             "case when regexp_full_match(trim({c}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') "
@@ -73,6 +88,23 @@ def text_conversion(column: Column) -> Conversion:
             "a timestamp (YYYY-MM-DD HH:MM:SS or ISO 8601)",
         )
     raise ValueError(f"the contract type {target!r} of {column.name} is not supported")
+
+
+WHOLE_NUMBER = "regexp_full_match(trim({c}), '[+-]?[0-9]+')"
+INTEGER_RANGES = {"integer": 31, "bigint": 63}
+
+
+def value_range(target: str) -> str:
+    """`from -2147483648 to 2147483647`: the values the contract type `target` holds."""
+    if target in INTEGER_RANGES:
+        bits = INTEGER_RANGES[target]
+        return f"from {-(2**bits)} to {2**bits - 1}"
+    match = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", target)
+    if not match:
+        return ""
+    precision, scale = int(match[1]), int(match[2])
+    largest = "9" * (precision - scale) + ("." + "9" * scale if scale else "")
+    return f"from -{largest} to {largest}"
 
 
 # `YYYY-MM-DD HH:MM:SS` exactly: no room for a time zone offset, so the plain (four times
@@ -95,11 +127,19 @@ def typed_conversion(column: Column, source_type: str) -> Conversion | None:
         return IDENTITY if kind == "varchar" else None
     if target in ("integer", "bigint"):
         if kind == "integer":
-            return Conversion(f"try_cast({{c}} as {target})", f"a whole number that fits {target}")
+            return Conversion(
+                f"try_cast({{c}} as {target})",
+                f"a whole number ({target})",
+                "true",
+                value_range(target),
+            )
         return None
     if target.startswith("decimal"):
         if kind in ("integer", "decimal", "float"):
-            return Conversion(f"try_cast({{c}} as {target})", f"a finite number fitting {target}")
+            number = "not isnan({c})" if kind == "float" else "true"
+            return Conversion(
+                f"try_cast({{c}} as {target})", f"a number ({target})", number, value_range(target)
+            )
         return None
     if target == "date":
         if kind == "timestamp":

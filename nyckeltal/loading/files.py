@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from pathlib import Path
 
 from nyckeltal.contract import TABLES, Table
@@ -15,32 +17,65 @@ def discover(directory: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Map each contract table (by key) to its file, with the problems of the folder itself.
 
     Every non-hidden file must be `<system>__<table>.csv` or `.parquet` of a contract table,
-    each table needs exactly one file. Sub-folders and hidden files are ignored.
+    each table needs exactly one file. Hidden files and sub-folders not named like a table are
+    ignored. Anything named like a table is refused, unopened, when it is not a regular file
+    inside the folder (`refusal`): a link leading out, a folder, a FIFO, a device.
     """
     if not directory.is_dir():
         raise LoadError(f"{directory} is not a folder (expected a folder of data files)")
     by_stem = {table.file_stem: table for table in TABLES}
     found: dict[str, list[Path]] = {}
     problems: list[Problem] = []
+    refused_tables: set[str] = set()
     for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
         table = by_stem.get(path.stem) if path.suffix.lower() in FORMATS else None
-        if table is None:
+        if path.name.startswith(".") or (table is None and not path.is_file()):
+            continue
+        refused = refusal(directory, path) if table else None
+        if refused and table:
+            problems.append(refused)
+            refused_tables.add(table.key)
+        elif table is None:
             problems.append(_unknown_file(path, by_stem))
         else:
             found.setdefault(table.key, []).append(path)
     files: dict[str, Path] = {}
     for table in TABLES:
         paths = found.get(table.key, [])
-        if not paths:
+        if not paths and table.key not in refused_tables:
             problems.append(_missing_file(table))
         elif len(paths) > 1:
             names = " and ".join(path.name for path in paths)
             problems.append(Problem(names, f"two files for {table.key}, keep one"))
-        else:
+        elif paths:
             files[table.key] = paths[0]
     return files, problems
+
+
+def refusal(directory: Path, path: Path) -> Problem | None:
+    """Why `path` is not read (None: it may be): a link leading out of `directory`, or not a
+    regular file (a folder, a FIFO, a device, a socket). Nothing is opened to find out."""
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(Path(os.path.realpath(directory))):
+            return Problem(path.name, f"is a link to a file outside {directory}: refused")
+    try:
+        mode = path.stat().st_mode  # of the link's target: inside the folder
+    except OSError:
+        return Problem(path.name, "is a broken link or cannot be read: refused")
+    if not stat.S_ISREG(mode):
+        return Problem(path.name, f"is {_kind(mode)}, not a regular file: refused")
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a file"
 
 
 def _unknown_file(path: Path, by_stem: dict[str, Table]) -> Problem:

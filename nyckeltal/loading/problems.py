@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.terminal import printable
 
 # Offending rows shown per problem, and problems shown per report.
 MAX_SAMPLES = 5
@@ -26,7 +27,7 @@ class Problem:
 
     def render(self) -> str:
         """The problem as report lines: `file, column c: message`, then one line per sample."""
-        where = self.file
+        where = printable(self.file)
         if self.columns:
             label = "column" if len(self.columns) == 1 else "columns"
             where += f", {label} {', '.join(self.columns)}"
@@ -61,12 +62,13 @@ def plural(count: int, noun: str) -> str:
 
 
 def format_value(value: object) -> str:
-    """A value as the report shows it: strings quoted, null as `null`, dates in ISO format."""
+    """A value as the report shows it: strings quoted (at most 60 characters, control
+    characters escaped), null as `null`, dates in ISO format."""
     if value is None:
         return "null"
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
-        return "'" + shown.replace("\n", "\\n").replace("\r", "\\r") + "'"
+        return "'" + printable(shown) + "'"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, Decimal):

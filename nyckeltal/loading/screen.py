@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from nyckeltal.contract import TABLES, Table
+from nyckeltal.horizon import DateWindow
 from nyckeltal.loading.checks import FX_RATES, row_checks
 from nyckeltal.loading.conversions import IDENTITY, text_conversion, typed_conversion
 from nyckeltal.loading.problems import plural
@@ -38,6 +39,7 @@ def screen(
     connection: duckdb.DuckDBPyConnection,
     files: Mapping[str, Path],
     reporting_currency: str,
+    dates: DateWindow,
     progress: Callable[[str], None],
 ) -> list[StagedTable] | None:
     """Typed staging tables of every file when all checks pass; None at the first failure.
@@ -52,7 +54,7 @@ def screen(
     try:
         for table in TABLES:
             started = time.perf_counter()
-            staged[table.key] = _screen_table(connection, table, files[table.key])
+            staged[table.key] = _screen_table(connection, table, files[table.key], dates)
             progress(_line(table.key, staged[table.key].rows, started))
         started = time.perf_counter()
         _foreign_keys(connection, staged)
@@ -71,11 +73,15 @@ def _line(label: str, rows: int | None, started: float) -> str:
     return f"  {label:<34} {counted} {time.perf_counter() - started:7.2f} s"
 
 
-def _screen_table(connection: duckdb.DuckDBPyConnection, table: Table, path: Path) -> StagedTable:
+def _screen_table(
+    connection: duckdb.DuckDBPyConnection, table: Table, path: Path, dates: DateWindow
+) -> StagedTable:
     staged = StagedTable(table, path)
     source = _csv_source(staged) if staged.is_csv else _parquet_source(connection, staged)
     typed = ", ".join(f"{staged.typed(c.name, 't')} as {quote(c.name)}" for c in table.columns)
-    conditions = [f"({check.condition})" for c in table.columns for check in row_checks(staged, c)]
+    conditions = [
+        f"({check.condition})" for c in table.columns for check in row_checks(staged, c, dates)
+    ]
     bad = f"coalesce({' or '.join(conditions)}, false)" if conditions else "false"
     try:
         connection.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nyckeltal.terminal import printable
+
 
 def quote(name: str) -> str:
     """A SQL identifier."""
@@ -14,5 +16,7 @@ def literal(text: str) -> str:
 
 
 def first_line(error: BaseException) -> str:
-    """The first line of a DuckDB error, without the SQL excerpt that follows it."""
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    """The first line of a DuckDB error, without the SQL excerpt that follows it (at most 300
+    characters, control characters escaped: it may quote the file)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return printable(text if len(text) <= 300 else text[:297] + "...")

@@ -25,10 +25,12 @@ from nyckeltal.loading.problems import (
     plural,
 )
 from nyckeltal.loading.sql import first_line, literal, quote
+from nyckeltal.terminal import printable
 
 # Malformed CSV lines recorded per file (the count shown is "at least" beyond that).
 REJECTS_LIMIT = 1000
 MAX_HEADER_BYTES = 1 << 20
+OTHER_DELIMITERS = (";", "\t", "|")
 
 
 @dataclass
@@ -133,18 +135,39 @@ def stage(
 
 
 def _missing_columns(staged: StagedTable, present: Sequence[str]) -> list[Problem]:
+    """The contract columns `present` lacks. The names it has are listed only when it has
+    some contract column: the first line of a file that is not a CSV of the contract (a
+    link's target, a binary file) is never echoed."""
     missing = tuple(c.name for c in staged.table.columns if c.name not in present)
     if not missing:
         return []
-    listed = ", ".join(present[:30]) + (", ..." if len(present) > 30 else "")
-    return [Problem(staged.file, f"missing (the file has: {listed or 'no columns'})", missing)]
+    if len(missing) == len(staged.table.columns):
+        what = "a header" if staged.is_csv else "columns"
+        message = f"missing (the file has {what} with none of the contract's columns)"
+        return [Problem(staged.file, message, missing)]
+    listed = ", ".join(_shown_name(name) for name in present[:30])
+    listed += ", ..." if len(present) > 30 else ""
+    return [Problem(staged.file, f"missing (the file has: {listed})", missing)]
+
+
+def _shown_name(name: str) -> str:
+    return printable(name if len(name) <= 40 else name[:37] + "...")
+
+
+def _other_delimiter(staged: StagedTable, header: Sequence[str]) -> list[Problem]:
+    """A header that splits on `;`, a tab or `|` but not on `,`: the file's delimiter."""
+    for delimiter in OTHER_DELIMITERS:
+        if len(header) == 1 and delimiter in header[0]:
+            message = f"uses {delimiter!r} as delimiter; the contract's CSV files use ','"
+            return [Problem(staged.file, message)]
+    return []
 
 
 def _stage_csv(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> list[Problem]:
     header = read_header(staged.path)
     if isinstance(header, Problem):
         return [header]
-    problems = _missing_columns(staged, header)
+    problems = _other_delimiter(staged, header) or _missing_columns(staged, header)
     repeated = tuple(c.name for c in staged.table.columns if header.count(c.name) > 1)
     if repeated:
         problems.append(Problem(staged.file, "appears more than once in the header", repeated))
@@ -213,7 +236,7 @@ def _rejected_lines(
     total = rows[0][3]
     count = f"at least {total:,}" if total >= REJECTS_LIMIT else f"{total:,}"
     samples = tuple(
-        f"line {line}: {message.rstrip('.')}: {format_value(text)}"
+        f"line {line}: {printable(message.rstrip('.'))}: {format_value(text)}"
         for line, message, text, _ in rows
     )
     return [

@@ -32,6 +32,7 @@ from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.quality.row_counts import max_row_drop
 from nyckeltal.quality.runner import failure_of, utc_naive
 from nyckeltal.quality.severity import ERROR
+from nyckeltal.quality.source_suites import run_parameters
 from nyckeltal.quality.spec import SuiteSpec
 
 Log = Callable[[str], None]
@@ -224,7 +225,8 @@ def run_checkpoint(
         for spec in project.checkpoint_suites()[name]
         if not (spec.table in TABLES_BY_KEY and spec.table not in in_scope)
     ]
-    parameters = {"run_started_at": utc_naive(run_started_at), "max_row_drop": max_row_drop()}
+    moment = utc_naive(run_started_at)
+    parameters = run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log(f"Validating {name} on {engines.describe()} (run {run_id})")

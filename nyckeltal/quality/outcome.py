@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nyckeltal.quality.severity import ERROR, WARN
+from nyckeltal.terminal import printable
 
 MAX_EXAMPLES = 5
 SHOWN_EXAMPLES = 3
@@ -92,7 +93,7 @@ class Failure:
         where = f"{self.suite}" + (f", column {self.column}" if self.column else "")
         check = f"{self.expectation}({self.describe_kwargs()})"
         if self.error:
-            what = f"could not be checked: {self.error}"
+            what = f"could not be checked: {printable(self.error)}"
         elif self.failing_count is not None:
             of = f" of {self.checked_count:,}" if self.checked_count is not None else ""
             what = f"{self.failing_count:,}{of} failing"

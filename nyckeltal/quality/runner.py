@@ -29,6 +29,7 @@ from nyckeltal.quality import assets, duckdb_sql_shim, project
 from nyckeltal.quality.outcome import MAX_EXAMPLES, Failure, SuiteResult, ValidationOutcome
 from nyckeltal.quality.row_counts import max_row_drop
 from nyckeltal.quality.severity import ERROR, effective_severity
+from nyckeltal.quality.source_suites import run_parameters
 from nyckeltal.quality.spec import INTEGRITY, SuiteSpec
 
 Log = Callable[[str], None]
@@ -256,7 +257,8 @@ def run_checkpoint(
     checkpoint = context.checkpoints.get(name)
     specs = project.suites_by_name()
     in_scope = tuple(tables) if tables is not None else tuple(t.key for t in TABLES)
-    parameters = {"run_started_at": utc_naive(run_started_at), "max_row_drop": max_row_drop()}
+    moment = utc_naive(run_started_at)
+    parameters = run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log(f"Validating {name} of {warehouse} (run {run_id})")

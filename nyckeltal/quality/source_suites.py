@@ -4,7 +4,8 @@ Each contract table gets three suites, named after the table (`raw_<system>__<ta
 stores a dotted name as nested folders, hence the double underscores):
 
 - `raw_<system>__<table>`: its rows (not null, enumerations, ranges, currency codes, no
-  timestamps after the moment of the run), checked by GX as SQL on the whole table;
+  timestamps after the moment of the run, every date and timestamp from 1970-01-01 to the
+  horizon of `nyckeltal.horizon`), checked by GX as SQL on the whole table;
 - `raw_<system>__<table>__schema`: the physical type of every contract column;
 - `raw_<system>__<table>__integrity`: the checks that need more than one row or table (primary
   key unique, foreign keys across systems, an exchange rate for every money row): a query
@@ -18,11 +19,13 @@ checks only warn, which dates must not lie in the future).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
 from nyckeltal.contract import TABLES, Column, ForeignKey, Table
+from nyckeltal.horizon import DateWindow
 from nyckeltal.quality.severity import ERROR, WARN
 from nyckeltal.quality.spec import INTEGRITY, ROW_COUNTS, ROWS, SCHEMA, Check, SuiteSpec
 
@@ -51,6 +54,22 @@ TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 CURRENCY_PATTERN = "^[A-Z]{3}$"
 RUN_STARTED_AT = {"$PARAMETER": "run_started_at"}
 MAX_ROW_DROP = {"$PARAMETER": "max_row_drop"}
+EARLIEST_DATE = {"$PARAMETER": "earliest_date"}
+LATEST_DATE = {"$PARAMETER": "latest_date"}
+
+
+def run_parameters(
+    run_started_at: dt.datetime, max_row_drop: float, dates: DateWindow
+) -> dict[str, Any]:
+    """The values of the suites' parameters for a run that started at `run_started_at`
+    (naive UTC): the moment itself, the allowed row drop and the span of dates (its last day
+    included whole)."""
+    return {
+        "run_started_at": run_started_at,
+        "max_row_drop": max_row_drop,
+        "earliest_date": dt.datetime.combine(dates.earliest, dt.time.min),
+        "latest_date": dt.datetime.combine(dates.latest, dt.time.max),
+    }
 
 
 def _table_suite(
@@ -164,6 +183,16 @@ def rows_suite(table: Table) -> SuiteSpec:
                     "expect_column_values_to_match_regex",
                     {"column": name, "regex": CURRENCY_PATTERN},
                     reason="an ISO 4217 currency code: three capital letters",
+                )
+            )
+        if column.type in ("date", "timestamp"):
+            checks.append(
+                Check(
+                    "expect_column_values_to_be_between",
+                    {"column": name, "min_value": EARLIEST_DATE, "max_value": LATEST_DATE},
+                    reason=f"{name} lies before 1970-01-01 or more than "
+                    "NYCKELTAL_DATE_HORIZON_YEARS (default 10) years after the run: a "
+                    "placeholder such as 9999-12-31, not data",
                 )
             )
         if must_not_be_in_future(table, column):

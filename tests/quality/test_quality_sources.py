@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,28 @@ ERROR_CASES = [
         "spend_date",
     ),
     (
+        "placeholder date far in the future",
+        "hr.employees",
+        [
+            "insert into raw_hr.employees values "
+            "('E9', 'sales', null, '2023-01-01', '9999-12-31', 1)"
+        ],
+        "raw_hr__employees",
+        "expect_column_values_to_be_between",
+        "terminated_on",
+    ),
+    (
+        "date before 1970",
+        "marketing.market_sizes",
+        [
+            "insert into raw_marketing.market_sizes values "
+            "('1969-01-01', '1969-12-31', 'nordics', 'analytics', 1, 'EUR', 'x')"
+        ],
+        "raw_marketing__market_sizes",
+        "expect_column_values_to_be_between",
+        "period_start",
+    ),
+    (
         "wrong column type",
         "billing.invoices",
         ["alter table raw_billing.invoices alter amount type double"],
@@ -279,18 +302,31 @@ def test_error_is_caught_and_nothing_is_published(
     assert published == settings.published_path(warehouse)
 
 
-def test_summary_names_the_failure_and_shows_the_row(
-    warehouse: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    execute(
-        warehouse,
+SUMMARY_CASES = [
+    (
+        "marketing.ad_spend",
         "insert into raw_marketing.ad_spend values ('2024-02-04', 'CA2', -50, 'EUR', 1, 0)",
-    )
-    outcome = failed_validation(warehouse, ["marketing.ad_spend"])
+        ["ERROR raw_marketing__ad_spend, column spend", "1 of 4 failing"]
+        + ["campaign_id='CA2', spend=-50.0"],
+    ),
+    (
+        "hr.employees",
+        "insert into raw_hr.employees values ('E9', 'sales', null, '2023-01-01', '9999-12-31', 1)",
+        ["ERROR raw_hr__employees, column terminated_on", "employee_id='E9'", "9999-12-31"]
+        + ["NYCKELTAL_DATE_HORIZON_YEARS"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "statement", "fragments"), SUMMARY_CASES)
+def test_summary_names_the_failure_and_shows_the_row(
+    warehouse: Path, table: str, statement: str, fragments: list[str]
+) -> None:
+    execute(warehouse, statement)
+    outcome = failed_validation(warehouse, [table])
     text = outcome.summary()
-    assert "ERROR raw_marketing__ad_spend, column spend" in text
-    assert "1 of 4 failing" in text
-    assert "campaign_id='CA2', spend=-50.0" in text
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
     assert "Data Docs: " in text and outcome.data_docs_path.exists()
 
 
@@ -329,7 +365,6 @@ def test_sudden_row_drop_warns_against_the_previous_load(
 
 
 def test_replay_with_an_earlier_as_of_is_not_in_the_future(warehouse: Path) -> None:
-    import datetime as dt
 
     outcome = pipeline.validate_sources(
         warehouse, as_of=dt.date(2024, 1, 15), tables=["marketing.web_events"]
@@ -382,3 +417,15 @@ def test_clean_warehouse_passes_every_source_suite(warehouse: Path) -> None:
     assert len(outcome.suites) == 15 * 3 + 1
     assert set(outcome.by_table()) >= {"billing.invoices", "sources"}
     assert outcome.data_docs_path and outcome.data_docs_path.name == "index.html"
+
+
+def test_a_planned_date_within_the_horizon_passes(warehouse: Path) -> None:
+    """A contract ending in five years is data, not a placeholder."""
+    in_five_years = dt.date.today().replace(day=1).replace(year=dt.date.today().year + 5)
+    execute(
+        warehouse,
+        "insert into raw_hr.employees values "
+        f"('E9', 'sales', null, '2023-01-01', '{in_five_years}', 1)",
+    )
+    outcome = pipeline.validate_sources(warehouse, tables=["hr.employees"])
+    assert outcome.passed, outcome.summary()

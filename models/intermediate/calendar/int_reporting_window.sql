@@ -1,8 +1,11 @@
 {#- One row: the as_of date and the span of dates the warehouse covers. -#}
 {#- Per staging model: the first and the last date it holds, as SQL expressions of a date.
     event: the dates that define as_of (docs/kpis.md#which-periods-and-rows-are-published);
-    other: dates that only widen the calendar (rates, market periods, employment spells, and
-    payroll pay_month: its conversion date, the 1st, may precede every event date). -#}
+    other: dates that only move the calendar's start (rates, market periods, employment
+    spells, and payroll pay_month: its conversion date, the 1st, may precede every event date).
+    The calendar ends with the reporting window (the as_of month, or the last event date),
+    never at the furthest date of the data: a hire, a leave or a rate dated years ahead does
+    not stretch the daily models (int_fx_rates_daily covers later conversion dates itself). -#}
 {%- set pay_month_end = last_day_of_month('pay_month') -%}
 {%- set event_dates = [
     ('stg_billing__invoices', 'issued_on', 'issued_on'),
@@ -51,9 +54,7 @@ event_bounds as (
 
 other_bounds as (
 
-    select
-        min(first_date) as first_other_date,
-        max(last_date) as last_other_date
+    select min(first_date) as first_other_date
     from date_ranges
     where date_kind = 'other'
 
@@ -76,10 +77,10 @@ final as (
             coalesce(other_bounds.first_other_date, event_bounds.first_event_date)
         ) as calendar_start_date,
         {#- Through the last day of the as_of month at least, so that every published month
-            has all its days (average FTE is over all days of the month). -#}
+            has all its days (average FTE is over all days of the month), and through the last
+            event date (events after an earlier as_of still convert at their day's rate). -#}
         greatest(
             event_bounds.last_event_date,
-            coalesce(other_bounds.last_other_date, event_bounds.last_event_date),
             {% if var('as_of_date') -%}
                 {{ last_day_of_month("cast('" ~ var('as_of_date') ~ "' as date)") }}
             {%- else -%}

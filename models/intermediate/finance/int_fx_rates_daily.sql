@@ -1,7 +1,9 @@
 {#- One row per currency and calendar day: the rate to the reporting currency in force that
     day, i.e. the latest rate dated on or before it. The reporting currency itself converts
     at 1.0 on every day (any fx_rates rows for it are ignored). Converting a transaction is
-    then an equi-join on (currency, date). -#}
+    then an equi-join on (currency, date). The days are those of int_calendar_days, which
+    ends with the reporting window, plus the market-research period ends after it (market
+    revenue converts at period_end, which may lie ahead): no spine to the furthest date. -#}
 with fx_rates as (
 
     select rate_date, currency, rate_to_reporting
@@ -10,9 +12,33 @@ with fx_rates as (
 
 ),
 
-calendar_days as (
+calendar_only_days as (
 
     select calendar_date from {{ ref('int_calendar_days') }}
+
+),
+
+market_period_ends as (
+
+    select period_end from {{ ref('stg_marketing__market_sizes') }}
+
+),
+
+later_conversion_days as (
+
+    select distinct market_period_ends.period_end as calendar_date
+    from market_period_ends
+    where
+        market_period_ends.period_end
+        > (select max(calendar_only_days.calendar_date) from calendar_only_days)
+
+),
+
+calendar_days as (
+
+    select calendar_date from calendar_only_days
+    union all
+    select calendar_date from later_conversion_days
 
 ),
 
