@@ -29,7 +29,8 @@ DAILY_REFRESH_JOB = "daily_refresh"
 def build_daily_refresh_job(policy: RetryPolicy) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
         DAILY_REFRESH_JOB,
-        selection=AssetSelection.all() | AssetSelection.all_asset_checks(),
+        # include_sources: the raw tables are observed (their load stamps) before the checks.
+        selection=AssetSelection.all(include_sources=True) | AssetSelection.all_asset_checks(),
         executor_def=in_process_executor,
         op_retry_policy=policy,
         description="Validate the raw tables, build the facts of the run's window and the KPI "

@@ -16,8 +16,8 @@ from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 from nyckeltal import engines, settings
 from nyckeltal.progress import show_on_console
 from orchestration import alerts
-from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
+from orchestration.freshness import FRESHNESS_CHECK_NAME
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
 
 
