@@ -16,7 +16,6 @@
 
 import json
 import shutil
-import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -355,7 +354,7 @@ def raise_alerts(
         return None, len(findings), rows
     try:
         record = rules.deliver(digest, channels, run_id=context.run.run_id)
-    except (urllib.error.URLError, OSError) as error:
+    except OSError as error:  # the webhook's WebhookError, Apprise's refusal
         # Nothing is written yet: a retry sends the same digest again.
         raise Failure(f"could not deliver the alert digest: {error}", allow_retries=True) from error
     context.log.warning(f"{digest.title}\n{record['text']}")
