@@ -40,6 +40,14 @@ DEPARTMENTS = (
 EXPENSE_DEPARTMENTS = ("sales", "marketing")
 ENGAGEMENT_DIMENSIONS = ("leadership", "growth", "culture", "wellbeing", "alignment")
 
+# Source freshness: the loader stamps every raw table it writes with the UTC time of the load
+# in this column (not a contract column: files do not carry it, staging does not select it).
+# dbt's `source freshness` and Dagster's freshness checks measure its age: a load is expected
+# daily, so a warning after 36 hours and an error after 72.
+LOADED_AT_COLUMN = "_loaded_at"
+FRESHNESS_WARN_AFTER_HOURS = 36
+FRESHNESS_ERROR_AFTER_HOURS = 72
+
 # Physical types used in the raw schemas (DuckDB spelling). Money keeps four decimals,
 # exchange rates ten, so that converting never loses a cent.
 MONEY = "decimal(18,4)"
@@ -79,10 +87,6 @@ class Table:
     # picks the exchange rate (None: any rate of that currency will do).
     currency_column: str | None = None
     conversion_date_column: str | None = None
-    # Column dbt uses for source freshness, and the thresholds in hours.
-    loaded_at_field: str | None = None
-    warn_after_hours: int = 36
-    error_after_hours: int = 72
 
     @property
     def key(self) -> str:
@@ -129,7 +133,6 @@ TABLES: tuple[Table, ...] = (
             _fk("acquisition_campaign_id", "marketing.campaigns.campaign_id"),
             _fk("lead_id", "crm.leads.lead_id"),
         ),
-        loaded_at_field="created_at",
     ),
     Table(
         "crm",
@@ -148,7 +151,6 @@ TABLES: tuple[Table, ...] = (
             _fk("campaign_id", "marketing.campaigns.campaign_id"),
             _fk("converted_customer_id", "crm.customers.customer_id"),
         ),
-        loaded_at_field="created_at",
     ),
     Table(
         "crm",
@@ -163,9 +165,6 @@ TABLES: tuple[Table, ...] = (
         ),
         ("response_id",),
         (_fk("customer_id", "crm.customers.customer_id"),),
-        loaded_at_field="responded_at",
-        warn_after_hours=24 * 7,
-        error_after_hours=24 * 31,
     ),
     Table(
         "billing",
@@ -202,9 +201,6 @@ TABLES: tuple[Table, ...] = (
         ),
         currency_column="currency",
         conversion_date_column="started_at",
-        loaded_at_field="started_at",
-        warn_after_hours=24 * 7,
-        error_after_hours=24 * 31,
     ),
     Table(
         "billing",
@@ -227,7 +223,6 @@ TABLES: tuple[Table, ...] = (
         ),
         currency_column="currency",
         conversion_date_column="issued_at",
-        loaded_at_field="issued_at",
     ),
     Table(
         "billing",
@@ -239,9 +234,6 @@ TABLES: tuple[Table, ...] = (
             Column("rate_to_reporting", RATE, min_value=0, strict_min=True),
         ),
         ("rate_date", "currency"),
-        loaded_at_field="rate_date",
-        warn_after_hours=24 * 4,
-        error_after_hours=24 * 10,
     ),
     Table(
         "hr",
@@ -256,9 +248,6 @@ TABLES: tuple[Table, ...] = (
             Column("fte", FTE, min_value=0, max_value=1, strict_min=True),
         ),
         ("employee_id",),
-        loaded_at_field="hired_on",
-        warn_after_hours=24 * 90,
-        error_after_hours=24 * 365,
     ),
     Table(
         "hr",
@@ -275,9 +264,6 @@ TABLES: tuple[Table, ...] = (
         (_fk("employee_id", "hr.employees.employee_id"),),
         currency_column="currency",
         conversion_date_column="pay_month",
-        loaded_at_field="pay_month",
-        warn_after_hours=24 * 45,
-        error_after_hours=24 * 70,
     ),
     Table(
         "hr",
@@ -294,9 +280,6 @@ TABLES: tuple[Table, ...] = (
             Column("score", "integer", min_value=1, max_value=5),
         ),
         ("response_id",),
-        loaded_at_field="survey_date",
-        warn_after_hours=24 * 200,
-        error_after_hours=24 * 400,
     ),
     Table(
         "marketing",
@@ -310,9 +293,6 @@ TABLES: tuple[Table, ...] = (
             Column("ended_on", "date", nullable=True),
         ),
         ("campaign_id",),
-        loaded_at_field="started_on",
-        warn_after_hours=24 * 90,
-        error_after_hours=24 * 365,
     ),
     Table(
         "marketing",
@@ -330,7 +310,6 @@ TABLES: tuple[Table, ...] = (
         (_fk("campaign_id", "marketing.campaigns.campaign_id"),),
         currency_column="currency",
         conversion_date_column="spend_date",
-        loaded_at_field="spend_date",
     ),
     Table(
         "marketing",
@@ -347,9 +326,6 @@ TABLES: tuple[Table, ...] = (
         ("expense_id",),
         currency_column="currency",
         conversion_date_column="booked_on",
-        loaded_at_field="booked_on",
-        warn_after_hours=24 * 35,
-        error_after_hours=24 * 70,
     ),
     Table(
         "marketing",
@@ -366,7 +342,6 @@ TABLES: tuple[Table, ...] = (
         ),
         ("event_id",),
         (_fk("campaign_id", "marketing.campaigns.campaign_id"),),
-        loaded_at_field="occurred_at",
     ),
     Table(
         "marketing",
@@ -384,9 +359,6 @@ TABLES: tuple[Table, ...] = (
         ("period_start", "region", "product_line"),
         currency_column="currency",
         conversion_date_column="period_end",
-        loaded_at_field="period_end",
-        warn_after_hours=24 * 200,
-        error_after_hours=24 * 400,
     ),
 )
 

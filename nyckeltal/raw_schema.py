@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import duckdb
 
-from nyckeltal.contract import TABLES, Table
+from nyckeltal.contract import LOADED_AT_COLUMN, TABLES, Table
 from nyckeltal.relations import has_relation
 
 
-def create_table_sql(table: Table, relation: str | None = None) -> str:
-    """`create table` for a contract table (NOT NULL on required columns, primary key)."""
+def create_table_sql(table: Table, relation: str | None = None, loaded_at: bool = False) -> str:
+    """`create table` for a contract table (NOT NULL on required columns, primary key).
+
+    `loaded_at`: with the loader's `_loaded_at` timestamp column last (the UTC time of the
+    load, for source freshness); tables made for tests and first runs have none.
+    """
     columns = [
         f"{column.name} {column.type}{'' if column.nullable else ' not null'}"
         for column in table.columns
     ]
+    if loaded_at:
+        columns.append(f"{LOADED_AT_COLUMN} timestamp not null")
     columns.append(f"primary key ({', '.join(table.primary_key)})")
     name = relation or f"{table.schema}.{table.name}"
     return f"create table {name} (\n    " + ",\n    ".join(columns) + "\n)"

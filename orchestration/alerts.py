@@ -31,10 +31,7 @@ failed or blocked refresh raises a `failure` digest with its reasons
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import urllib.parse
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -50,6 +47,7 @@ from dagster import (
 
 from nyckeltal.records import append_records, read_records
 from orchestration.resources import step_failure_reason
+from orchestration.webhook import post_json
 
 OFF_TRACK = "off_track"
 BECAME_OFF_TRACK = "became_off_track"
@@ -257,24 +255,10 @@ def webhook_payload(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def post_alerts(url: str, records: Sequence[Mapping[str, Any]], timeout: float = 10.0) -> int:
     """POST the alerts as JSON to an http(s) webhook; return the HTTP status.
 
-    Raises urllib.error.URLError (or HTTPError for a 4xx/5xx answer) on failure.
+    Transient failures are retried; raises `WebhookError` (an OSError, one line) on failure
+    (orchestration.webhook, which says why this is not Apprise's `json://`).
     """
-    return _post_json(url, webhook_payload(records), timeout)
-
-
-def _post_json(url: str, payload: Mapping[str, Any], timeout: float) -> int:
-    """POST `payload` as JSON to an http(s) URL; return the HTTP status."""
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in {"http", "https"}:
-        raise ValueError(f"the alert webhook must be an http(s) URL, not {url!r}")
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload, default=str).encode("utf-8"),
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "nyckeltal-alerts"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return int(response.status)
+    return post_json(url, webhook_payload(records), timeout)
 
 
 # --------------------------------------------------------------------------- the digest
@@ -616,7 +600,7 @@ def post_digest(url: str, record: Mapping[str, Any], timeout: float = 10.0) -> i
     """POST a digest record as JSON to an http(s) webhook (`text` reads well in Slack and
     Teams incoming webhooks); return the HTTP status."""
     text = f"{record['title']}\n{record['text']}"
-    return _post_json(url, {"source": "nyckeltal", **record, "text": text}, timeout)
+    return post_json(url, {"source": "nyckeltal", **record, "text": text}, timeout)
 
 
 def notify_apprise(urls: str | Sequence[str], title: str, body: str, failure: bool) -> bool:

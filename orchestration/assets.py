@@ -1,7 +1,8 @@
 """The assets of the daily refresh, upstream to downstream.
 
 - `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
-  them), keyed like the dbt sources so that the lineage connects.
+  them; observed for freshness, orchestration.freshness), keyed like the dbt sources so
+  that the lineage connects.
 - `dbt_models`: every dbt seed and model, built by one `dbt build` per run. A run's window
   of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END (the facts
   tagged `partitioned_daily` replace those days); without one, a full build. dbt's tests
@@ -15,7 +16,6 @@
 
 import json
 import shutil
-import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from dagster_dbt import (
 
 from nyckeltal import failures, pipeline
 from nyckeltal import settings as nyckeltal_settings
-from nyckeltal.contract import TABLES
+from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.progress import stage
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 from nyckeltal.scorecard import SCORECARD_RELATION
@@ -81,7 +81,7 @@ def raw_table_specs() -> list[AssetSpec]:
             metadata={
                 "contract": f"{table.system}.{table.name}",
                 "primary_key": ", ".join(table.primary_key),
-                "loaded_at_field": table.loaded_at_field or "",
+                "loaded_at_field": LOADED_AT_COLUMN,
             },
         )
         for table in TABLES
@@ -375,7 +375,7 @@ def raise_alerts(
         return None, len(findings), rows
     try:
         record = rules.deliver(digest, channels, run_id=context.run.run_id)
-    except (urllib.error.URLError, OSError) as error:
+    except OSError as error:  # the webhook's WebhookError, Apprise's refusal, a full disk
         # Nothing is written yet: a retry sends the same digest again (a full disk: no retry).
         explained = failures.explain(error, channels.alerts_file)
         raise Failure(

@@ -1,16 +1,13 @@
-"""Asset checks: Great Expectations on the raw tables and the marts, and source freshness.
+"""Asset checks: Great Expectations on the raw tables and the marts.
 
 - `great_expectations` on every raw table (`raw_<system>/<table>`) and on every mart:
   BLOCKING. One op validates all selected tables with nyckeltal.pipeline.validate_sources
   (validate_marts for the marts) and reports one result per asset. An `error`-severity
   failure fails the check, so nothing downstream of that asset is built or published;
   `warn`-severity failures are reported (severity WARN) and the run goes on.
-- `freshness` on every raw table that has a loaded_at field in the contract: the age of
-  max(loaded_at_field) against the run's time (the end of the as-of day in a replay) —
-  WARN past warn_after_hours, ERROR past error_after_hours. Not blocking: stale data is
-  reported, never silently dropped, and the demo's history is old by design.
 
-dbt's own tests are asset checks too (dagster-dbt, see orchestration.assets).
+The raw tables' freshness checks are Dagster's own (orchestration.freshness); dbt's own tests
+are asset checks too (dagster-dbt, see orchestration.assets).
 """
 
 import datetime as dt
@@ -18,7 +15,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -26,12 +22,11 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
-    Failure,
     MetadataValue,
     multi_asset_check,
 )
 
-from nyckeltal import engines, pipeline
+from nyckeltal import pipeline
 from nyckeltal.contract import TABLES, Table
 from nyckeltal.progress import logger as progress_logger
 from nyckeltal.progress import stage
@@ -41,7 +36,6 @@ from nyckeltal.quality.severity import ERROR
 from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
 GX_CHECK_NAME = "great_expectations"
-FRESHNESS_CHECK_NAME = "freshness"
 _MAX_FAILURES_IN_METADATA = 20
 
 
@@ -258,107 +252,3 @@ def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDe
         stage_name="validate marts",
         noun="marts",
     )
-
-
-# --------------------------------------------------------------------------- freshness
-
-
-def freshness_reference_time(as_of: dt.date | None, now: dt.datetime | None = None) -> dt.datetime:
-    """The instant data age is measured from: now, or the end of the as-of day in a replay."""
-    if as_of is not None:
-        return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return now or dt.datetime.now(dt.UTC)
-
-
-def _as_utc(value: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-
-
-def freshness_verdict(
-    latest: dt.date | dt.datetime | None,
-    reference: dt.datetime,
-    warn_after_hours: float,
-    error_after_hours: float,
-) -> tuple[bool, AssetCheckSeverity, float | None]:
-    """(passed, severity, age in hours) of a table whose newest loaded_at value is `latest`.
-
-    No row at all is an ERROR; older than error_after an ERROR, older than warn_after a
-    WARN; otherwise passed.
-    """
-    if latest is None:
-        return False, AssetCheckSeverity.ERROR, None
-    age_hours = (reference - _as_utc(latest)).total_seconds() / 3600
-    if age_hours > error_after_hours:
-        return False, AssetCheckSeverity.ERROR, age_hours
-    if age_hours > warn_after_hours:
-        return False, AssetCheckSeverity.WARN, age_hours
-    return True, AssetCheckSeverity.WARN, age_hours
-
-
-def latest_loaded_at(
-    connection: duckdb.DuckDBPyConnection, table: Table
-) -> dt.date | dt.datetime | None:
-    row = connection.execute(
-        f"select max({table.loaded_at_field}) from {table.schema}.{table.name}"
-    ).fetchone()
-    return row[0] if row else None
-
-
-def build_freshness_checks() -> AssetChecksDefinition:
-    """The freshness check of every raw table with a loaded_at field, in one op."""
-    tables = [table for table in TABLES if table.loaded_at_field]
-    specs = [
-        AssetCheckSpec(
-            FRESHNESS_CHECK_NAME,
-            asset=raw_asset_key(table),
-            description=f"max({table.loaded_at_field}) is at most {table.warn_after_hours} h "
-            f"old (WARN) / {table.error_after_hours} h old (ERROR).",
-        )
-        for table in tables
-    ]
-
-    @multi_asset_check(
-        specs=specs,
-        name="source_freshness",
-        can_subset=True,
-        description="How old the newest row of each raw table is (contract thresholds).",
-    )
-    def source_freshness(
-        context: AssetCheckExecutionContext, nyckeltal: NyckeltalResource
-    ) -> Iterator[AssetCheckResult]:
-        selected = {check_key.asset_key for check_key in context.selected_asset_check_keys}
-        reference = freshness_reference_time(nyckeltal.as_of_date())
-        warehouse = nyckeltal.warehouse_path()
-        if engines.is_duckdb() and not warehouse.exists():
-            raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
-        missing_table = (duckdb.CatalogException,) if engines.is_duckdb() else engines.read_errors()
-        with retry_only_transient(warehouse), engines.connect(warehouse) as connection:
-            for table in tables:
-                key = raw_asset_key(table)
-                if key not in selected:
-                    continue
-                try:
-                    latest = latest_loaded_at(connection, table)
-                except missing_table:
-                    latest = None
-                passed, severity, age = freshness_verdict(
-                    latest, reference, table.warn_after_hours, table.error_after_hours
-                )
-                yield AssetCheckResult(
-                    asset_key=key,
-                    check_name=FRESHNESS_CHECK_NAME,
-                    passed=passed,
-                    severity=severity,
-                    metadata={
-                        "loaded_at_field": table.loaded_at_field,
-                        "latest": str(latest) if latest is not None else "no rows",
-                        "age_hours": round(age, 1) if age is not None else None,
-                        "warn_after_hours": table.warn_after_hours,
-                        "error_after_hours": table.error_after_hours,
-                        "measured_at": reference.isoformat(timespec="seconds"),
-                    },
-                )
-
-    return source_freshness

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from nyckeltal import settings
+from nyckeltal.contract import TABLES
 from nyckeltal.engines import DUCKDB_ONLY_MODELS
 from nyckeltal.settings import Settings
 from orchestration.alerts import build_run_failure_sensor
@@ -19,11 +20,8 @@ from orchestration.assets import (
     mart_asset_keys,
     raw_table_specs,
 )
-from orchestration.checks import (
-    build_freshness_checks,
-    build_mart_validation_checks,
-    build_source_validation_checks,
-)
+from orchestration.checks import build_mart_validation_checks, build_source_validation_checks
+from orchestration.freshness import build_raw_freshness_checks, build_raw_table_assets
 from orchestration.insights import CHURN_RISK_KEY, build_churn_risk_asset
 from orchestration.jobs import build_daily_refresh_job
 from orchestration.report import build_report_asset
@@ -42,7 +40,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     project = dbt_project(config.dbt_target_path)
     manifest_path = prepare_manifest(project)
     marts = mart_asset_keys(manifest_path)
-    checks = [build_source_validation_checks(), build_freshness_checks()]
+    checks = [build_source_validation_checks(), *build_raw_freshness_checks(TABLES)]
     if marts:
         checks.append(build_mart_validation_checks(marts))
     job = build_daily_refresh_job(retry_policy(config))
@@ -52,7 +50,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     insights = [build_churn_risk_asset()] if on_duckdb else []
     return Definitions(
         assets=[
-            *raw_table_specs(),
+            build_raw_table_assets(raw_table_specs()),
             build_dbt_assets(
                 project,
                 manifest_path,

@@ -23,13 +23,20 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
+from nyckeltal.contract import TABLES
+from orchestration.checks import raw_asset_key
+
 DAILY_REFRESH_JOB = "daily_refresh"
 
 
 def build_daily_refresh_job(policy: RetryPolicy) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
         DAILY_REFRESH_JOB,
-        selection=AssetSelection.all() | AssetSelection.all_asset_checks(),
+        # The raw tables by key: observed (their load stamps) before the checks. Not
+        # all(include_sources=True): it would also pick the models left out on other engines.
+        selection=AssetSelection.all()
+        | AssetSelection.assets(*(raw_asset_key(table) for table in TABLES))
+        | AssetSelection.all_asset_checks(),
         executor_def=in_process_executor,
         op_retry_policy=policy,
         description="Validate the raw tables, build the facts of the run's window and the KPI "

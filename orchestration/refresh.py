@@ -17,8 +17,8 @@ from nyckeltal import children, engines, failures, settings
 from nyckeltal.progress import show_on_console
 from nyckeltal.terminal import printable
 from orchestration import alerts
-from orchestration.checks import FRESHNESS_CHECK_NAME
 from orchestration.definitions import build_definitions
+from orchestration.freshness import FRESHNESS_CHECK_NAME
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
 from orchestration.resources import step_failure_reason
 

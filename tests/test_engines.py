@@ -240,7 +240,8 @@ def test_nyckeltal_run_on_postgres_validates_builds_and_publishes_the_demo(
 
 # A row the loader would refuse (negative spend), written straight into the engine's raw
 # table: Great Expectations on the engine must refuse it with DuckDB's words.
-BAD_AD_SPEND = "('2024-02-04', 'CA2', -50, 'EUR', 1, 0)"
+# The last value is the loader's _loaded_at stamp (nyckeltal.contract.LOADED_AT_COLUMN).
+BAD_AD_SPEND = "('2024-02-04', 'CA2', -50, 'EUR', 1, 0, current_timestamp)"
 
 
 def _failure_lines(text: str) -> list[str]:

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from nyckeltal import cli
-from nyckeltal.contract import TABLES
+from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.horizon import DateWindow
 from nyckeltal.loader import LoadError, load_directory
 from nyckeltal.loading import warehouse as warehouse_module
@@ -42,7 +42,9 @@ def fingerprint(warehouse: Path) -> dict[str, tuple]:
                 "where schema_name = ? and table_name = ? order by column_index",
                 [schema, name],
             ).fetchall()
-            rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
+            # Every load stamps its own time: compare what was loaded, not when.
+            stamp = " exclude (_loaded_at)" if columns[-1][0] == LOADED_AT_COLUMN else ""
+            rows = connection.execute(f'select *{stamp} from "{schema}"."{name}"').fetchall()
             result[f"{schema}.{name}"] = (columns, sorted(rows, key=repr))
     return result
 
@@ -101,7 +103,7 @@ def test_valid_csv_load_creates_contract_tables(
             "order by column_index",
         )
         expected = [(c.name, c.type.upper(), c.nullable) for c in table.columns]
-        assert columns == expected, table.key
+        assert columns == [*expected, (LOADED_AT_COLUMN, "TIMESTAMP", False)], table.key
         lines = (MINIMAL / f"{table.file_stem}.csv").read_text().strip().splitlines()
         count = query(warehouse, f"select count(*) from {table.schema}.{table.name}")
         assert count == [(len(lines) - 1,)], table.key
@@ -166,8 +168,29 @@ def test_extra_columns_are_ignored(
     columns = query(
         warehouse, "select column_name from duckdb_columns() where table_name = 'customers'"
     )
-    assert [c[0] for c in columns] == [c.name for c in TABLES[0].columns]
+    assert [c[0] for c in columns] == [*(c.name for c in TABLES[0].columns), LOADED_AT_COLUMN]
     assert query(warehouse, "select count(*) from raw_crm.customers") == [(3,)]
+
+
+def test_every_raw_table_is_stamped_with_the_utc_time_of_its_load(
+    minimal_dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert run_load(minimal_dataset, warehouse, capsys)[0] == 0
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stamps = set()
+    for table in TABLES:
+        rows = query(
+            warehouse,
+            f"select count(*), count({LOADED_AT_COLUMN}), min({LOADED_AT_COLUMN}), "
+            f"max({LOADED_AT_COLUMN}) from {table.schema}.{table.name}",
+        )
+        count, stamped, first, last = rows[0]
+        assert count == stamped > 0 and first == last, table.key
+        stamps.add(first)
+    # One instant for the whole load, in UTC.
+    assert len(stamps) == 1 and before <= stamps.pop() <= after
 
 
 def test_reload_replaces_the_data(
@@ -199,9 +222,9 @@ def test_failure_while_writing_rolls_everything_back(
     original = warehouse_module.create_table_sql
     calls = []
 
-    def failing_on_the_tenth_table(table, relation=None):
+    def failing_on_the_tenth_table(table, relation=None, loaded_at=False):
         calls.append(table.key)
-        sql = original(table, relation)
+        sql = original(table, relation, loaded_at)
         return sql if len(calls) < 10 else sql.replace("create table", "create tabel")
 
     monkeypatch.setattr(warehouse_module, "create_table_sql", failing_on_the_tenth_table)

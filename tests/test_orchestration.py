@@ -21,8 +21,6 @@ from orchestration import alerts
 from orchestration.checks import (
     failure_is_error,
     failures_by_target,
-    freshness_reference_time,
-    freshness_verdict,
     outcome_results,
     raw_asset_key,
     table_of,
@@ -302,22 +300,6 @@ def test_outcome_results_block_on_errors_and_warn_on_warnings() -> None:
     assert not results["ad_spend"].passed
     assert results["ad_spend"].severity == AssetCheckSeverity.WARN
     assert results["leads"].passed
-
-
-def test_freshness_verdict() -> None:
-    now = dt.datetime(2024, 3, 10, 12, tzinfo=dt.UTC)
-    assert freshness_verdict(dt.datetime(2024, 3, 10, 0), now, 36, 72)[:2] == (
-        True,
-        AssetCheckSeverity.WARN,
-    )
-    passed, severity, age = freshness_verdict(dt.date(2024, 3, 8), now, 36, 72)
-    assert (passed, severity, age) == (False, AssetCheckSeverity.WARN, 60.0)
-    assert freshness_verdict(dt.date(2024, 3, 1), now, 36, 72)[:2] == (
-        False,
-        AssetCheckSeverity.ERROR,
-    )
-    assert freshness_verdict(None, now, 36, 72)[:2] == (False, AssetCheckSeverity.ERROR)
-    assert freshness_reference_time(dt.date(2024, 3, 9)) == dt.datetime(2024, 3, 10, tzinfo=dt.UTC)
 
 
 # --------------------------------------------------------------------------- alerts

@@ -17,6 +17,7 @@ class Webhook:
 
     port: int
     status: int = 200  # the answer to every POST
+    answers: list[int] = field(default_factory=list)  # the first answers, before `status`
     posts: list[dict[str, Any]] = field(default_factory=list)  # path, content_type, body
 
     def url(self, path: str = "/hook", scheme: str = "http") -> str:
@@ -33,7 +34,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
         kind = self.headers.get("Content-Type", "")
         webhook.posts.append({"path": self.path, "content_type": kind, "body": json.loads(body)})
-        self.send_response(webhook.status)
+        self.send_response(webhook.answers.pop(0) if webhook.answers else webhook.status)
         self.end_headers()
 
     def log_message(self, *args: Any) -> None:

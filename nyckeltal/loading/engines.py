@@ -11,6 +11,7 @@ last step differs by target:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -21,19 +22,18 @@ from pathlib import Path
 import duckdb
 
 from nyckeltal import settings
+from nyckeltal.contract import LOADED_AT_COLUMN
 from nyckeltal.loading.problems import LoadError
-from nyckeltal.loading.sql import first_line, literal, quote
+from nyckeltal.loading.sql import first_line, literal
 from nyckeltal.loading.staging import StagedTable
+from nyckeltal.loading.stamp import load_stamp, stamped_columns, stamped_values
 from nyckeltal.raw_schema import create_table_sql
 
 COPY_CHUNK_BYTES = 1 << 20
 
 
-def _typed_select(staged: StagedTable) -> str:
-    columns = ", ".join(
-        f"{staged.typed(column.name)} as {quote(column.name)}" for column in staged.table.columns
-    )
-    return f"select {columns} from {staged.relation}"
+def _typed_select(staged: StagedTable, stamp: dt.datetime) -> str:
+    return f"select {stamped_values(staged, stamp, alias=True)} from {staged.relation}"
 
 
 def write_postgres_tables(
@@ -52,9 +52,10 @@ def write_postgres_tables(
     with tempfile.TemporaryDirectory(prefix="nyckeltal-pg-load-") as folder:
         try:
             with psycopg.connect(settings.postgres_conninfo(config)) as target:
+                stamp = load_stamp()
                 for table in staged:
                     started = time.perf_counter()
-                    _copy_to_postgres(connection, target, table, Path(folder))
+                    _copy_to_postgres(connection, target, table, Path(folder), stamp)
                     relation = f"{table.table.schema}.{table.table.name}"
                     seconds = time.perf_counter() - started
                     progress(f"  {relation:<34} {table.rows:>12,} rows {seconds:7.2f} s")
@@ -70,16 +71,21 @@ def write_postgres_tables(
 
 
 def _copy_to_postgres(
-    connection: duckdb.DuckDBPyConnection, target: object, staged: StagedTable, folder: Path
+    connection: duckdb.DuckDBPyConnection,
+    target: object,
+    staged: StagedTable,
+    folder: Path,
+    stamp: dt.datetime,
 ) -> None:
     table = staged.table
     relation = f"{table.schema}.{table.name}"
     csv_file = folder / f"{table.schema}__{table.name}.csv"
     # DuckDB writes NULL as an empty field and an empty string as "" (PostgreSQL's CSV too).
     connection.execute(
-        f"copy ({_typed_select(staged)}) to {literal(str(csv_file))} (format csv, header false)"
+        f"copy ({_typed_select(staged, stamp)}) to {literal(str(csv_file))} "
+        "(format csv, header false)"
     )
-    names = ", ".join(column.name for column in table.columns)
+    names = stamped_columns(staged)
     existing = [
         row[0]
         for row in target.execute(
@@ -88,7 +94,7 @@ def _copy_to_postgres(
             (table.schema, table.name),
         ).fetchall()
     ]
-    if existing == [column.name for column in table.columns]:
+    if existing == [*(column.name for column in table.columns), LOADED_AT_COLUMN]:
         # dbt's staging views depend on the raw tables: empty them in place (still inside
         # the transaction, so readers see the old rows until the commit).
         target.execute(f"truncate table {relation}")
@@ -97,7 +103,7 @@ def _copy_to_postgres(
         # read it; the next dbt run creates them again).
         target.execute(f"create schema if not exists {table.schema}")
         target.execute(f"drop table if exists {relation} cascade")
-        target.execute(create_table_sql(table, relation))
+        target.execute(create_table_sql(table, relation, loaded_at=True))
     statement = f"copy {relation} ({names}) from stdin (format csv)"
     with target.cursor().copy(statement) as copy, open(csv_file, "rb") as handle:
         while chunk := handle.read(COPY_CHUNK_BYTES):
@@ -115,15 +121,14 @@ def write_parquet_tables(
     raw = settings.spark_raw_dir()
     raw.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=".raw-new-", dir=raw.parent))
+    stamp = load_stamp()
     try:
         for table in staged:
             started = time.perf_counter()
             folder = fresh / table.table.schema / table.table.name
             folder.mkdir(parents=True)
-            connection.execute(
-                f"copy ({_typed_select(table)}) to {literal(str(folder / 'part-0.parquet'))} "
-                "(format parquet)"
-            )
+            part = literal(str(folder / "part-0.parquet"))
+            connection.execute(f"copy ({_typed_select(table, stamp)}) to {part} (format parquet)")
             relation = f"{table.table.schema}.{table.table.name}"
             seconds = time.perf_counter() - started
             progress(f"  {relation:<34} {table.rows:>12,} rows {seconds:7.2f} s")

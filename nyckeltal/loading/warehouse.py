@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,8 +12,9 @@ import duckdb
 
 from nyckeltal import failures
 from nyckeltal.loading.problems import LoadError
-from nyckeltal.loading.sql import first_line, literal, quote
+from nyckeltal.loading.sql import first_line, literal
 from nyckeltal.loading.staging import StagedTable
+from nyckeltal.loading.stamp import load_stamp, stamped_columns, stamped_values
 from nyckeltal.raw_schema import create_table_sql
 
 ALIAS = "nyckeltal_warehouse"
@@ -74,10 +76,11 @@ def _replace_all(
     # about a quarter cheaper than keeping the file order.
     connection.execute("set preserve_insertion_order = false")
     connection.execute("begin transaction")
+    stamp = load_stamp()
     try:
         for table in staged:
             started = time.perf_counter()
-            _replace(connection, table)
+            _replace(connection, table, stamp)
             relation = f"{table.table.schema}.{table.table.name}"
             seconds = time.perf_counter() - started
             progress(f"  {relation:<34} {table.rows:>12,} rows {seconds:7.2f} s")
@@ -91,12 +94,15 @@ def _replace_all(
         raise
 
 
-def _replace(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> None:
+def _replace(
+    connection: duckdb.DuckDBPyConnection, staged: StagedTable, stamp: dt.datetime
+) -> None:
     table = staged.table
     target = f"{ALIAS}.{table.schema}.{table.name}"
     connection.execute(f"create schema if not exists {ALIAS}.{table.schema}")
     connection.execute(f"drop table if exists {target}")
-    connection.execute(create_table_sql(table, target))
-    names = ", ".join(quote(column.name) for column in table.columns)
-    values = ", ".join(staged.typed(column.name) for column in table.columns)
-    connection.execute(f"insert into {target} ({names}) select {values} from {staged.relation}")
+    connection.execute(create_table_sql(table, target, loaded_at=True))
+    connection.execute(
+        f"insert into {target} ({stamped_columns(staged)}) "
+        f"select {stamped_values(staged, stamp)} from {staged.relation}"
+    )

@@ -1,0 +1,90 @@
+"""Freshness of the raw tables with Dagster's own builders, fed by the loader's stamp.
+
+- `raw_tables`: the fifteen raw tables are observable external assets. Observing them reads
+  each table's newest `_loaded_at` (the UTC time the loader wrote it, `nyckeltal.contract`)
+  into the observation's `dagster/last_updated_timestamp`, the metadata Dagster's freshness
+  checks read. The daily refresh observes them first.
+- `build_raw_freshness_checks`: `build_last_update_freshness_checks` on every raw table,
+  WARN when the last load is older than FRESHNESS_WARN_AFTER_HOURS. Not blocking: stale data
+  is reported, never silently dropped. (`dbt source freshness` reads the same stamp with a
+  warning and an error threshold; Dagster's builder has one threshold per check.)
+"""
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from dagster import (
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    Failure,
+    MetadataValue,
+    ObserveResult,
+    build_last_update_freshness_checks,
+    multi_observable_source_asset,
+)
+
+from nyckeltal import engines
+from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, Table
+from orchestration.checks import raw_asset_key, table_of
+
+# The metadata key Dagster's freshness checks read the time of an observed update from, and
+# the name Dagster's builder gives each check.
+LAST_UPDATED = "dagster/last_updated_timestamp"
+FRESHNESS_CHECK_NAME = "freshness_check"
+
+
+def latest_load(connection: Any, table: Table) -> dt.datetime | None:
+    """The newest `_loaded_at` of a raw table (UTC), or None: no rows, no table, no stamp."""
+    try:
+        row = connection.execute(
+            f"select max({LOADED_AT_COLUMN}) from {table.schema}.{table.name}"
+        ).fetchone()
+    except engines.read_errors():
+        return None
+    if not row or row[0] is None:
+        return None
+    value = row[0]
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def load_metadata(latest: dt.datetime | None) -> dict[str, Any]:
+    """An observation's metadata: when the table was last loaded, if it ever was."""
+    if latest is None:
+        return {LOADED_AT_COLUMN: "never (no rows, or no _loaded_at column)"}
+    return {
+        LAST_UPDATED: MetadataValue.timestamp(latest),
+        LOADED_AT_COLUMN: latest.isoformat(timespec="seconds"),
+    }
+
+
+def build_raw_table_assets(specs: Sequence[AssetSpec]) -> AssetsDefinition:
+    """The raw tables as one observable asset definition (`specs`: one per raw table)."""
+
+    @multi_observable_source_asset(
+        specs=specs,
+        name="observe_raw_tables",
+        can_subset=True,
+        required_resource_keys={"nyckeltal"},
+        description="When the loader last wrote each raw table (its _loaded_at stamp).",
+    )
+    def observe_raw_tables(context: AssetExecutionContext) -> Iterator[ObserveResult]:
+        warehouse = context.resources.nyckeltal.warehouse_path()
+        if engines.is_duckdb() and not warehouse.exists():
+            raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
+        with engines.connect(warehouse) as connection:
+            for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+                latest = latest_load(connection, table_of(key))
+                yield ObserveResult(asset_key=key, metadata=load_metadata(latest))
+
+    return observe_raw_tables
+
+
+def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksDefinition]:
+    """Dagster's last-update freshness check (`freshness_check`) on every raw table."""
+    return build_last_update_freshness_checks(
+        assets=[raw_asset_key(table) for table in tables],
+        lower_bound_delta=dt.timedelta(hours=FRESHNESS_WARN_AFTER_HOURS),
+    )
