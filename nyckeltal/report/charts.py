@@ -242,39 +242,6 @@ def segment_lines_chart(
     return spec_of(chart, records)
 
 
-def _band_record(row: Row, grain: str) -> dict[str, Any]:
-    return {
-        "period": short_period_label(row["period_start"], grain),
-        **{
-            name: row[name] for name in ("forecast", "lower_80", "upper_80", "lower_95", "upper_95")
-        },
-        "model": row["model"],
-    }
-
-
-def _band_layers(records: list[dict[str, Any]], x: alt.X) -> list[alt.Chart]:
-    """The forecast band: 95 % and 80 % intervals as areas, the forecast dashed."""
-    data = alt.Data(values=records)
-    tooltip = [
-        alt.Tooltip("period:N", title="Forecast for"),
-        alt.Tooltip("forecast:Q", title="Forecast", format=",.2f"),
-        alt.Tooltip("lower_80:Q", title="80 % from", format=",.2f"),
-        alt.Tooltip("upper_80:Q", title="80 % to", format=",.2f"),
-        alt.Tooltip("model:N", title="Model"),
-    ]
-    base = alt.Chart(data).encode(x=x)
-    outer = base.mark_area(color=LINE, opacity=0.12).encode(
-        y=alt.Y("lower_95:Q"), y2="upper_95:Q", tooltip=tooltip
-    )
-    inner = base.mark_area(color=LINE, opacity=0.22).encode(
-        y=alt.Y("lower_80:Q"), y2="upper_80:Q", tooltip=tooltip
-    )
-    line = base.mark_line(color=LINE, strokeDash=[4, 3], strokeWidth=1.5).encode(
-        y=alt.Y("forecast:Q"), tooltip=tooltip
-    )
-    return [outer, inner, line]
-
-
 def campaign_chart(
     rows: list[Row],
     currency: str,
