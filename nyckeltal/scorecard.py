@@ -106,17 +106,32 @@ def latest_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [best[code] for code in sorted(best)]
 
 
-def _format_value(value: Any) -> str:
+MAX_PLACES = 6
+
+
+def _format_value(value: Any, places: int = 2) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.{places}f}"
     return str(value)
 
 
+def value_places(value: Any, target: Any) -> int:
+    """Decimals for `value` so that it never reads the same as a different target (2.004
+    against 2.00: the status is explained by what is shown), 2 at least, 6 at most."""
+    places = 2
+    if isinstance(value, float) and isinstance(target, float) and value != target:
+        while places < MAX_PLACES and round(value, places) == round(target, places):
+            places += 1
+    return places
+
+
 def _format_cell(row: dict[str, Any], column: str) -> str:
-    """A table cell: money values of a currency row carry its code ("12,345.00 EUR")."""
-    text = printable(_format_value(row[column]))
+    """A table cell: money values of a currency row carry its code ("12,345.00 EUR"); the
+    value has the decimals that tell it from its target."""
+    places = value_places(row[column], row.get("target_value")) if column == "value" else 2
+    text = printable(_format_value(row[column], places))
     if text and column in MONEY_COLUMNS and row.get("currency_code"):
         return f"{text} {row['currency_code']}"
     return text

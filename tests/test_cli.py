@@ -304,3 +304,14 @@ def test_the_core_needs_no_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(extras, "find_spec", lambda module: None)
     extras.require_for("duckdb", publish_to_postgres=False)  # raises nothing
+
+
+def test_the_scorecard_shows_the_decimals_that_tell_a_value_from_its_target() -> None:
+    from nyckeltal.scorecard import _format_cell
+
+    row = {column: None for column in COLUMNS} | {"unit": "percent", "target_value": 2.0}
+    assert _format_cell(row | {"value": 2.004}, "value") == "2.004"
+    assert _format_cell(row | {"value": 2.0}, "value") == "2.00"
+    assert _format_cell(row | {"value": 2.5}, "value") == "2.50"
+    assert _format_cell(row | {"value": 2.0000001}, "value") == "2.000000"
+    assert _format_cell(row | {"value": 2.004}, "target_value") == "2.00"
