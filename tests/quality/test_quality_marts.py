@@ -27,7 +27,7 @@ from nyckeltal.scorecard import SCORECARD_RELATION
 ROW = (
     "insert into marts.kpi_scorecard values ('{kpi}', '2024-02-01', '2024-02-29', 'month', "
     "'{segment_type}', '{segment_value}', {numerator}, {denominator}, {value}, '{unit}', null, "
-    "'{status}', null, true, {suppressed}, null, null)"
+    "'{status}', null, true, {suppressed}, null, {currency_code})"
 )
 
 
@@ -44,6 +44,8 @@ def row(**overrides: object) -> str:
         "suppressed": "false",
     }
     values.update(overrides)
+    # a money row names the reporting currency, as kpi_scorecard writes it
+    values.setdefault("currency_code", "'EUR'" if values["unit"] == "currency" else "null")
     return ROW.format(**values)
 
 
