@@ -10,10 +10,13 @@ copied into Python:
   (`reconciliation`): a GX **query asset**; the integrity query returns only the offending
   rows, one boolean column per check;
 
-Two suites validate facts *about* tables, which the runner computes and hands to GX as one
-small DataFrame each (the `nyckeltal_runtime` pandas data source): the physical types of a
-raw table (`schema`: one row) and the row counts against the previous load (`row_counts`:
-one row per table).
+Two suites validate facts *about* tables, also as query assets of the warehouse, so that GX's
+own `checkpoint.run()` runs them (see `gx_api`): the physical types of a raw table (`schema`:
+one row, one column per existing column holding its DuckDB type, pivoted from
+`information_schema.columns`, so a missing column is a missing batch column) and the row
+counts against the previous load (`row_counts`: one row per contract table, previous counts
+from `nyckeltal_meta.row_counts`). The other engines (`engine_runner`) hand the same facts to
+GX as small DataFrames (`runtime_frame`).
 """
 
 from __future__ import annotations
@@ -54,13 +57,19 @@ ASSET_TYPES = {
     INTEGRITY: QUERY_ASSET,
     SCORECARD: QUERY_ASSET,
     RECONCILIATION: QUERY_ASSET,
-    SCHEMA: DATAFRAME_ASSET,
-    ROW_COUNTS: DATAFRAME_ASSET,
+    SCHEMA: QUERY_ASSET,
+    ROW_COUNTS: QUERY_ASSET,
 }
 
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def engine_asset_type(suite: SuiteSpec) -> str:
+    """The asset of a suite on PostgreSQL and Spark (`engine_runner`): the facts about tables
+    are DataFrames there (types named the DuckDB way by `nyckeltal.engines`)."""
+    return DATAFRAME_ASSET if suite.kind in (SCHEMA, ROW_COUNTS) else asset_type(suite)
 
 
 def relation(table: Table) -> str:
@@ -95,6 +104,10 @@ def asset_query(suite: SuiteSpec, reporting_currency: str | None = None) -> str:
         return scorecard_query()
     if suite.kind == RECONCILIATION:
         return reconciliation_query()
+    if suite.kind == SCHEMA:
+        return schema_query(TABLES_BY_KEY[suite.table or ""])
+    if suite.kind == ROW_COUNTS:
+        return row_counts_query()
     raise ValueError(f"suite {suite.name} (kind {suite.kind}) is not a query asset")
 
 
@@ -122,7 +135,7 @@ def missing_relation(connection: duckdb.DuckDBPyConnection, suite: SuiteSpec) ->
     """Why a SQL asset of `suite` cannot be validated (its relation is missing), or None.
     (An integrity query that cannot run fails with DuckDB's own message instead: it also
     reads the parent tables.)"""
-    if asset_type(suite) == DATAFRAME_ASSET or suite.kind == INTEGRITY:
+    if suite.kind in (INTEGRITY, ROW_COUNTS):
         return None
     schema, name = validated_relation(suite).split(".")
     if table_exists(connection, schema, name):
@@ -209,6 +222,51 @@ def integrity_query(table: Table, reporting_currency: str | None = None) -> str:
         f"select * from checked where not ({' and '.join(flag_names)}) "
         f"order by {', '.join(quote(c) for c in table.primary_key)}) as offending_rows"
     )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def schema_query(table: Table) -> str:
+    """One row, one column per column of the table holding its DuckDB type (as
+    `schema_frame`): a dynamic PIVOT of `information_schema.columns`, so a column the table
+    lacks is a column the batch lacks."""
+    return (
+        "select * from (pivot (select column_name, data_type from information_schema.columns "
+        f"where table_schema = {_literal(table.schema)} and table_name = {_literal(table.name)})"
+        " on column_name using first(data_type)) as column_types"
+    )
+
+
+def row_counts_query() -> str:
+    """One row per contract table (as `row_count_frame`): its rows now, at the previous load
+    (the latest of `nyckeltal_meta.row_counts`, which `row_counts.ensure_table` creates) and
+    the share lost."""
+    current = " union all ".join(
+        f"select {index} as position, {_literal(table.key)} as table_key, "
+        f"count(*) as current_rows from {relation(table)}"
+        for index, table in enumerate(TABLES_BY_KEY.values())
+    )
+    return f"""select * from (
+        with current_counts as ({current}),
+        previous_counts as (
+            select table_key, row_count from {ROW_COUNTS_RELATION}
+            qualify row_number() over (partition by table_key order by recorded_at desc) = 1
+        )
+        select
+            current_counts.table_key,
+            previous_counts.row_count as previous_rows,
+            current_counts.current_rows,
+            cast(case
+                when coalesce(previous_counts.row_count, 0) = 0 then 0
+                else greatest(0, (previous_counts.row_count - current_counts.current_rows)
+                    / previous_counts.row_count)
+            end as double) as drop_share
+        from current_counts
+        left join previous_counts on previous_counts.table_key = current_counts.table_key
+        order by current_counts.position
+    ) as row_counts"""
 
 
 def scorecard_query() -> str:

@@ -95,7 +95,7 @@ class _Batches:
         return assets.asset_query(spec, reporting_currency=self.reporting_currency)
 
     def definition(self, spec: SuiteSpec) -> Any:
-        kind = assets.asset_type(spec)
+        kind = assets.engine_asset_type(spec)
         if kind == assets.DATAFRAME_ASSET:
             asset = self.runtime.add_dataframe_asset(spec.name)
             return asset.add_batch_definition_whole_dataframe(spec.name)
@@ -109,7 +109,7 @@ class _Batches:
         return asset.add_batch_definition_whole_table(spec.name)
 
     def parameters(self, spec: SuiteSpec, in_scope: Sequence[str]) -> dict[str, Any] | None:
-        kind = assets.asset_type(spec)
+        kind = assets.engine_asset_type(spec)
         if kind == assets.DATAFRAME_ASSET:
             return {"dataframe": assets.runtime_frame(self.connection, spec, in_scope)}
         if self.engine != "spark":
@@ -119,7 +119,7 @@ class _Batches:
         return {"dataframe": self.connection.frame(self.query(spec))}
 
     def columns(self, spec: SuiteSpec, parameters: dict[str, Any] | None) -> list[str]:
-        kind = assets.asset_type(spec)
+        kind = assets.engine_asset_type(spec)
         if parameters is not None:
             return [str(column) for column in parameters["dataframe"].columns]
         if kind == assets.QUERY_ASSET:
@@ -153,7 +153,7 @@ def _run_suite(
 
     started = time.perf_counter()
     result = SuiteResult(suite=spec.name, table=spec.table, kind=spec.kind)
-    kind = assets.asset_type(spec)
+    kind = assets.engine_asset_type(spec)
     connection = batches.connection
     try:
         missing = assets.missing_relation(connection, spec)

@@ -1,13 +1,12 @@
 """The Great Expectations project in `expectations/`: generated from code, committed.
 
 Every file of the GX file context that is not under `uncommitted/` is produced by
-`project_files()`: the data context config (the SQL data sources `nyckeltal`, one table asset
-per suite, and `nyckeltal_queries`, one query asset per suite, on the warehouse; the pandas
-data source `nyckeltal_runtime` for the two kinds of suites that validate facts the runner
-computes; see `assets`), the suites, one validation definition per suite and the two
-checkpoints `sources` and `marts`. `python -m nyckeltal.quality.project` rewrites them; a test
-checks that the committed files are exactly what the code generates, so that suites never
-drift from the contract.
+`project_files()`: the data context config (the SQL data sources `nyckeltal`, one table
+asset per suite, and `nyckeltal_queries`, one query asset per suite, on the warehouse; see
+`assets`), the suites, one validation definition per suite and the two checkpoints `sources`
+and `marts`. `python -m nyckeltal.quality.project` rewrites them; a test checks that the
+committed files are exactly what the code generates, so that suites never drift from the
+contract.
 
 NYCKELTAL_GX_DIR points the runtime at another directory (tests use a temporary one); it is
 filled with the same generated files.
@@ -25,7 +24,6 @@ import yaml
 
 from nyckeltal import settings
 from nyckeltal.quality.assets import (
-    DATAFRAME_ASSET,
     QUERY_ASSET,
     TABLE_ASSET,
     asset_query,
@@ -38,8 +36,6 @@ from nyckeltal.quality.spec import (
     BATCH_DEFINITION,
     DATASOURCE,
     QUERY_DATASOURCE,
-    RUNTIME_BATCH_DEFINITION,
-    RUNTIME_DATASOURCE,
     SuiteSpec,
     stable_id,
 )
@@ -58,9 +54,9 @@ CONFIG_HEADER = """\
 # (`python -m nyckeltal.quality.project`): edit the generator, not this file.
 # SQL data sources (duckdb-engine, read-only; the runner supplies the warehouse as
 # ${NYCKELTAL_GX_WAREHOUSE_URL}): `nyckeltal` with a table asset and `nyckeltal_queries` with a
-# query asset per suite, checked as SQL in DuckDB. The pandas data source `nyckeltal_runtime`:
-# the one-row schema frames and the row counts, computed by the runner.
-# Run it with `nyckeltal validate` (nyckeltal/quality/runner.py applies duckdb_sql_shim first).
+# query asset per suite, checked as SQL in DuckDB.
+# Run it with `nyckeltal validate`, or with GX's own API after
+# `from nyckeltal.quality import gx_context` (both apply duckdb_sql_shim first).
 """
 # The config variable of the connection string (a SQLAlchemy URL: duckdb:///<warehouse>).
 WAREHOUSE_URL_VARIABLE = "NYCKELTAL_GX_WAREHOUSE_URL"
@@ -182,11 +178,6 @@ def context_config(suites: Sequence[SuiteSpec]) -> dict[str, Any]:
                 },
                 "assets": assets_of(QUERY_ASSET, BATCH_DEFINITION),
             },
-            RUNTIME_DATASOURCE: {
-                "type": "pandas",
-                "id": stable_id("datasource", RUNTIME_DATASOURCE),
-                "assets": assets_of(DATAFRAME_ASSET, RUNTIME_BATCH_DEFINITION),
-            },
         },
     }
 
@@ -194,7 +185,6 @@ def context_config(suites: Sequence[SuiteSpec]) -> dict[str, Any]:
 DATASOURCES = {
     TABLE_ASSET: DATASOURCE,
     QUERY_ASSET: QUERY_DATASOURCE,
-    DATAFRAME_ASSET: RUNTIME_DATASOURCE,
 }
 
 
@@ -205,7 +195,7 @@ def validation_definition(suite: SuiteSpec) -> dict[str, Any]:
             "asset": _reference("asset", suite.name),
             "batch_definition": {
                 "id": stable_id("batch_definition", suite.name),
-                "name": RUNTIME_BATCH_DEFINITION if kind == DATAFRAME_ASSET else BATCH_DEFINITION,
+                "name": BATCH_DEFINITION,
             },
             "datasource": _reference("datasource", DATASOURCES[kind]),
         },

@@ -24,18 +24,31 @@ def max_row_drop() -> float:
     return settings.current().max_row_drop
 
 
+def ensure_row_counts_table(warehouse: Path) -> None:
+    """Create `nyckeltal_meta.row_counts` (empty) when it does not exist: the `raw__row_counts`
+    query asset reads it, also on the first validation of a warehouse."""
+    if not Path(warehouse).exists():
+        return  # nothing to validate: the validation reports the missing tables
+    with duckdb.connect(str(warehouse)) as connection:
+        _create(connection)
+
+
+def _create(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"create schema if not exists {META_SCHEMA}")
+    connection.execute(
+        f"create table if not exists {ROW_COUNTS_RELATION} ("
+        "table_key varchar not null, row_count bigint not null, "
+        "recorded_at timestamp not null)"
+    )
+
+
 def record_row_counts(
     warehouse: Path, tables: Sequence[str], recorded_at: dt.datetime
 ) -> dict[str, int]:
     """Append the current row count of `tables` (contract keys) to nyckeltal_meta.row_counts."""
     with duckdb.connect(str(warehouse)) as connection:
         counts = current_row_counts(connection, tables)
-        connection.execute(f"create schema if not exists {META_SCHEMA}")
-        connection.execute(
-            f"create table if not exists {ROW_COUNTS_RELATION} ("
-            "table_key varchar not null, row_count bigint not null, "
-            "recorded_at timestamp not null)"
-        )
+        _create(connection)
         connection.executemany(
             f"insert into {ROW_COUNTS_RELATION} values (?, ?, ?)",
             [[key, count, recorded_at] for key, count in counts.items()],

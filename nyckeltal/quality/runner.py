@@ -1,13 +1,13 @@
 """Running a checkpoint: every validation definition as SQL on the warehouse, then Data Docs.
 
-The runner walks the checkpoint's validation definitions itself: each suite needs its own
-batch (a SQL table or query asset on the warehouse, or for the schema and row-count suites a
-small DataFrame the runner computes, see `assets`), and a missing table must read as such,
-not as forty failing expectations. GX computes every metric of a SQL asset inside DuckDB
-(duckdb-engine, read-only; `duckdb_sql_shim` makes GX's SQL data source work there), so no
-table row travels to Python except the few example rows of a failure. The checkpoint's
-action (update Data Docs) runs once at the end. Results of a suite's previous run are pruned
-first, so the store and the Data Docs site hold the latest run of every suite and do not grow.
+The runner walks the checkpoint's validation definitions itself (GX's own `checkpoint.run()`
+works too, see `gx_api`): a missing table must read as such, not as forty failing
+expectations, and the runner adds timings, severities and example rows (`outcome`). GX
+computes every metric of a SQL asset inside DuckDB (duckdb-engine, read-only;
+`duckdb_sql_shim` makes GX's SQL data source work there), so no table row travels to Python
+except the few example rows of a failure. The checkpoint's action (update Data Docs) runs
+once at the end. Results of a suite's previous run are pruned first, so the store and the
+Data Docs site hold the latest run of every suite and do not grow.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from nyckeltal import settings
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
 from nyckeltal.quality import assets, duckdb_sql_shim, project
 from nyckeltal.quality.outcome import MAX_EXAMPLES, Failure, SuiteResult, ValidationOutcome
-from nyckeltal.quality.row_counts import max_row_drop
+from nyckeltal.quality.row_counts import ensure_row_counts_table, max_row_drop
 from nyckeltal.quality.severity import ERROR, effective_severity
 from nyckeltal.quality.source_suites import run_parameters
-from nyckeltal.quality.spec import INTEGRITY, SuiteSpec
+from nyckeltal.quality.spec import INTEGRITY, ROW_COUNTS, SCHEMA, SuiteSpec
 
 Log = Callable[[str], None]
 
@@ -147,12 +147,8 @@ def _catalogue_engine(warehouse: Path) -> Any:
     )
 
 
-def _batch_columns(
-    connection: duckdb.DuckDBPyConnection, spec: SuiteSpec, kind: str, frame: Any
-) -> list[str]:
+def _batch_columns(connection: duckdb.DuckDBPyConnection, spec: SuiteSpec, kind: str) -> list[str]:
     """The columns of a suite's batch, in order (shown in example rows)."""
-    if kind == assets.DATAFRAME_ASSET:
-        return [str(column) for column in frame.columns]
     if kind == assets.QUERY_ASSET:
         query = assets.asset_query(spec)
         described = connection.execute(f"select * from ({query}) as batch limit 0").description
@@ -169,7 +165,6 @@ def _run_suite(
     validation_definition: Any,
     spec: SuiteSpec,
     connection: duckdb.DuckDBPyConnection,
-    in_scope: Sequence[str],
     parameters: dict[str, Any],
     run_id: str,
     run_time: dt.datetime,
@@ -183,16 +178,9 @@ def _run_suite(
         missing = assets.missing_relation(connection, spec)
         if missing:
             raise LookupError(missing)
-        frame = None
-        batch_parameters = None
-        label = "all rows"
-        if kind == assets.DATAFRAME_ASSET:
-            frame = assets.runtime_frame(connection, spec, in_scope)
-            batch_parameters = {"dataframe": frame}
-            label = spec.kind.replace("_", " ")
-        columns = _batch_columns(connection, spec, kind, frame)
+        label = "all rows" if spec.kind not in (SCHEMA, ROW_COUNTS) else spec.kind.replace("_", " ")
+        columns = _batch_columns(connection, spec, kind)
         validation = validation_definition.run(
-            batch_parameters=batch_parameters,
             expectation_parameters=parameters,
             result_format={**project.RESULT_FORMAT, "unexpected_index_column_names": columns},
             run_id=RunIdentifier(run_name=f"{run_id} {label}", run_time=run_time),
@@ -203,9 +191,7 @@ def _run_suite(
             if r.result and r.result.get("element_count") is not None
         ]
         result.batches = 1
-        if frame is not None:
-            result.rows = len(frame)
-        elif counts:
+        if counts:
             result.rows = max(counts)
         elif kind == assets.TABLE_ASSET:
             result.rows = assets.row_count(connection, spec)
@@ -251,6 +237,8 @@ def run_checkpoint(
         if unknown:
             raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
     duckdb_sql_shim.apply()
+    if name == project.SOURCES_CHECKPOINT:
+        ensure_row_counts_table(warehouse)  # before any read-only connection opens
     directory = project.gx_dir()
     changed = project.write_project(directory)
     context = project.load_context(directory, warehouse)
@@ -280,11 +268,10 @@ def run_checkpoint(
             connection = sql_connection.connection.driver_connection
             for validation_definition in definitions:
                 spec = specs[validation_definition.name]
-                if assets.asset_type(spec) != assets.DATAFRAME_ASSET:
-                    engines.prepare(validation_definition)
+                engines.prepare(validation_definition)
                 _prune(directory, spec.name)
                 suite_result = _run_suite(
-                    validation_definition, spec, connection, in_scope, parameters, run_id, run_time
+                    validation_definition, spec, connection, parameters, run_id, run_time
                 )
                 log(suite_result.progress_line())
                 results.append(suite_result)

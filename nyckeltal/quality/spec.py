@@ -17,12 +17,10 @@ NAMESPACE = uuid.UUID("0e6f3a52-4f0b-4c55-9a43-5e0bb6a1c2d7")
 
 # The GX SQL data sources on the warehouse (tables; queries, each materialised once per run in
 # a temporary table) and the batch definition of each of their assets (the whole table or
-# query); the pandas data source of the DataFrames the runner computes.
+# query).
 DATASOURCE = "nyckeltal"
 QUERY_DATASOURCE = "nyckeltal_queries"
 BATCH_DEFINITION = "all_rows"
-RUNTIME_DATASOURCE = "nyckeltal_runtime"
-RUNTIME_BATCH_DEFINITION = "dataframe"
 
 # Kinds of suites, i.e. which GX asset they validate (see `assets`).
 ROWS = "rows"  # the rows of a raw table

@@ -1,0 +1,51 @@
+"""The GX project for Great Expectations' own API: one import, then `checkpoint.run()`.
+
+```python
+from nyckeltal.quality import gx_context, gx_parameters
+
+context = gx_context("warehouse/nyckeltal.duckdb")
+context.checkpoints.get("sources").run(expectation_parameters=gx_parameters())
+context.checkpoints.get("marts").run()
+```
+
+`gx_context` applies `duckdb_sql_shim` (GX's SQL data source over duckdb-engine needs it),
+creates the warehouse's `nyckeltal_meta.row_counts` when missing (the row-count suite reads
+it) and opens the committed file context (`expectations/`, or NYCKELTAL_GX_DIR; its
+generated files rewritten first if they are stale, as `nyckeltal validate` does) on the
+warehouse. The source suites are parameterised by the moment of the run (`run_started_at`)
+and the allowed row drop and date span: `gx_parameters()` gives the values `nyckeltal
+validate` uses. `nyckeltal validate` (`runner`) runs the same checkpoints with severities,
+timings and example rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nyckeltal import settings
+from nyckeltal.quality import duckdb_sql_shim, project
+from nyckeltal.quality.row_counts import ensure_row_counts_table, max_row_drop
+from nyckeltal.quality.runner import utc_naive
+from nyckeltal.quality.source_suites import run_parameters
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
+
+
+def gx_context(warehouse: str | Path, directory: str | Path | None = None) -> FileDataContext:
+    """The Nyckeltal GX file context reading the DuckDB `warehouse`, ready for
+    `context.checkpoints.get("sources" | "marts").run()`."""
+    duckdb_sql_shim.apply()
+    ensure_row_counts_table(Path(warehouse))
+    folder = Path(directory) if directory else project.gx_dir()
+    project.write_project(folder)  # a no-op when the committed files are current
+    return project.load_context(folder, Path(warehouse))
+
+
+def gx_parameters(run_started_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The `expectation_parameters` of the `sources` checkpoint for a run that started at
+    `run_started_at` (default: now, UTC), as `nyckeltal validate` passes them."""
+    moment = utc_naive(run_started_at)
+    return run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
