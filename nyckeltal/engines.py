@@ -36,7 +36,9 @@ from nyckeltal import settings
 
 # The models that run on DuckDB only for now (README "Beyond one machine"): the insight
 # models and the churn-risk features. A dbt selection, excluded on the other engines.
-DUCKDB_ONLY_MODELS = "path:models/insights int_customer_churn_features"
+DUCKDB_ONLY_MODELS = (
+    "path:models/insights path:models/intermediate/insights int_customer_churn_features"
+)
 SKIPPED_ON_ENGINES = (
     "DuckDB-only, skipped on this engine: the insight models (kpi_anomalies, "
     "kpi_segment_callouts, kpi_forecasts, kpi_target_outlook, kpi_change_decomposition) "

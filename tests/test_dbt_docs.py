@@ -101,7 +101,13 @@ def test_exposures_name_what_reads_the_marts(docs_target: Path) -> None:
         "parquet_and_duckdb_publication",
         "semantic_layer",
     }
-    every_mart = {f"model.nyckeltal.{model}" for model in _mart_models(manifest)}
+    # kpi_forecasts and kpi_target_outlook are disabled on PostgreSQL and Spark (they read dbt
+    # Python models): an exposure that refs a disabled model does not parse there, so the
+    # publications' exposures name every other mart (all are published all the same).
+    disabled_elsewhere = {"kpi_forecasts", "kpi_target_outlook"}
+    every_mart = {
+        f"model.nyckeltal.{model}" for model in _mart_models(manifest) - disabled_elsewhere
+    }
     for name in ("postgresql_publication", "parquet_and_duckdb_publication"):
         assert set(exposures[name]["depends_on"]["nodes"]) == every_mart, name
     assert exposures["kpi_report"]["depends_on"]["nodes"] == ["model.nyckeltal.kpi_scorecard"]
