@@ -32,6 +32,7 @@ from dagster import (
 from nyckeltal import engines
 from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, Table
 from orchestration.checks import raw_asset_key, table_of
+from orchestration.resources import retry_only_transient, stop_when_interrupted
 
 # The metadata key Dagster's freshness checks read the time of an observed update from, and
 # the name Dagster's builder gives each check.
@@ -83,7 +84,11 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
         warehouse = context.resources.nyckeltal.warehouse_path()
         if engines.is_duckdb() and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
-        with engines.connect(warehouse) as connection:
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(warehouse),
+            engines.connect(warehouse) as connection,
+        ):
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 latest = latest_load(connection, table_of(key))
                 yield ObserveResult(asset_key=key, metadata=load_metadata(latest))

@@ -266,6 +266,8 @@ def test_every_stage_at_a_tiny_scale(tmp_path: Path) -> None:
     assert benchmark.main(["--scale", "0.05", "--repeats", "1", "--out", str(out)]) == 0
     data = _check_files(out, benchmark.STAGES)
     scale = data["scales"][0]
-    assert scale["one_new_day"] == "2026-11-15"
+    # the last day with partitioned rows in the seeded scale-0.05 data (the demo has recorded
+    # 7 % of anonymous web traffic since its funnel was made plausible: no event on 11-15 here)
+    assert scale["one_new_day"] == "2026-11-14"
     assert scale["stages"]["baseline"]["models"] > 50
     assert scale["headline"]["overhead"] > 0 and scale["headline"]["pandas_ratio"] > 0

@@ -299,7 +299,8 @@ def test_run_on_a_damaged_warehouse_fails_at_once_naming_it(
     assert "Traceback" not in err and "max_retries" not in err
     reasons = [line.strip() for line in err.splitlines() if line.strip().startswith("step ")]
     assert reasons and all(f"failed: {damaged_warehouse} is damaged (" in r for r in reasons)
-    assert "step great_expectations_sources failed" in "\n".join(reasons)
+    # the first step that reads the warehouse names it: observing the raw tables' load stamps
+    assert "step observe_raw_tables failed" in "\n".join(reasons)
 
 
 def test_an_alert_digest_on_a_full_disk_fails_the_step_at_once(tmp_path: Path) -> None:
