@@ -245,7 +245,7 @@ def test_a_file_that_is_not_a_warehouse_is_reported(
     warehouse = tmp_path / "w.duckdb"
     warehouse.write_bytes(b"not a database")
     code, _, err = run_load(minimal_dataset, warehouse, capsys)
-    assert code == 1 and f"cannot open the warehouse {warehouse}" in err
+    assert code == 1 and f"{warehouse} is damaged (not a valid DuckDB database file)" in err
     assert warehouse.read_bytes() == b"not a database"
 
 

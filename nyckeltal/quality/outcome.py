@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from nyckeltal.contract import LOADED_AT_COLUMN
 from nyckeltal.quality.severity import ERROR, WARN
 from nyckeltal.terminal import printable
 
@@ -47,7 +48,10 @@ def format_value(value: Any) -> str:
 
 
 def format_row(row: Mapping[str, Any]) -> str:
-    return ", ".join(f"{name}={format_value(value)}" for name, value in row.items())
+    """An example row as `name=value, ...`: the data's columns, not the loader's stamp."""
+    return ", ".join(
+        f"{name}={format_value(value)}" for name, value in row.items() if name != LOADED_AT_COLUMN
+    )
 
 
 @dataclass(frozen=True)
