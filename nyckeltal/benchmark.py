@@ -13,7 +13,7 @@ side by side in one run, every repeat measures:
   every model's compiled SQL (`dbt compile`, once, untimed) as `create or replace
   table/view <relation> as <sql>`, in the manifest's topological order, in one connection;
 - `pandas`: what a user would otherwise write, the independent pandas implementation of the
-  KPI spec (tests/kpi_oracle/) computing the scorecard from the same raw rows.
+  KPI spec (nyckeltal/oracle/) computing the scorecard from the same raw rows.
 
 Every stage runs in its own child process, so its wall time includes the Python start and
 imports, as on the command line, and its peak RSS (`os.wait4`) is its own: the largest process
@@ -135,10 +135,11 @@ def _validate(warehouse: Path) -> None:
 
 
 def _refresh(warehouse: Path, day: dt.date | None = None) -> None:
-    """What `nyckeltal run [--from DAY --to DAY]` runs: the Dagster job, in process."""
-    from orchestration.refresh import run_daily_refresh
+    """What `nyckeltal run [--from DAY --to DAY]` runs: the Dagster job, in process, launched
+    through the command line's edge (nyckeltal.launch)."""
+    from nyckeltal.launch import launch_refresh
 
-    if not run_daily_refresh(warehouse, start=day, end=day):
+    if not launch_refresh(warehouse, start=day, end=day):
         raise SystemExit(1)
 
 
@@ -236,11 +237,10 @@ def _run_python_model(connection: Any, node: dict) -> None:
 
 
 def _pandas(warehouse: Path) -> int:
-    """The scorecard rows of tests/kpi_oracle (pandas), from the raw tables of the warehouse."""
+    """The scorecard rows of nyckeltal.oracle (pandas), from the raw tables of the warehouse."""
     import duckdb
 
-    sys.path.insert(0, str(settings.project_dir() / "tests"))
-    from kpi_oracle import families_1_to_5, families_6_to_10
+    from nyckeltal.oracle import families_1_to_5, families_6_to_10
 
     rows = len(families_1_to_5.compute_kpis(warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -258,9 +258,9 @@ PRELOAD = {
         "nyckeltal.pipeline",
         "nyckeltal.quality.runner",
     ),
-    "full_refresh": ("orchestration.refresh",),
-    "one_new_day": ("orchestration.refresh",),
-    "prepare_one_new_day": ("orchestration.refresh",),
+    "full_refresh": ("nyckeltal.launch",),
+    "one_new_day": ("nyckeltal.launch",),
+    "prepare_one_new_day": ("nyckeltal.launch",),
     "baseline": ("duckdb",),
     "pandas": ("duckdb", "pandas"),
 }
@@ -270,6 +270,10 @@ def _imports(stage: str) -> None:
     for module in PRELOAD.get(stage, ()):
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(module)
+    if "nyckeltal.launch" in PRELOAD.get(stage, ()):
+        from nyckeltal.launch import import_refresh
+
+        import_refresh()
 
 
 def stage_main(argv: Sequence[str]) -> int:

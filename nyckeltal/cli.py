@@ -279,7 +279,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     _require_extras()
     from nyckeltal.errors import NyckeltalError
-    from orchestration.refresh import run_daily_refresh
+    from nyckeltal.launch import launch_refresh
 
     warehouse = settings.warehouse_path(args.warehouse)
     if settings.target() == "duckdb" and not warehouse.exists():
@@ -291,7 +291,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise NyckeltalError("--from and --to go together (a backfill range of days)")
     if args.start and args.end and args.start > args.end:
         raise NyckeltalError(f"--from {args.start} is after --to {args.end}")
-    succeeded = run_daily_refresh(
+    succeeded = launch_refresh(
         warehouse, as_of=args.as_of, start=args.start, end=args.end, verbose=args.verbose
     )
     return 0 if succeeded else 1

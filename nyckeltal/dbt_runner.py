@@ -1,6 +1,6 @@
 """The one way Nyckeltal invokes dbt: dagster-dbt's `DbtCliResource`.
 
-The Dagster job builds through it (orchestration.assets), and so do the commands and tests
+The Dagster job builds through it (orchestration.defs.dbt), and so do the commands and tests
 that need dbt outside a run (`run_dbt`: a parse, the dbt unit tests, a test fixture): the same
 executable (the dbt of this Python environment), project, profiles and warehouse, whatever
 the working directory.

@@ -1,8 +1,8 @@
 """The Dagster code location of Nyckeltal: the daily refresh as assets, checks and a schedule.
 
-Modules: `resources` (configuration from the environment, the warehouse and dbt resources,
-the dbt manifest), `assets` (raw tables, dbt models, the published marts, KPI alerts),
-`checks` (Great Expectations and freshness checks), `alerts` (pure alert rules and their
-sinks), `jobs` (the daily job and `run_daily_refresh`, the in-process entry point of
-`nyckeltal run`), `schedules` and `definitions` (what `dagster dev` loads).
+A thin shell over the library nyckeltal/: `defs/` holds the assets, checks and sensors by
+concern; `resources` (configuration, the warehouse and dbt resources, the dbt manifest),
+`jobs` (the one daily job), `schedules`, `refresh` (running the job in process: what
+`nyckeltal run` launches), `run_failures` (why a run failed, in words) and `definitions`
+(what `dagster dev` loads).
 """

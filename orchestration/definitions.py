@@ -13,18 +13,18 @@ from nyckeltal import settings
 from nyckeltal.contract import TABLES
 from nyckeltal.engines import DUCKDB_ONLY_MODELS
 from nyckeltal.settings import Settings
-from orchestration.alerts import build_run_failure_sensor
-from orchestration.assets import (
-    build_dbt_assets,
-    build_publish_assets,
-    mart_asset_keys,
+from orchestration.defs.alerts import build_kpi_alerts_asset, build_run_failure_sensor
+from orchestration.defs.dbt import build_dbt_assets, mart_asset_keys
+from orchestration.defs.insights import CHURN_RISK_KEY, build_churn_risk_asset
+from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.quality import build_mart_validation_checks, build_source_validation_checks
+from orchestration.defs.report import build_report_asset
+from orchestration.defs.sources import (
+    build_raw_freshness_checks,
+    build_raw_table_assets,
     raw_table_specs,
 )
-from orchestration.checks import build_mart_validation_checks, build_source_validation_checks
-from orchestration.freshness import build_raw_freshness_checks, build_raw_table_assets
-from orchestration.insights import CHURN_RISK_KEY, build_churn_risk_asset
 from orchestration.jobs import build_daily_refresh_job
-from orchestration.report import build_report_asset
 from orchestration.resources import (
     build_resources,
     dbt_project,
@@ -57,7 +57,8 @@ def build_definitions(config: Settings | None = None) -> Definitions:
                 exclude=None if on_duckdb else DUCKDB_ONLY_MODELS,
                 data_tests=config.refresh_dbt_tests,
             ),
-            *build_publish_assets([*marts, *([CHURN_RISK_KEY] if on_duckdb else [])]),
+            build_publish_asset([*marts, *([CHURN_RISK_KEY] if on_duckdb else [])]),
+            build_kpi_alerts_asset(),
             build_report_asset(),
             *insights,
         ],

@@ -24,7 +24,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from nyckeltal.contract import TABLES
-from orchestration.checks import raw_asset_key
+from orchestration.defs.quality import raw_asset_key
 
 DAILY_REFRESH_JOB = "daily_refresh"
 

@@ -11,16 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterInstance, ExecuteInProcessResult
 
-from nyckeltal import children, engines, failures, settings
+from nyckeltal import alerts, children, engines, settings
 from nyckeltal.progress import show_on_console
 from nyckeltal.terminal import printable
-from orchestration import alerts
 from orchestration.definitions import build_definitions
-from orchestration.freshness import FRESHNESS_CHECK_NAME
 from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
-from orchestration.resources import step_failure_reason
+from orchestration.run_failures import failure_reasons, skipped_steps
 
 
 def _instance() -> DagsterInstance:
@@ -50,46 +48,6 @@ def execute_daily_refresh(
     )
 
 
-def failure_summary(result: ExecuteInProcessResult) -> list[str]:
-    """What went wrong in a run: each failed step, each failed blocking check with the data
-    quality summary behind it (suite, expectation, failing count, example rows), and the
-    sources that are not fresh (reported, never blocking)."""
-    lines: list[str] = []
-    summaries: list[str] = []
-    stale: list[str] = []
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            lines.append(f"step {event.step_key} failed: {step_failure_reason(event)}")
-        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if evaluation is None or evaluation.passed:
-                continue
-            severity = evaluation.severity.value if evaluation.severity else "ERROR"
-            where = evaluation.asset_key.to_user_string()
-            if evaluation.check_name == FRESHNESS_CHECK_NAME:
-                stale.append(f"{where} ({severity.lower()})")
-                continue
-            lines.append(f"check {where}:{evaluation.check_name} failed ({severity})")
-            summary = evaluation.metadata.get("summary")
-            text = str(summary.value).strip("`\n ") if summary is not None else ""
-            if text and text not in summaries:
-                summaries.append(text)
-    if stale:
-        lines.append("sources not fresh (reported, not blocking): " + ", ".join(stale))
-    return lines + [line for text in summaries for line in text.splitlines()]
-
-
-def skipped_steps(result: ExecuteInProcessResult) -> list[str]:
-    """The steps Dagster skipped: an upstream asset was not materialized (a dbt model that
-    did not run). Dagster counts such a run a success; for a refresh it is a failure, since
-    what the skipped steps check or publish did not happen."""
-    return [
-        f"step {event.step_key} was skipped: an asset it needs was not materialized"
-        for event in result.all_events
-        if event.event_type == DagsterEventType.STEP_SKIPPED
-    ]
-
-
 def run_daily_refresh(
     warehouse: Path,
     as_of: dt.date | None = None,
@@ -112,8 +70,7 @@ def run_daily_refresh(
         result = execute_daily_refresh(
             warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
         )
-    skipped = skipped_steps(result)
-    if result.success and not skipped:
+    if result.success and not skipped_steps(result):
         print(f"Refreshed in {time.perf_counter() - started:.1f} s")
         return True
     print(
@@ -121,18 +78,10 @@ def run_daily_refresh(
         "succeeded, so BI tools keep reading the previous marts:",
         file=sys.stderr,
     )
-    reasons = failure_summary(result) + skipped
+    reasons = failure_reasons(result)
     for line in reasons:
         print(f"  {printable(line)}", file=sys.stderr)
-    alert_failure(warehouse, result.run_id, reasons)
+    problem = alerts.alert_run_failure(result.run_id, reasons, warehouse)
+    if problem:
+        print(f"  ({problem})", file=sys.stderr)
     return False
-
-
-def alert_failure(warehouse: Path, run_id: str, reasons: list[str]) -> None:
-    """Raise the failure alert digest (orchestration.alerts); a channel that cannot be
-    reached is reported, never hides the run's own failure."""
-    try:
-        alerts.notify_run_failure(run_id, reasons, alerts.channels_from_settings(warehouse))
-    except (OSError, ValueError) as error:
-        reason = failures.explain(error) or error
-        print(f"  (the failure alert could not be delivered: {reason})", file=sys.stderr)

@@ -299,7 +299,7 @@ class NyckeltalResource(ConfigurableResource):
 
 
 class AlertsResource(ConfigurableResource):
-    """Where KPI alerts go and what triggers them (see orchestration.alerts)."""
+    """Where KPI alerts go and what triggers them (see nyckeltal.alerts)."""
 
     alerts_file: str | None = None  # None: alerts.jsonl beside the run's warehouse
     webhook_url: str | None = None

@@ -13,7 +13,7 @@ import pytest
 from alert_rows import kpi_row as _row
 from webhook_recorder import Webhook
 
-from orchestration import alerts
+from nyckeltal import alerts
 
 
 def _scorecard(latest_status: str = "off_track") -> list[dict[str, Any]]:
@@ -187,7 +187,7 @@ def test_a_failed_cli_run_posts_a_failure_alert_once(
     failed = SimpleNamespace(success=False, run_id="run-0001-abcdef", all_events=[])
     monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *a, **k: failed)
     monkeypatch.setattr(
-        refresh, "failure_summary", lambda result: ["check raw_billing/invoices failed (ERROR)"]
+        refresh, "failure_reasons", lambda result: ["check raw_billing/invoices failed (ERROR)"]
     )
     assert refresh.run_daily_refresh(tmp_path / "wh.duckdb") is False
     (post,) = webhook.posts
@@ -213,6 +213,8 @@ def test_the_run_failure_sensor_posts_the_failed_steps(
         op,
     )
 
+    from orchestration.defs.alerts import build_run_failure_sensor
+
     monkeypatch.setenv("NYCKELTAL_ALERTS_FILE", str(tmp_path / "alerts.jsonl"))
     monkeypatch.setenv("NYCKELTAL_ALERT_WEBHOOK_URL", webhook.url())
 
@@ -233,7 +235,7 @@ def test_the_run_failure_sensor_posts_the_failed_steps(
             dagster_instance=instance,
             dagster_run=result.dagster_run,
         ).for_run_failure()
-        sensor = alerts.build_run_failure_sensor()
+        sensor = build_run_failure_sensor()
         sensor._run_status_sensor_fn(context)  # noqa: SLF001 (the sensor's body)
     (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"

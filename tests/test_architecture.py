@@ -105,3 +105,24 @@ def test_no_import_cycles() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+# The command line's edge to Dagster (`nyckeltal run`, the benchmark's refresh stages).
+CLI_EDGE = "nyckeltal.launch"
+
+
+def test_only_the_command_line_edge_imports_orchestration() -> None:
+    """The library never depends on the Dagster shell: apart from the command line's edge,
+    which launches the job, no module of nyckeltal/ imports orchestration/."""
+    modules = project_modules()
+    offenders = {
+        name: sorted(target for target in imports_of(name, path, modules) if _in(target))
+        for name, path in modules.items()
+        if name.split(".")[0] == "nyckeltal" and name != CLI_EDGE
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def _in(module: str, package: str = "orchestration") -> bool:
+    return module == package or module.startswith(package + ".")
+

@@ -1,4 +1,4 @@
-"""Churn risk (orchestration/insights.py): deterministic, point in time, a planted signal
+"""Churn risk (nyckeltal/insights/churn_risk.py): deterministic, point in time, a planted signal
 ranks in the top decile, a clear not-enough-history state, and the IBM Telco file mapped
 into the contract reaches ROC AUC >= 0.80 from tenure, contract (plan) and monthly charges
 (MRR) alone."""
@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration import insights
+from nyckeltal import churn_model
+from nyckeltal.insights import churn_risk
+from orchestration.defs.insights import build_churn_risk_asset
 
 MONTHS = [dt.date(2024, month, 1) for month in range(1, 13)]
 
@@ -58,7 +60,7 @@ def synthetic_features(seed: int = 7, customers: int = 400) -> pd.DataFrame:
 
 def test_a_planted_churn_signal_ranks_in_the_top_decile() -> None:
     features = synthetic_features()
-    scores = insights.score_month(features)
+    scores = churn_model.score_month(features)
     assert scores.enough_history and scores.as_of_month == dt.date(2024, 12, 1)
     frame = scores.frame.sort_values("churn_probability", ascending=False)
     latest = features[features["month_start"] == dt.date(2024, 12, 1)]
@@ -77,21 +79,21 @@ def test_nullable_integer_columns_from_the_warehouse_are_read() -> None:
     typed = features.astype({"latest_nps_score": "Int32", "unpaid_invoices": "Int64"})
     typed["is_churned"] = typed["is_churned"].astype("boolean")
     pd.testing.assert_frame_equal(
-        insights.score_month(features).frame, insights.score_month(typed).frame
+        churn_model.score_month(features).frame, churn_model.score_month(typed).frame
     )
 
 
 def test_training_is_deterministic() -> None:
     features = synthetic_features()
-    first = insights.score_month(features).frame
-    second = insights.score_month(features.sample(frac=1.0, random_state=3)).frame
+    first = churn_model.score_month(features).frame
+    second = churn_model.score_month(features.sample(frac=1.0, random_state=3)).frame
     pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))
 
 
 def test_shifting_data_after_a_month_leaves_its_scores_unchanged() -> None:
     features = synthetic_features()
     month = dt.date(2024, 9, 1)
-    before = insights.score_month(features, month).frame
+    before = churn_model.score_month(features, month).frame
     shifted = features.copy()
     later = pd.to_datetime(shifted["month_start"]) > pd.Timestamp(month)
     shifted.loc[later, "is_churned"] = ~shifted.loc[later, "is_churned"]
@@ -99,14 +101,14 @@ def test_shifting_data_after_a_month_leaves_its_scores_unchanged() -> None:
     extra = shifted[shifted["month_start"] == dt.date(2024, 12, 1)].assign(
         month_start=dt.date(2025, 1, 1)
     )
-    after = insights.score_month(pd.concat([shifted, extra]), month).frame
+    after = churn_model.score_month(pd.concat([shifted, extra]), month).frame
     pd.testing.assert_frame_equal(before, after)
 
 
 def test_not_enough_history_is_a_clear_state() -> None:
     features = synthetic_features()
     two_months = features[features["month_start"] <= dt.date(2024, 3, 1)]
-    scores = insights.score_month(two_months)
+    scores = churn_model.score_month(two_months)
     assert not scores.enough_history
     assert scores.reason == "2 month(s) of history before this month, 3 needed"
     assert set(scores.frame["risk_band"]) == {"not_enough_history"}
@@ -115,7 +117,7 @@ def test_not_enough_history_is_a_clear_state() -> None:
 
 
 def test_the_time_based_backtest_reports_discrimination_and_calibration() -> None:
-    result = insights.backtest(synthetic_features())
+    result = churn_model.backtest(synthetic_features())
     assert result["months"] == [m.isoformat() for m in MONTHS[5:11]]
     assert result["rows"] == 6 * 400
     assert result["roc_auc"] > 0.75
@@ -132,7 +134,7 @@ def test_scores_are_written_to_the_warehouse(tmp_path: Path) -> None:
         connection.execute(
             "create table intermediate.int_customer_churn_features as select * from features"
         )
-    scores = insights.refresh_churn_risk(warehouse)
+    scores = churn_risk.refresh_churn_risk(warehouse)
     assert scores is not None and scores.backtest["rows"] == 2400
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         count, bands = connection.execute(
@@ -159,8 +161,10 @@ def test_telco_churn_is_predicted_from_tenure_plan_and_mrr(
     train, holdout = train_test_split(
         features, test_size=0.25, stratify=features["is_churned"], random_state=0
     )
-    model = insights.fit(train, ["tenure_months", "plan_id_at_start", "mrr_at_start"])
-    auc = insights.roc_auc(holdout["is_churned"].astype(int), insights.predict(model, holdout))
+    model = churn_model.fit(train, ["tenure_months", "plan_id_at_start", "mrr_at_start"])
+    auc = churn_model.roc_auc(
+        holdout["is_churned"].astype(int), churn_model.predict(model, holdout)
+    )
     print(f"Telco holdout ROC AUC: {auc:.3f}")
     assert auc >= 0.80
 
@@ -178,7 +182,7 @@ def test_the_asset_scores_the_warehouse(tmp_path: Path) -> None:
             "create table intermediate.int_customer_churn_features as select * from features"
         )
     result = materialize(
-        [insights.build_churn_risk_asset()],
+        [build_churn_risk_asset()],
         resources={"nyckeltal": NyckeltalResource(warehouse=str(warehouse))},
     )
     assert result.success
@@ -193,7 +197,7 @@ def test_the_backtest_is_measured_against_the_plan_average_baseline() -> None:
     than chance, the model (unpaid invoices) beats it; calibration by decile."""
     from nyckeltal.churn_model import plan_average_baseline
 
-    result = insights.backtest(synthetic_features())
+    result = churn_model.backtest(synthetic_features())
     assert 0.4 < result["baseline_roc_auc"] < 0.6
     assert result["beats_baseline"] is True
     assert result["lift_over_baseline"] > 3

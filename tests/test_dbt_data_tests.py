@@ -1,6 +1,6 @@
 """dbt's data tests (not_null, unique, accepted_values, relationships, the singular tests of
 tests/dbt/) run here, on the demo: they check the SQL, so `make test` runs them and the daily
-refresh leaves them out by default (orchestration.assets.dbt_exclusions; the refresh is gated by
+refresh leaves them out by default (orchestration.defs.dbt.dbt_exclusions; the refresh is gated by
 the Great Expectations suites of the sources and marts). The session fixture
 `dbt_built_warehouse` builds the demo with `dbt build` (every data test, no unit test) and fails
 on any failing test; this file asserts that they really ran. The hard-case dataset of the KPI

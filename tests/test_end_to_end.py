@@ -32,7 +32,7 @@ def _scorecard(warehouse: Path, capsys: pytest.CaptureFixture[str], *extra: str)
 def test_the_first_run_raises_one_baseline_digest_and_an_identical_run_none(
     demo_warehouse: Path,
 ) -> None:
-    from orchestration import alerts
+    from nyckeltal import alerts
 
     alerts_file = demo_warehouse.with_name("alerts.jsonl")
     (line,) = alerts_file.read_text().splitlines()

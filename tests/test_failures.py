@@ -130,7 +130,7 @@ def _run_step(error: Exception) -> tuple[int, ExecuteInProcessResult]:
 def test_a_deterministic_failure_fails_the_step_at_once_with_its_cause(
     error: Exception, reason: str
 ) -> None:
-    from orchestration.refresh import failure_summary
+    from orchestration.run_failures import failure_summary
 
     attempts, result = _run_step(error)
     assert attempts == 1
@@ -140,7 +140,7 @@ def test_a_deterministic_failure_fails_the_step_at_once_with_its_cause(
 
 
 def test_a_lock_held_by_another_process_is_still_retried() -> None:
-    from orchestration.refresh import failure_summary
+    from orchestration.run_failures import failure_summary
 
     lock = duckdb.IOException('IO Error: Could not set lock on file "/srv/wh.duckdb"')
     attempts, result = _run_step(lock)
@@ -150,7 +150,7 @@ def test_a_lock_held_by_another_process_is_still_retried() -> None:
 
 
 def test_dbt_failing_on_a_full_disk_is_not_retried_and_named() -> None:
-    from orchestration.assets import _dbt_failure
+    from orchestration.defs.dbt import _dbt_failure
 
     error = Exception(
         "The dbt CLI process failed.\n\nErrors parsed from dbt logs:\n"
@@ -306,11 +306,12 @@ def test_run_on_a_damaged_warehouse_fails_at_once_naming_it(
 def test_an_alert_digest_on_a_full_disk_fails_the_step_at_once(tmp_path: Path) -> None:
     from dagster import AssetKey
 
-    from orchestration.assets import build_publish_assets
-    from orchestration.refresh import failure_summary
+    from orchestration.defs.alerts import build_kpi_alerts_asset
+    from orchestration.defs.publish import build_publish_asset
     from orchestration.resources import AlertsResource, NyckeltalResource
+    from orchestration.run_failures import failure_summary
 
-    assets = build_publish_assets([])
+    assets = [build_publish_asset([]), build_kpi_alerts_asset()]
     job = define_asset_job("job", assets, op_retry_policy=RetryPolicy(max_retries=2))
     resources = {
         "nyckeltal": NyckeltalResource(warehouse=str(tmp_path / "wh.duckdb")),

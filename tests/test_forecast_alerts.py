@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration import alerts
+from nyckeltal import alerts
 
 
 def _outlook(kpi_code: str, probability: float, impact: float, **columns: Any) -> dict:

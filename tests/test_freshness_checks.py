@@ -20,13 +20,13 @@ from dagster import (
 
 from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.loader import load_directory
-from orchestration.assets import raw_table_specs
-from orchestration.freshness import (
+from orchestration.defs.sources import (
     FRESHNESS_CHECK_NAME,
     LAST_UPDATED,
     build_raw_freshness_checks,
     build_raw_table_assets,
     load_metadata,
+    raw_table_specs,
 )
 from orchestration.resources import NyckeltalResource
 

@@ -1,7 +1,7 @@
 """The scorecard equals two independent pandas implementations of docs/kpis.md.
 
-`tests/kpi_oracle/families_1_to_5.py` (revenue per employee, CAC, LTV, conversion, ROI) and
-`tests/kpi_oracle/families_6_to_10.py` (churn, NPS, cost per lead, engagement, market share)
+`nyckeltal/oracle/families_1_to_5.py` (revenue per employee, CAC, LTV, conversion, ROI) and
+`nyckeltal/oracle/families_6_to_10.py` (churn, NPS, cost per lead, engagement, market share)
 were written from the KPI specification (docs/kpis.md) alone. Each recomputes its KPIs from
 the raw tables and is compared with `marts.kpi_scorecard`: the same keys, and the same period,
 grain, unit, flags and numbers (relative tolerance 1e-6, nulls equal nulls).
@@ -24,8 +24,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from kpi_oracle import families_1_to_5, families_6_to_10
-from kpi_oracle.scorecard import KEY, compare
+
+from nyckeltal.oracle import families_1_to_5, families_6_to_10
+from nyckeltal.oracle.scorecard import KEY, compare
 
 EDGE_CASES = Path(__file__).parent / "fixtures" / "kpi_oracle_1_to_5"
 

@@ -14,11 +14,10 @@ from dagster import AssetCheckSeverity, AssetKey
 from pydantic import ValidationError
 from webhook_recorder import Webhook
 
-from nyckeltal import settings
+from nyckeltal import alerts, settings
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.settings import Settings
-from orchestration import alerts
-from orchestration.checks import (
+from orchestration.defs.quality import (
     failure_is_error,
     failures_by_target,
     outcome_results,
@@ -416,7 +415,9 @@ def test_a_run_whose_steps_were_skipped_is_a_failed_refresh(
     result = SimpleNamespace(success=True, run_id="r1", all_events=[skipped])
     alerted: list[list[str]] = []
     monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *args, **kwargs: result)
-    monkeypatch.setattr(refresh, "alert_failure", lambda w, run, reasons: alerted.append(reasons))
+    monkeypatch.setattr(
+        refresh.alerts, "alert_run_failure", lambda run, reasons, w: alerted.append(reasons)
+    )
     assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is False
     expected = "step published_marts was skipped: an asset it needs was not materialized"
     assert alerted == [[expected]]

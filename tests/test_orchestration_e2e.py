@@ -326,7 +326,7 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
     tmp_path: Path,
     webhook: Webhook,
 ) -> None:
-    from orchestration.assets import build_publish_assets
+    from orchestration.defs.alerts import build_kpi_alerts_asset
     from orchestration.jobs import refresh_run_config
     from orchestration.resources import AlertsResource
 
@@ -339,7 +339,7 @@ def test_a_kpi_pushed_off_track_raises_an_alert_and_calls_the_webhook(
             webhook_url=webhook.url(),
         ),
     }
-    _, asset = build_publish_assets([SCORECARD])
+    asset = build_kpi_alerts_asset()
     run_config = refresh_run_config(warehouse, log_level="WARNING")
     # The first run on a warehouse sets the baseline: one digest, no alert per row.
     baseline = materialize([asset], resources=resources, run_config=run_config)
@@ -399,7 +399,7 @@ def test_publishing_to_a_full_disk_fails_at_once_naming_the_disk(
     from full_disk import fill, mounted_full_disk
 
     from orchestration.jobs import refresh_run_config
-    from orchestration.refresh import failure_summary
+    from orchestration.run_failures import failure_summary
 
     warehouse = _copy(refreshed[0], tmp_path / "wh")
     with mounted_full_disk(tmp_path / "disk") as disk:

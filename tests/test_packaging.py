@@ -196,7 +196,7 @@ def test_every_package_the_code_imports_is_pinned_in_the_core_lock() -> None:
     core = _pins(CORE_LOCK)
     of_extras = {module.split(".")[0] for modules in MODULES.values() for module in modules}
     distributions = metadata.packages_distributions()
-    local = {"nyckeltal", "orchestration", "kpi_oracle"}  # kpi_oracle: tests/, for the benchmark
+    local = {"nyckeltal", "orchestration"}
     third_party = (
         _imported_top_level_modules(("nyckeltal", "orchestration"))
         - set(sys.stdlib_module_names)

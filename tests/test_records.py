@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from full_disk import fill, mounted_full_disk
 
-from nyckeltal import failures
-from orchestration import alerts
+from nyckeltal import alerts, failures
 
 
 def _finding(name: str) -> alerts.Finding:

@@ -26,7 +26,7 @@ from nyckeltal.publish import publish
 from nyckeltal.report import build_report
 from nyckeltal.report.data import display_value, load_families, load_report_data
 from nyckeltal.scorecard import latest_totals, read_scorecard
-from orchestration.report import build_report_asset
+from orchestration.defs.report import build_report_asset
 from orchestration.resources import NyckeltalResource
 
 pytestmark = pytest.mark.dbt

@@ -8,7 +8,7 @@ import socket
 import pytest
 from webhook_recorder import Webhook
 
-from orchestration.webhook import WebhookError, post_json
+from nyckeltal.alerts.webhook import WebhookError, post_json
 
 BODY = {"source": "nyckeltal", "text": "Nyckeltal: 1 KPI alert(s)", "alerts": [{"kpi": "x"}]}
 

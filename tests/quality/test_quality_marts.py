@@ -234,7 +234,7 @@ def test_broken_wide_marts_fail_exactly_as_injected_and_publish_nothing(
 def test_wide_mart_failures_block_their_own_dagster_asset_only(
     broken_wide_marts: tuple[ValidationOutcome, bool, float],
 ) -> None:
-    from orchestration.checks import failures_by_target
+    from orchestration.defs.quality import failures_by_target
 
     outcome, _, _ = broken_wide_marts
     targets = [SCORECARD_RELATION.split(".")[1], *MART_KEYS]

@@ -6,8 +6,8 @@
   failure fails the check, so nothing downstream of that asset is built or published;
   `warn`-severity failures are reported (severity WARN) and the run goes on.
 
-The raw tables' freshness checks are Dagster's own (orchestration.freshness); dbt's own tests
-are asset checks too (dagster-dbt, see orchestration.assets).
+The raw tables' freshness checks are Dagster's own (orchestration.defs.sources); dbt's own tests
+are asset checks too (dagster-dbt, see orchestration.defs.dbt).
 """
 
 import datetime as dt

@@ -13,7 +13,7 @@ specification is silent), independently of the dbt models, to cross-check
 Input: the raw_* tables of a DuckDB warehouse (read-only) and the dbt vars. Output: one row per
 scorecard key with the columns of `scorecard.COLUMNS`.
 
-Run `python -m tests.kpi_oracle.families_1_to_5 WAREHOUSE [AS_OF_DATE]` to compare a built
+Run `python -m nyckeltal.oracle.families_1_to_5 WAREHOUSE [AS_OF_DATE]` to compare a built
 warehouse with the oracle.
 """
 

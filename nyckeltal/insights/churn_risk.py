@@ -1,47 +1,17 @@
-"""Churn risk: the `customer_churn_risk` asset, trained and scored on every refresh after the
-marts from `intermediate.int_customer_churn_features`.
-
-The model itself (features, training, risk bands, top factors, backtest) is
-`nyckeltal.churn_model`, shared with the dbt Python model `int_customer_risk_bands_monthly`
-(the scorecard's churn_rate by risk band); this module reads the features from the warehouse,
-writes `marts.customer_churn_risk` and `marts.customer_churn_backtest`, and is the asset.
-"""
+"""Churn risk on the warehouse: read `intermediate.int_customer_churn_features`, train,
+backtest and score with nyckeltal.churn_model, write `marts.customer_churn_risk` and
+`marts.customer_churn_backtest`. The `customer_churn_risk` asset calls refresh_churn_risk."""
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from nyckeltal.churn_model import (  # noqa: F401 (the model's API, re-exported for callers)
-    BACKTEST_MONTHS,
-    CATEGORICAL_FEATURES,
-    MAX_TRAINING_ROWS,
-    MIN_CHURNED,
-    MIN_TRAINING_MONTHS,
-    MIN_TRAINING_ROWS,
-    NOT_ENOUGH_HISTORY,
-    NUMERIC_FEATURES,
-    Scores,
-    backtest,
-    fit,
-    predict,
-    risk_band,
-    roc_auc,
-    score_month,
-    top_decile_precision,
-    top_factors,
-)
-from nyckeltal.progress import stage
-from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
+from nyckeltal.churn_model import Scores, backtest, score_month
 
 FEATURES_RELATION = "intermediate.int_customer_churn_features"
 RISK_RELATION = "marts.customer_churn_risk"
 BACKTEST_RELATION = "marts.customer_churn_backtest"
-
-
-# --------------------------------------------------------------------------- warehouse
 
 
 def read_features(warehouse: Path) -> pd.DataFrame | None:
@@ -149,62 +119,3 @@ def refresh_churn_risk(warehouse: Path) -> Scores | None:
     scores.backtest = backtest(features) if scores.enough_history else {"months": [], "rows": 0}
     write_scores(warehouse, scores)
     return scores
-
-
-# --------------------------------------------------------------------------- the asset
-
-
-CHURN_RISK_KEY = AssetKey(["marts", "customer_churn_risk"])
-
-
-def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
-    """The `customer_churn_risk` asset: after the dbt build (it depends on
-    int_customer_churn_features), before the publication (add its key to published_marts'
-    deps so that the scores are published with the marts)."""
-    key = features_key or AssetKey(["intermediate", "int_customer_churn_features"])
-
-    @asset(
-        key=CHURN_RISK_KEY,
-        deps=[key],
-        group_name="insights",
-        kinds={"python", "scikit-learn", "duckdb"},
-        description="For each active customer, the probability of churning within the month "
-        "(nyckeltal/churn_model.py): a logistic regression trained on the months before, "
-        "with its risk band and top factors in words; not_enough_history until the warehouse "
-        "has enough churn history. Also writes marts.customer_churn_backtest.",
-    )
-    def customer_churn_risk(
-        context: AssetExecutionContext, nyckeltal: NyckeltalResource
-    ) -> MaterializeResult:
-        with (
-            stop_when_interrupted(),
-            retry_only_transient(nyckeltal.warehouse_path()),
-            stage("churn risk") as progress,
-        ):
-            scores = refresh_churn_risk(nyckeltal.warehouse_path())
-            if scores is None:
-                progress.detail = "no features model: skipped"
-                context.log.warning(f"no {FEATURES_RELATION}: churn risk not scored")
-                return MaterializeResult(metadata={"scored_customers": 0})
-            progress.detail = f"{len(scores.frame)} customers as of {scores.as_of_month}" + (
-                "" if scores.enough_history else f" (not enough history: {scores.reason})"
-            )
-        metrics = {
-            name: value
-            for name, value in scores.backtest.items()
-            if isinstance(value, int | float) and not isinstance(value, bool)
-        }
-        return MaterializeResult(
-            metadata={
-                "as_of_month": scores.as_of_month.isoformat(),
-                "scored_customers": len(scores.frame),
-                "enough_history": scores.enough_history,
-                "reason": scores.reason or "",
-                "trained_on_months": scores.trained_on_months,
-                "training_rows": scores.training_rows,
-                "backtest": MetadataValue.json(scores.backtest),
-                **{f"backtest_{name}": float(value) for name, value in metrics.items()},
-            }
-        )
-
-    return customer_churn_risk

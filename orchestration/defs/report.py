@@ -21,9 +21,8 @@ from dagster import (
 
 from nyckeltal import failures, settings
 from nyckeltal.progress import stage
+from orchestration.defs.publish import PUBLISHED_MARTS_KEY
 from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
-
-PUBLISHED_MARTS_KEY = AssetKey(["published_marts"])
 
 
 class KpiReportConfig(Config):

@@ -30,8 +30,8 @@ from dagster import (
 )
 
 from nyckeltal import engines
-from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, Table
-from orchestration.checks import raw_asset_key, table_of
+from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, TABLES, Table
+from orchestration.defs.quality import raw_asset_key, table_of
 from orchestration.resources import retry_only_transient, stop_when_interrupted
 
 # The metadata key Dagster's freshness checks read the time of an observed update from, and
@@ -106,3 +106,22 @@ def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksD
             assets=[raw_asset_key(table) for table in tables],
             lower_bound_delta=dt.timedelta(hours=FRESHNESS_WARN_AFTER_HOURS),
         )
+
+
+def raw_table_specs() -> list[AssetSpec]:
+    """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]."""
+    return [
+        AssetSpec(
+            raw_asset_key(table),
+            description=f"{table.description} Raw table {table.schema}.{table.name}, "
+            "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
+            group_name="raw",
+            kinds={"duckdb"},
+            metadata={
+                "contract": f"{table.system}.{table.name}",
+                "primary_key": ", ".join(table.primary_key),
+                "loaded_at_field": LOADED_AT_COLUMN,
+            },
+        )
+        for table in TABLES
+    ]

@@ -1,38 +1,27 @@
-"""The assets of the daily refresh, upstream to downstream.
+"""The dbt models and seeds as one asset definition (`dbt_models`), built by ONE `dbt build`
+per run.
 
-- `raw_<system>/<table>`: the fifteen raw contract tables (external: the loader writes
-  them; observed for freshness, orchestration.freshness), keyed like the dbt sources so
-  that the lineage connects.
-- `dbt_models`: every dbt seed and model, built by one `dbt build` per run. A run's window
-  of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END (the facts
-  tagged `partitioned_daily` replace those days); without one, a full build. dbt's tests
-  check the SQL and run in `make test`: its unit tests never run here, its data tests only
-  with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models). The window is
-  run configuration, not Dagster partitions: a partitioned run of every day would record
-  one materialization per asset and day (tens of thousands).
-- `published_marts`: nyckeltal.pipeline.publish_marts, once the marts passed their checks.
-- `kpi_alerts`: the alerts of the new scorecard (orchestration.alerts).
+A run's window of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END
+(the facts tagged `partitioned_daily` replace those days); without one, a full build. dbt's
+tests check the SQL and run in `make test`: its unit tests never run here, its data tests
+only with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models).
 """
 
 import json
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
     AssetsDefinition,
-    AssetSpec,
     Failure,
-    MaterializeResult,
     MetadataValue,
     Output,
-    asset,
 )
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -43,16 +32,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from nyckeltal import failures, pipeline
-from nyckeltal import settings as nyckeltal_settings
-from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
+from nyckeltal import failures
 from nyckeltal.progress import stage
-from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
-from nyckeltal.scorecard import SCORECARD_RELATION
-from orchestration import alerts as kpi_alerts_rules
-from orchestration.checks import raw_asset_key
 from orchestration.resources import (
-    AlertsResource,
     NyckeltalResource,
     is_transient_failure,
     retry_only_transient,
@@ -64,28 +46,6 @@ PARTITIONED_TAG = "partitioned_daily"
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
 EXCLUDE_DEV_ONLY_TESTS = ("--exclude-resource-type", "unit_test")
-
-
-# --------------------------------------------------------------------------- raw tables
-
-
-def raw_table_specs() -> list[AssetSpec]:
-    """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]."""
-    return [
-        AssetSpec(
-            raw_asset_key(table),
-            description=f"{table.description} Raw table {table.schema}.{table.name}, "
-            "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
-            group_name="raw",
-            kinds={"duckdb"},
-            metadata={
-                "contract": f"{table.system}.{table.name}",
-                "primary_key": ", ".join(table.primary_key),
-                "loaded_at_field": LOADED_AT_COLUMN,
-            },
-        )
-        for table in TABLES
-    ]
 
 
 # --------------------------------------------------------------------------- dbt
@@ -252,135 +212,3 @@ def mart_asset_keys(manifest_path: Path) -> list[AssetKey]:
         if node.get("resource_type") == "model" and len(fqn) > 2 and fqn[1] == "marts":
             keys.append(dbt_translator.get_asset_key(node))
     return sorted(keys, key=lambda key: key.to_user_string())
-
-
-# --------------------------------------------------------------------------- publish, alert
-
-
-def read_scorecard_rows(warehouse: Path) -> list[dict[str, Any]]:
-    """The rows of marts.kpi_scorecard in the warehouse (none if it does not exist)."""
-    if not warehouse.exists():
-        return []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        exists = connection.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'kpi_scorecard'"
-        ).fetchone()[0]
-        if not exists:
-            return []
-        cursor = connection.execute(
-            f"select {', '.join(SCORECARD_COLUMNS)} from {SCORECARD_RELATION} "
-            "order by kpi_code, segment_type, segment_value, period_grain, period_start"
-        )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
-    @asset(
-        deps=list(mart_keys),
-        group_name="publish",
-        kinds={"duckdb"},
-        description="The marts copied atomically into the published DuckDB file BI tools "
-        "read (nyckeltal.pipeline.publish_marts). Runs only when every mart passed its "
-        "blocking Great Expectations check, so a failed run leaves yesterday's KPIs served.",
-    )
-    def published_marts(
-        context: AssetExecutionContext, nyckeltal: NyckeltalResource
-    ) -> MaterializeResult:
-        published = nyckeltal.published_path() or nyckeltal_settings.published_path(
-            nyckeltal.warehouse_path()
-        )
-        remedies = {published: failures.REPUBLISH}
-        with (
-            stop_when_interrupted(),
-            retry_only_transient(published, remedies),
-            stage("publish") as progress,
-        ):
-            path = pipeline.publish_marts(
-                nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
-            )
-            progress.detail = str(path)
-        context.log.info(f"published the marts to {path}")
-        return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})
-
-    @asset(
-        deps=[published_marts],
-        group_name="publish",
-        description="One alert digest per refresh (orchestration.alerts): KPIs newly off "
-        "track, anomalies, the largest segment call-outs, large moves and the customers with "
-        "the most MRR at stake, ranked. The first run on a warehouse sets the baseline. "
-        "Appended to the alert file (JSON lines), POSTed to the webhook and sent through "
-        "Apprise when configured.",
-    )
-    def kpi_alerts(
-        context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
-    ) -> MaterializeResult:
-        where = alerts_file_of(alerts, nyckeltal)
-        with stop_when_interrupted(), retry_only_transient(where), stage("alerts") as progress:
-            record, findings, rows = raise_alerts(context, nyckeltal, alerts)
-            progress.detail = (
-                f"{record['kind']}: {len(record['item_ids'])} finding(s)" if record else "none new"
-            )
-        return MaterializeResult(
-            metadata={
-                "digest": record["kind"] if record else "none",
-                "new_alerts": len(record["item_ids"]) if record else 0,
-                "findings": findings,
-                "scorecard_rows": rows,
-                "alerts_file": MetadataValue.path(str(alerts_file_of(alerts, nyckeltal))),
-                "webhook_status": record["webhook_status"] if record else None,
-                "alerts": MetadataValue.md(record["text"] if record else "none"),
-            }
-        )
-
-    return [published_marts, kpi_alerts]
-
-
-def alerts_file_of(alerts: AlertsResource, nyckeltal: NyckeltalResource) -> Path:
-    """The configured alert file, else alerts.jsonl beside the run's warehouse."""
-    if alerts.alerts_file:
-        return Path(alerts.alerts_file)
-    return nyckeltal_settings.alerts_path(nyckeltal.warehouse_path())
-
-
-def raise_alerts(
-    context: AssetExecutionContext, nyckeltal: NyckeltalResource, alerts: AlertsResource
-) -> tuple[dict[str, Any] | None, int, int]:
-    """Build the run's digest and deliver it; (the digest record or None, findings, rows)."""
-    rules = kpi_alerts_rules
-    channels = rules.Channels(
-        alerts_file_of(alerts, nyckeltal),
-        alerts.webhook_url,
-        alerts.apprise_urls,
-        alerts.webhook_timeout_seconds,
-    )
-    # On PostgreSQL and Spark the marts are read from the published snapshot just written.
-    source = nyckeltal.warehouse_path()
-    if nyckeltal_settings.target() != "duckdb":
-        source = nyckeltal.published_path() or nyckeltal_settings.published_path(source)
-    findings, extra, rows = rules.findings_of_warehouse(
-        source, alerts.change_share, alerts.include_incomplete_periods
-    )
-    if not rows:
-        context.log.warning(f"no {SCORECARD_RELATION} rows: no alerts evaluated")
-    digest = rules.build_digest(
-        findings,
-        rules.read_alert_ids(channels.alerts_file),
-        has_history=rules.has_alert_history(channels.alerts_file),
-        context=extra,
-    )
-    if digest is None:
-        context.log.info(f"no new KPI findings ({len(findings)} already reported)")
-        return None, len(findings), rows
-    try:
-        record = rules.deliver(digest, channels, run_id=context.run.run_id)
-    except OSError as error:  # the webhook's WebhookError, Apprise's refusal, a full disk
-        # Nothing is written yet: a retry sends the same digest again (a full disk: no retry).
-        explained = failures.explain(error, channels.alerts_file)
-        raise Failure(
-            explained or f"could not deliver the alert digest: {error}",
-            allow_retries=explained is None,
-        ) from error
-    context.log.warning(f"{digest.title}\n{record['text']}")
-    return record, len(findings), rows

@@ -1,6 +1,6 @@
 """The alert webhook: one JSON POST, retried on transient failures.
 
-Apprise (`notify_apprise` in orchestration.alerts) serves the chat and e-mail channels, but
+Apprise (`notify_apprise` in nyckeltal.alerts.channels) serves the chat and e-mail channels, but
 its `json://` schema posts its own body (`version`, `title`, `message`, `attachments`,
 `type`, plus string fields from the URL): it cannot post the project's JSON body (the
 `alerts` list, the digest's fields) that webhook consumers read. So the webhook keeps that
