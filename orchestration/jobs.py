@@ -19,17 +19,17 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
 
 from nyckeltal.contract import TABLES
 from orchestration.defs.quality import raw_asset_key
 
 DAILY_REFRESH_JOB = "daily_refresh"
+# What define_asset_job returns: its class (UnresolvedAssetJobDefinition) is not part of
+# Dagster's public API, so it is named here only as what schedules and Definitions take.
+AssetJob = Any
 
 
-def build_daily_refresh_job(policy: RetryPolicy) -> UnresolvedAssetJobDefinition:
+def build_daily_refresh_job(policy: RetryPolicy) -> AssetJob:
     return define_asset_job(
         DAILY_REFRESH_JOB,
         # The raw tables by key: observed (their load stamps) before the checks. Not

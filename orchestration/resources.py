@@ -27,8 +27,8 @@ from dagster import (
     RetryPolicy,
     RetryRequested,
 )
-from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
+from filelock import FileLock
 
 from nyckeltal import failures, locking
 from nyckeltal import settings as nyckeltal_settings
@@ -181,8 +181,21 @@ def prepare_manifest(project: DbtProject) -> Path:
     ):
         # dagster-dbt's own preparer looks for `dbt` on PATH; ours runs the dbt of this
         # Python environment, also when the virtualenv is not activated.
-        run_with_concurrent_update_guard(project.manifest_path, _parse, project=project)
+        _parse_once(project)
     return project.manifest_path
+
+
+def _parse_once(project: DbtProject, timeout_seconds: float = 60) -> None:
+    """Parse the project unless another process does it meanwhile: one parse at a time per
+    manifest (a file lock beside it); one that waited for another's parse and finds the
+    manifest newer than when it started waiting skips its own."""
+    manifest = project.manifest_path
+    started = manifest.lstat().st_mtime if manifest.exists() else 0.0
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(manifest.with_suffix(".parse.lock")).acquire(timeout=timeout_seconds):
+        if manifest.exists() and manifest.lstat().st_mtime > started:
+            return
+        _parse(project)
 
 
 def _parse(project: DbtProject) -> None:
@@ -224,7 +237,7 @@ class NyckeltalResource(ConfigurableResource):
         """A run holds the warehouse's writer lock from before its first step to after its
         last (nyckeltal.locking): its source checks, dbt build, mart checks and publication
         see one state of the raw tables, which no load can change in between."""
-        run = f"dagster run {context.run_id}" if context.run_id else "dagster run"
+        run = f"dagster run {context.run.run_id}" if context.run else "dagster run"
         with locking.hold(
             self.warehouse_path(), run, self.lock_wait_seconds, on_wait=context.log.warning
         ):

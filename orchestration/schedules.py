@@ -16,11 +16,8 @@ from dagster import (
     ScheduleEvaluationContext,
     schedule,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
 
-from orchestration.jobs import refresh_run_config
+from orchestration.jobs import AssetJob, refresh_run_config
 
 SCHEDULE_NAME = "daily_refresh_schedule"
 
@@ -32,7 +29,7 @@ def day_for_tick(scheduled_at: dt.datetime) -> dt.date:
 
 
 def build_daily_schedule(
-    job: UnresolvedAssetJobDefinition,
+    job: AssetJob,
     cron: str,
     timezone: str,
     enabled: bool = True,

@@ -8,6 +8,7 @@ import still ties two modules together); imports under `if TYPE_CHECKING:` do no
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -126,3 +127,17 @@ def test_only_the_command_line_edge_imports_orchestration() -> None:
 def _in(module: str, package: str = "orchestration") -> bool:
     return module == package or module.startswith(package + ".")
 
+
+def test_no_private_dagster_or_dagster_dbt_names() -> None:
+    """Public APIs only: no import of `dagster._...` or `dagster_dbt._...` (a private module
+    may change in any release, breaking an upgrade silently)."""
+    private = re.compile(r"^\s*(?:from|import)\s+(dagster|dagster_dbt)\._", re.MULTILINE)
+    attribute = re.compile(r"\b(dagster|dagster_dbt)\._[a-z]")
+    found = set()
+    for package in PACKAGES:
+        for path in sorted((PROJECT / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            for match in (*private.finditer(text), *attribute.finditer(text)):
+                line = text.count("\n", 0, match.start()) + 1
+                found.add(f"{path.relative_to(PROJECT)}:{line}")
+    assert sorted(found) == []
