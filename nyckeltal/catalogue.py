@@ -6,8 +6,9 @@ mart_suites`), the end-to-end test and the README KPI table derive from it, and
 tests/test_catalogue.py checks everything else against it (CONTRIBUTING.md).
 
 `python -m nyckeltal.catalogue` prints the README KPI table; `--write` rewrites the generated
-sections (the README KPI table, the family list of int_kpi_rows_unioned.sql) and files (the
-semantic layer's metrics and saved queries, nyckeltal.semantic); `--check`
+sections (the README KPI table, the family list of int_kpi_rows_unioned.sql, the per-KPI
+summary and the targets of docs/kpis.md, nyckeltal.kpi_docs) and files (the semantic layer's
+metrics and saved queries, nyckeltal.semantic); `--check`
 exits 1 when one is stale (tests/test_catalogue.py fails then too).
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nyckeltal import semantic, settings
+from nyckeltal import kpi_docs, semantic, settings
 
 CATALOGUE_FILE = Path("seeds") / "kpi_catalogue.csv"
 COLUMNS = (
@@ -181,16 +182,9 @@ def readme_table() -> str:
     return "\n".join(lines)
 
 
-def _replace_between(text: str, start_marker: str, end_marker: str, body: str, name: str) -> str:
-    start, end = text.find(start_marker), text.find(end_marker)
-    if start < 0 or end < start:
-        raise CatalogueError(f"{name} has no {start_marker} ... {end_marker} section")
-    return f"{text[: start + len(start_marker)]}\n{body}\n{text[end:]}"
-
-
 def readme_with_table(readme: str) -> str:
     """`readme` with the text between the catalogue markers replaced by `readme_table()`."""
-    return _replace_between(readme, README_START, README_END, readme_table(), "README.md")
+    return kpi_docs.replace_between(readme, README_START, README_END, readme_table(), "README.md")
 
 
 def union_families() -> str:
@@ -201,14 +195,32 @@ def union_families() -> str:
 
 
 def union_with_families(model: str) -> str:
-    return _replace_between(model, UNION_START, UNION_END, union_families(), str(UNION_MODEL))
+    return kpi_docs.replace_between(
+        model, UNION_START, UNION_END, union_families(), str(UNION_MODEL)
+    )
+
+
+def targets() -> list[dict[str, str]]:
+    """The rows of the targets seed (`seeds/kpi_targets.csv`), in file order."""
+    path = settings.project_dir() / kpi_docs.TARGETS_FILE
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def kpis_md_with_summary(document: str) -> str:
+    """docs/kpis.md with its per-KPI summary and targets generated (nyckeltal.kpi_docs)."""
+    return kpi_docs.kpis_md(document, kpis(), targets())
 
 
 def generated_files() -> dict[Path, tuple[str, str]]:
     """Each file holding a generated section: (current text, text it should have)."""
     project = settings.project_dir()
     files = {}
-    for relative, update in (("README.md", readme_with_table), (UNION_MODEL, union_with_families)):
+    for relative, update in (
+        ("README.md", readme_with_table),
+        (UNION_MODEL, union_with_families),
+        (kpi_docs.KPIS_MD, kpis_md_with_summary),
+    ):
         path = project / relative
         current = path.read_text(encoding="utf-8")
         files[path] = (current, update(current))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from nyckeltal.contract import (
     TABLES,
     table,
 )
+from nyckeltal.dbt_runner import run_dbt
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +30,7 @@ def _sources(system: str) -> dict:
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_sources_declare_every_contract_table_and_column(system: str) -> None:
     source = _sources(system)
-    assert source["schema"] == f"raw_{system}"
+    assert source["schema"] == f"{{{{ var('{system}_schema', 'raw_{system}') }}}}"
     declared = {
         entry["name"]: [(c["name"], c["data_type"]) for c in entry["columns"]]
         for entry in source["tables"]
@@ -72,3 +74,33 @@ def test_every_source_measures_freshness_on_the_load_stamp(system: str) -> None:
 def test_unknown_table_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="billing.invoices"):
         table("billing.invoice")
+
+
+@pytest.mark.dbt
+def test_source_schemas_come_from_vars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each source's schema is the dbt var `<system>_schema` (README "Configuration"), by
+    default the loader's `raw_<system>`: with the var set, the source and the staging model
+    reading it point at the other schema."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    run_dbt(
+        ["compile", "--select", "stg_billing__plans", "stg_crm__customers"],
+        tmp_path / "nyckeltal.duckdb",
+        dbt_vars={"billing_schema": "landing_stripe"},
+        quiet=True,
+    )
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+    schemas = {source["source_name"]: source["schema"] for source in manifest["sources"].values()}
+    assert schemas == {
+        "billing": "landing_stripe",
+        "crm": "raw_crm",
+        "hr": "raw_hr",
+        "marketing": "raw_marketing",
+    }
+    compiled = {
+        node["name"]: node["compiled_code"]
+        for node in manifest["nodes"].values()
+        if node["name"] in ("stg_billing__plans", "stg_crm__customers")
+    }
+    assert '"landing_stripe"."plans"' in compiled["stg_billing__plans"]
+    assert '"raw_crm"."customers"' in compiled["stg_crm__customers"]

@@ -1,7 +1,8 @@
 """The enforced dbt contracts of the marts, read from `models/marts/**/_*__models.yml`.
 
 The mart suites take each mart's columns, its `not_null` and `accepted_values` data tests and
-the grain its unique data tests declare from the model YAML itself, so that they cannot drift
+its grain (the one unique key its data tests declare, `MartContract.grain`) from the model
+YAML itself, so that they cannot drift
 from what dbt builds: change a mart's YAML and the committed suites differ from the generated
 ones until `python -m nyckeltal.quality.project` is run (tests/quality/test_quality_project.py).
 """
@@ -38,6 +39,19 @@ class MartContract:
     @property
     def relation(self) -> str:
         return f"{MARTS_SCHEMA}.{self.name}"
+
+    @property
+    def grain(self) -> tuple[str, ...]:
+        """The columns one row stands for: the one unique key the YAML declares (a `unique`
+        column or a `unique_combination_of_columns` test), the only place a grain is written."""
+        if len(self.unique_keys) != 1:
+            found = ", ".join(f"({', '.join(key)})" for key in self.unique_keys) or "none"
+            raise ValueError(
+                f"mart {self.name} ({self.path}) must declare its grain as exactly one unique "
+                "key: a `unique` test on one column or a `unique_combination_of_columns` "
+                f"test on the model (found {found})"
+            )
+        return self.unique_keys[0]
 
 
 def _tests(node: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:

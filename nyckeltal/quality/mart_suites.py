@@ -6,12 +6,13 @@ and the wide marts BI tools read beside it.
   has one segment, every response one touchpoint, every visitor one channel) must sum to the
   total row, numerator and denominator, per KPI and period;
 - `marts__<mart>` for every other mart with an enforced contract under models/marts: the
-  contract's columns, the grain (`MART_KEYS`) unique and never null, the YAML's `not_null` and
-  `accepted_values` data tests, `MART_BOUNDS` (percentages 0-100, NPS -100..100, engagement
-  1-5, counts and costs made of ad spend, MRR or FTE >= 0), `MART_ORDERED` (a part never
-  exceeds its whole, periods never end before they start) and `MART_NULLS` (suppressed
-  engagement groups publish no number). Columns, data tests and the key's presence come from
-  the model YAML (`mart_contracts`), so the suites follow the contract dbt enforces.
+  contract's columns, the grain (the one unique key of the YAML, `MartContract.grain`)
+  unique and never null, the YAML's `not_null` and `accepted_values` data tests,
+  `MART_BOUNDS` (percentages 0-100, NPS -100..100, engagement 1-5, counts and costs made of
+  ad spend, MRR or FTE >= 0), `MART_ORDERED` (a part never exceeds its whole, periods never
+  end before they start) and `MART_NULLS` (suppressed engagement groups publish no number).
+  Columns, data tests and the grain come from the model YAML (`mart_contracts`), so the
+  suites follow the contract dbt enforces.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from nyckeltal.scorecard import PUBLISHED_COLUMNS, SCORECARD_RELATION, STATUSES
 
 SCORECARD_SUITE = "marts__kpi_scorecard"
 RECONCILIATION_SUITE = "marts__kpi_scorecard__reconciliation"
-KEY = ("kpi_code", "period_start", "segment_type", "segment_value")
 
 
 def bounds(kpi: catalogue.Kpi) -> tuple[float | None, float | None, str]:
@@ -98,6 +98,7 @@ SUPPRESSED = _condition("is_suppressed", "==", True)
 
 
 def scorecard_suite() -> SuiteSpec:
+    key = mart_contracts()[SCORECARD_MART].grain
     checks = [
         Check(
             "expect_table_columns_to_match_set",
@@ -106,8 +107,8 @@ def scorecard_suite() -> SuiteSpec:
         ),
         Check(
             "expect_compound_columns_to_be_unique",
-            {"column_list": list(KEY)},
-            reason="one row per (kpi_code, period_start, segment_type, segment_value)",
+            {"column_list": list(key)},
+            reason=f"one row per ({', '.join(key)})",
         ),
     ]
     checks += [
@@ -247,25 +248,8 @@ def reconciliation_suite() -> SuiteSpec:
 
 SCORECARD_MART = SCORECARD_RELATION.split(".")[1]
 
-# Mart -> the columns of its grain, as its YAML description states it ("one row per ...") and
-# its unique data test declares it (tests/quality checks that the two agree). Every mart with
-# an enforced contract except kpi_scorecard must be listed: a new mart needs its grain here.
-MART_KEYS: dict[str, tuple[str, ...]] = {
-    "campaign_roi": ("campaign_id",),
-    "customer_acquisition_cost_monthly": ("month_start",),
-    "customer_lifetime_value_ttm": ("month_start", "segment_type", "segment_value"),
-    "customer_retention_monthly": ("month_start", "segment_type", "segment_value"),
-    "employee_engagement_by_wave": ("survey_date", "segment_type", "segment_value"),
-    "kpi_definitions": ("kpi_code",),
-    "lead_costs_monthly": ("month_start", "segment_type", "segment_value"),
-    "market_share_by_period": ("period_start", "segment_type", "segment_value"),
-    "mrr_movements_monthly": ("month_start",),
-    "nps_monthly": ("month_start", "segment_type", "segment_value"),
-    "paid_channel_acquisition_cost_monthly": ("month_start", "channel"),
-    "revenue_per_employee_monthly": ("month_start", "segment_type", "segment_value"),
-    "web_conversion_monthly": ("month_start", "segment_type", "segment_value"),
-    "web_funnel_monthly": ("month_start", "step_order"),
-}
+# A mart's grain is written once, as the one unique key of its model YAML (a `unique` column
+# or a `unique_combination_of_columns` test): `MartContract.grain` reads it from there.
 
 
 @dataclass(frozen=True)
@@ -501,8 +485,7 @@ def _period_pairs(contract: MartContract) -> tuple[Ordered, ...]:
 
 
 def _unknown_columns(contract: MartContract) -> list[str]:
-    named = [*MART_KEYS[contract.name]]
-    named += [c for bound in MART_BOUNDS.get(contract.name, ()) for c in bound.columns]
+    named = [c for bound in MART_BOUNDS.get(contract.name, ()) for c in bound.columns]
     named += [c for nulls in MART_NULLS.get(contract.name, ()) for c in nulls.columns]
     for pair in MART_ORDERED.get(contract.name, ()):
         named += [pair.larger, pair.smaller]
@@ -512,15 +495,10 @@ def _unknown_columns(contract: MartContract) -> list[str]:
 def wide_mart_suite(contract: MartContract) -> SuiteSpec:
     """The suite of one wide mart, from its YAML contract and the policy tables above."""
     mart = contract.name
-    if mart not in MART_KEYS:
-        raise KeyError(
-            f"mart {mart} ({contract.path}) has no grain in nyckeltal.quality.mart_suites."
-            "MART_KEYS: add its key columns"
-        )
     unknown = _unknown_columns(contract)
     if unknown:
         raise KeyError(f"mart_suites names columns {unknown} that {mart} does not have")
-    key = MART_KEYS[mart]
+    key = contract.grain
     checks = [
         Check(
             "expect_table_columns_to_match_set",

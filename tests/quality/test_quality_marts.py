@@ -20,7 +20,8 @@ from test_quality_sources import find
 
 from nyckeltal import pipeline
 from nyckeltal.quality import project
-from nyckeltal.quality.mart_suites import MART_KEYS, mart_suite_name
+from nyckeltal.quality.mart_contracts import mart_contracts
+from nyckeltal.quality.mart_suites import SCORECARD_MART, mart_suite_name
 from nyckeltal.quality.outcome import Failure, ValidationOutcome
 from nyckeltal.scorecard import SCORECARD_RELATION
 
@@ -148,8 +149,14 @@ WIDE_CASES: dict[str, tuple[list[str], list[tuple[str, object]]]] = {
 }  # fmt: skip
 
 
+# Every mart with an enforced contract but the scorecard, with the grain its YAML declares.
+WIDE_MART_GRAINS = {
+    name: contract.grain for name, contract in mart_contracts().items() if name != SCORECARD_MART
+}
+
+
 def uniqueness(mart: str) -> tuple[str, object]:
-    key = MART_KEYS[mart]
+    key = WIDE_MART_GRAINS[mart]
     if len(key) == 1:
         return "expect_column_values_to_be_unique", key[0]
     return "expect_compound_columns_to_be_unique", None
@@ -195,7 +202,7 @@ def broken_wide_marts(
 
 
 def test_every_wide_mart_has_a_case() -> None:
-    assert set(WIDE_CASES) == set(MART_KEYS) == set(WIDE_MART_ROWS)
+    assert set(WIDE_CASES) == set(WIDE_MART_GRAINS) == set(WIDE_MART_ROWS)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +244,7 @@ def test_wide_mart_failures_block_their_own_dagster_asset_only(
     from orchestration.defs.quality import failures_by_target
 
     outcome, _, _ = broken_wide_marts
-    targets = [SCORECARD_RELATION.split(".")[1], *MART_KEYS]
+    targets = [SCORECARD_MART, *WIDE_MART_GRAINS]
     assigned = failures_by_target(outcome.failures, targets)
     expected = expected_failures()
     for target, failures in assigned.items():

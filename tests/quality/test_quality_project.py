@@ -12,9 +12,9 @@ from nyckeltal.contract import TABLES
 from nyckeltal.quality import project
 from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
 from nyckeltal.quality.mart_suites import (
-    MART_KEYS,
     SCORECARD_MART,
     mart_suite_name,
+    mart_suites,
     wide_mart_suite,
 )
 from nyckeltal.quality.severity import SEVERITIES
@@ -54,7 +54,7 @@ def test_generated_project_loads_in_great_expectations(tmp_path: Path) -> None:
     assert {c.name for c in context.checkpoints.all()} == {"sources", "marts"}
     assert len(context.checkpoints.get("sources").validation_definitions) == 15 * 3 + 1
     marts = context.checkpoints.get("marts").validation_definitions
-    assert len(marts) == 2 + len(MART_KEYS)
+    assert len(marts) == 1 + len(mart_contracts())  # + the scorecard's reconciliation
     assert len(list(context.suites.all())) == len(project.all_suites())
     # Loading and running must not rewrite the generated files.
     assert project.write_project(tmp_path) == []
@@ -99,17 +99,33 @@ def test_every_mart_has_a_suite_in_the_marts_checkpoint_built_from_its_yaml() ->
             if check.type == "expect_column_values_to_not_be_null"
             and "row_condition" not in check.kwargs
         }
-        assert set(MART_KEYS[name]) <= not_null
+        assert set(contract.grain) <= not_null
 
 
-def test_mart_keys_are_the_grain_the_yaml_declares() -> None:
-    contracts = mart_contracts()
-    assert set(MART_KEYS) == set(contracts) - {SCORECARD_MART}
-    for name, key in MART_KEYS.items():
-        assert key in contracts[name].unique_keys, (name, contracts[name].unique_keys)
+def test_every_mart_declares_its_grain_once_in_its_yaml() -> None:
+    """The grain is the one unique key of the model YAML; the suite checks exactly it."""
+    suites = {suite.name: suite for suite in mart_suites()}
+    for name, contract in mart_contracts().items():
+        assert len(contract.unique_keys) == 1, (name, contract.unique_keys)
+        if name == SCORECARD_MART:
+            continue
+        checks = suites[mart_suite_name(name)].checks
+        unique = [c for c in checks if "unique" in c.type]
+        assert len(unique) == 1
+        columns = unique[0].kwargs.get("column_list") or [unique[0].kwargs["column"]]
+        assert tuple(columns) == contract.grain
 
 
 def test_a_mart_without_a_declared_grain_is_refused() -> None:
     contract = MartContract("churn_forecast", "models/marts/x.yml", ("month_start",), ("date",))
-    with pytest.raises(KeyError, match="MART_KEYS"):
+    with pytest.raises(ValueError, match=r"churn_forecast \(models/marts/x.yml\).*found none"):
         wide_mart_suite(contract)
+    two = MartContract(
+        "churn_forecast",
+        "models/marts/x.yml",
+        ("month_start", "customer_id"),
+        ("date", "varchar"),
+        unique_keys=(("month_start",), ("customer_id",)),
+    )
+    with pytest.raises(ValueError, match=r"exactly one unique key.*\(month_start\), \(customer"):
+        wide_mart_suite(two)

@@ -1,6 +1,6 @@
 {#- churn_rate rows of segment_type 'risk_band' (docs/insights.md): per month, the customers
     active at its start grouped by the risk band they had then (int_customer_risk_bands_monthly),
-    with the total's definition (docs/kpis.md#churn-and-revenue-retention): churned customers
+    with the total's definition (docs/kpis.md#churn-and-retention): churned customers
     / customers active at the start x 100. The KPI row interface of the churn family; stacked
     into the scorecard by int_kpi_rows_unioned on DuckDB only (the bands come from a dbt Python
     model). Months without enough history have no band and so no rows. -#}

@@ -1,5 +1,5 @@
 {#- KPI rows of churn_rate, revenue_churn_rate and net_revenue_retention
-    (docs/kpis.md#churn-and-revenue-retention): one row per KPI, published month and segment. Only
+    (docs/kpis.md#churn-and-retention): one row per KPI, published month and segment. Only
     the customers active at the start of the month enter these KPIs; each counts with its whole MRR
     in its one plan, product line and customer segment at the start of the month. -#}
 with calendar_months as (

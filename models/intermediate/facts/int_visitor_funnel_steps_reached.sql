@@ -1,5 +1,5 @@
 {#- One row per visitor, calendar month and funnel step the visitor reached in order that
-    month (docs/kpis.md#conversion-and-funnel): step 1 is reached at the first step-1 event of the
+    month (docs/kpis.md#conversion): step 1 is reached at the first step-1 event of the
     month; step k at the first step-k event at or after (same instant included) the time
     step k-1 was reached, in the same month. Nothing carries over between months. The steps
     and their order come from the seed funnel_steps. No recursion: one join per step, up to

@@ -1,4 +1,4 @@
-{#- KPI rows of conversion (docs/kpis.md#conversion-and-funnel): conversion_rate (visitors with a
+{#- KPI rows of conversion (docs/kpis.md#conversion): conversion_rate (visitors with a
     goal event in the month / visitors of the month x 100; total/all and channel/<first-event
     channel>) and funnel_step_conversion (visitors reaching step k in order / visitors reaching step
     k-1 x 100, step 1 over all visitors; segment funnel_step/<event_name>, plus a total/all row =
