@@ -9,17 +9,19 @@
 {%- endmacro %}
 
 {% macro duckdb__first_value_by(value_column, order_columns) -%}
-    {%- if order_columns | length == 1 -%}
-        arg_min({{ value_column }}, {{ order_columns[0] }})
-    {%- else -%}
-        arg_min({{ value_column }}, row({{ order_columns | join(', ') }}))
-    {%- endif -%}
+    {{ nyckeltal.min_by_key('arg_min', 'row', value_column, order_columns) }}
 {%- endmacro %}
 
 {% macro spark__first_value_by(value_column, order_columns) -%}
+    {{ nyckeltal.min_by_key('min_by', 'struct', value_column, order_columns) }}
+{%- endmacro %}
+
+{#- `function(value_column, key)` (DuckDB's arg_min, Spark's min_by): the key is the one order
+    column, or a `composite(...)` of several (DuckDB's row, Spark's struct). -#}
+{% macro min_by_key(function, composite, value_column, order_columns) -%}
     {%- if order_columns | length == 1 -%}
-        min_by({{ value_column }}, {{ order_columns[0] }})
+        {{ function }}({{ value_column }}, {{ order_columns[0] }})
     {%- else -%}
-        min_by({{ value_column }}, struct({{ order_columns | join(', ') }}))
+        {{ function }}({{ value_column }}, {{ composite }}({{ order_columns | join(', ') }}))
     {%- endif -%}
 {%- endmacro %}

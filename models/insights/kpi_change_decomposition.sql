@@ -83,15 +83,10 @@ totals as (
         previous_total.denominator as previous_denominator
     from compared_periods
     inner join scorecard
-        on
-            compared_periods.kpi_code = scorecard.kpi_code
-            and compared_periods.period_grain = scorecard.period_grain
-            and compared_periods.period_start = scorecard.period_start
+        on {{ keys_equal('compared_periods', 'scorecard', period + ['period_start']) }}
             and scorecard.segment_type = 'total'
     inner join scorecard as previous_total
-        on
-            compared_periods.kpi_code = previous_total.kpi_code
-            and compared_periods.period_grain = previous_total.period_grain
+        on {{ keys_equal('compared_periods', 'previous_total', period) }}
             and compared_periods.previous_period_start = previous_total.period_start
             and previous_total.segment_type = 'total'
     -- Both totals are ratios of their numerator and denominator (not so for an LTV).
@@ -198,10 +193,7 @@ shares_and_rates as (
         end as previous_segment_rate
     from segment_rows
     inner join partitions
-        on
-            segment_rows.kpi_code = partitions.kpi_code
-            and segment_rows.period_grain = partitions.period_grain
-            and segment_rows.segment_type = partitions.segment_type
+        on {{ keys_equal('segment_rows', 'partitions', period + ['segment_type']) }}
     inner join totals
         on {{ keys_equal('segment_rows', 'totals', period) }}
 ),
@@ -237,22 +229,8 @@ effects as (
 
 worded as (
     select
-        kpi_code,
-        period_grain,
-        period_start,
-        previous_period_start,
-        segment_type,
-        segment_value,
-        unit,
-        value,
-        previous_value,
+        *,
         value - previous_value as value_change,
-        segment_share,
-        previous_segment_share,
-        segment_rate,
-        previous_segment_rate,
-        rate_effect,
-        mix_effect,
         rate_effect + mix_effect as total_effect,
         row_number() over (
             partition by kpi_code, period_grain, segment_type
