@@ -1,6 +1,6 @@
 """The churn-risk model: pure training, scoring and backtest functions (no warehouse, no Dagster).
 
-One implementation for both users: the `customer_churn_risk` asset (orchestration/insights.py)
+One implementation for both users: the `customer_churn_risk` asset (nyckeltal.insights.churn_risk)
 scores the latest month, and the dbt Python model `int_customer_risk_bands_monthly` gives every
 recent month the risk band each customer had at its start (the scorecard's `churn_rate` rows of
 `segment_type = 'risk_band'`).

@@ -17,7 +17,7 @@ from nyckeltal import alerts, children, engines, settings
 from nyckeltal.progress import show_on_console
 from nyckeltal.terminal import printable
 from orchestration.definitions import build_definitions
-from orchestration.jobs import DAILY_REFRESH_JOB, refresh_run_config
+from orchestration.jobs import DAILY_REFRESH_JOB, partition_tags, refresh_run_config
 from orchestration.run_failures import failure_reasons, skipped_steps
 
 
@@ -35,16 +35,19 @@ def execute_daily_refresh(
     instance: DagsterInstance | None = None,
     log_level: str = "INFO",
 ) -> ExecuteInProcessResult:
-    """Execute the daily job in process over the days [start, end] (default: every day, a
-    full build) and return Dagster's result."""
+    """Execute the daily job in process over the days [start, end] (one run over that range
+    of daily partitions, as a backfill from the UI; default: every day, a full build) and
+    return Dagster's result."""
     if (start is None) != (end is None):
         raise ValueError("start and end go together (a window of days)")
     window = (start, end) if start is not None and end is not None else None
+    tags = partition_tags(window)
     job = build_definitions().resolve_job_def(DAILY_REFRESH_JOB)
     return job.execute_in_process(
-        run_config=refresh_run_config(warehouse, as_of, log_level, window),
+        run_config=refresh_run_config(warehouse, as_of, log_level, full_build=window is None),
         instance=instance or _instance(),
         raise_on_error=False,
+        tags={**tags, "nyckeltal/trigger": "cli"},
     )
 
 

@@ -219,10 +219,9 @@ class NyckeltalResource(ConfigurableResource):
     warehouse: str
     published: str | None = None
     as_of: str | None = None  # YYYY-MM-DD; None: the latest event date in the data
-    # The days whose rows the daily facts replace (YYYY-MM-DD, inclusive); None: all of them,
-    # a full build.
-    window_start: str | None = None
-    window_end: str | None = None
+    # Every day, whatever the run's partitions (`nyckeltal run` without --from/--to): the
+    # facts are rebuilt in full. Else the run's partition range is the window of days.
+    full_build: bool = False
     # dbt's and Great Expectations' own lines on the console (`nyckeltal run --verbose`);
     # the run's log keeps them either way.
     show_tool_output: bool = True
@@ -260,22 +259,10 @@ class NyckeltalResource(ConfigurableResource):
         as_of = {"as_of_date": self.as_of} if self.as_of else {}
         return {**nyckeltal_settings.dbt_vars(), **as_of}
 
-    def window(self) -> tuple[dt.date, dt.date] | None:
-        """The facts' window of days (inclusive); None for a full build."""
-        if not (self.window_start or self.window_end):
-            return None
-        if not (self.window_start and self.window_end):
-            raise ValueError("window_start and window_end go together")
-        start = dt.date.fromisoformat(self.window_start)
-        end = dt.date.fromisoformat(self.window_end)
-        if start > end:
-            raise ValueError(f"window_start {start} is after window_end {end}")
-        return start, end
-
-    def window_environment(self) -> dict[str, str]:
-        """The window as the variables the dbt macro `partition_window` reads
+    @staticmethod
+    def window_environment(window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
+        """The window of days as the variables the dbt macro `partition_window` reads
         (NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END); empty (a full build) without one."""
-        window = self.window()
         if window is None:
             return {"NYCKELTAL_WINDOW_START": "", "NYCKELTAL_WINDOW_END": ""}
         return {
@@ -294,7 +281,7 @@ class NyckeltalResource(ConfigurableResource):
             yield
 
     @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
+    def dbt_environment(self, window: tuple[dt.date, dt.date] | None = None) -> Iterator[None]:
         """Point dbt at this run's warehouse (profiles.yml reads NYCKELTAL_WAREHOUSE).
 
         dagster-dbt starts dbt with the current process environment, so it is set for the
@@ -305,7 +292,7 @@ class NyckeltalResource(ConfigurableResource):
         # partial parse found there.
         target = {"DBT_TARGET_PATH": self.dbt_target_path} if self.dbt_target_path else {}
         overrides = nyckeltal_settings.dbt_environment(
-            self.warehouse_path(), {**target, **self.window_environment()}
+            self.warehouse_path(), {**target, **self.window_environment(window)}
         )
         with nyckeltal_settings.environment_overrides(overrides):
             yield

@@ -1,7 +1,7 @@
 """The daily schedule: refresh the previous day every morning.
 
 At NYCKELTAL_SCHEDULE_CRON (default `0 6 * * *`) in NYCKELTAL_SCHEDULE_TIMEZONE (default
-Europe/Stockholm) it requests a run of the daily job whose window is the last complete UTC
+Europe/Stockholm) it requests a run of the daily job for the partition of the last complete UTC
 day (the day the night's loads completed): the daily facts replace that day's rows and the
 KPI graph, the checks, the publication and the alerts run downstream in the same run. The
 run key is that day, so a tick is never run twice.
@@ -46,7 +46,8 @@ def build_daily_schedule(
         day = day_for_tick(context.scheduled_execution_time or dt.datetime.now(dt.UTC))
         return RunRequest(
             run_key=day.isoformat(),
-            run_config=refresh_run_config(window=(day, day)),
+            partition_key=day.isoformat(),
+            run_config=refresh_run_config(),
             tags={"nyckeltal/trigger": "schedule", "nyckeltal/day": day.isoformat()},
         )
 

@@ -191,27 +191,19 @@ def test_dbt_builds_get_the_duckdb_settings(
 
 
 def test_window_environment() -> None:
-    resource = NyckeltalResource(warehouse="x", window_start="2024-01-02", window_end="2024-01-04")
-    assert resource.window() == (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    resource = NyckeltalResource(warehouse="x")
     # The window reaches dbt's macro `partition_window` through the environment, not vars
     # (new vars would make dbt re-parse the project on every daily refresh).
-    assert resource.window_environment() == {
+    assert resource.window_environment((dt.date(2024, 1, 2), dt.date(2024, 1, 4))) == {
         "NYCKELTAL_WINDOW_START": "2024-01-02",
         "NYCKELTAL_WINDOW_END": "2024-01-04",
     }
     assert resource.dbt_vars() == {}
     # A full build clears a window left in the environment.
-    assert NyckeltalResource(warehouse="x").window() is None
-    assert NyckeltalResource(warehouse="x").window_environment() == {
+    assert resource.window_environment(None) == {
         "NYCKELTAL_WINDOW_START": "",
         "NYCKELTAL_WINDOW_END": "",
     }
-    with pytest.raises(ValueError, match="go together"):
-        NyckeltalResource(warehouse="x", window_start="2024-01-02").window()
-    with pytest.raises(ValueError, match="after"):
-        NyckeltalResource(
-            warehouse="x", window_start="2024-01-05", window_end="2024-01-04"
-        ).window()
 
 
 def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
@@ -220,6 +212,7 @@ def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
         "warehouse": str(tmp_path / "w.duckdb"),
         "as_of": "2024-03-01",
         "show_tool_output": True,
+        "full_build": False,
     }
     # `nyckeltal run` without --verbose: one line per stage, no dbt or GX lines.
     quiet = refresh_run_config(tmp_path / "w.duckdb", log_level="CRITICAL")
@@ -235,12 +228,27 @@ def test_schedule_tick_refreshes_the_previous_utc_day() -> None:
     assert day_for_tick(stockholm_half_past_midnight) == dt.date(2024, 3, 3)
 
 
-def test_run_config_of_a_window(tmp_path: Path) -> None:
-    config = refresh_run_config(window=(dt.date(2024, 3, 4), dt.date(2024, 3, 4)))
-    resource = config["resources"]["nyckeltal"]["config"]
-    assert (resource["window_start"], resource["window_end"]) == ("2024-03-04", "2024-03-04")
+def test_a_window_is_one_run_over_a_range_of_daily_partitions() -> None:
+    """`nyckeltal run --from/--to` runs the job over a range of the facts' daily partitions,
+    the tags a single-run backfill from the UI sets; a full build, the last partition with
+    full_build in its run config (every day rebuilt)."""
+    from orchestration.defs.dbt import DAILY
+    from orchestration.jobs import partition_tags
+
+    assert partition_tags((dt.date(2024, 3, 4), dt.date(2024, 3, 6))) == {
+        "dagster/asset_partition_range_start": "2024-03-04",
+        "dagster/asset_partition_range_end": "2024-03-06",
+    }
+    last = DAILY.get_last_partition_key()
+    assert partition_tags(None) == {
+        "dagster/asset_partition_range_start": last,
+        "dagster/asset_partition_range_end": last,
+    }
+    assert refresh_run_config(full_build=True)["resources"]["nyckeltal"]["config"]["full_build"]
     with pytest.raises(ValueError, match="after"):
-        refresh_run_config(window=(dt.date(2024, 3, 5), dt.date(2024, 3, 4)))
+        partition_tags((dt.date(2024, 3, 5), dt.date(2024, 3, 4)))
+    with pytest.raises(ValueError, match="outside the daily partitions 2020-01-01"):
+        partition_tags((dt.date(2019, 12, 31), dt.date(2020, 1, 2)))
 
 
 # --------------------------------------------------------------------------- checks

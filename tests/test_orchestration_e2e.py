@@ -21,6 +21,7 @@ import pytest
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
+    BackfillPolicy,
     DagsterEventType,
     DagsterInstance,
     Definitions,
@@ -177,8 +178,23 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     monkeypatch.delenv("NYCKELTAL_REFRESH_DBT_TESTS")
     # The embedded DuckDB default, and the daily job and schedule.
     assert defs.resources["nyckeltal"].warehouse == str(PROJECT / "warehouse" / "nyckeltal.duckdb")
+    # ONE job for every trigger, partitioned by day through the incremental facts, and
+    # only they: every other asset is unpartitioned.
+    from orchestration.defs.dbt import DAILY
+
     job = defs.resolve_job_def("daily_refresh")
-    assert job.partitions_def is None  # the window of days is run config
+    assert job.partitions_def == DAILY
+    manifest = json.loads((tmp_path / "fresh-target" / "manifest.json").read_text())
+    incremental = {
+        AssetKey(["intermediate", node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+    assert set(FACT_KEYS) < incremental
+    partitioned = {key for key in keys if graph.get(key).partitions_def is not None}
+    assert partitioned == incremental
+    assert all(graph.get(key).partitions_def == DAILY for key in FACT_KEYS)
+    assert graph.get(FACT_KEYS[0]).backfill_policy == BackfillPolicy.single_run()
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == (
         "0 6 * * *",
@@ -186,7 +202,7 @@ def test_definitions_load_with_no_environment_and_prepare_the_manifest(
     )
 
 
-def test_schedule_requests_yesterdays_window(definitions: Definitions) -> None:
+def test_schedule_requests_yesterdays_partition(definitions: Definitions) -> None:
     schedule = definitions.resolve_schedule_def("daily_refresh_schedule")
     tick = dt.datetime(2024, 1, 10, 6, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
     with DagsterInstance.ephemeral() as instance:
@@ -197,8 +213,8 @@ def test_schedule_requests_yesterdays_window(definitions: Definitions) -> None:
         )
         result = schedule.evaluate_tick(context)
     (request,) = result.run_requests or []
-    window = request.run_config["resources"]["nyckeltal"]["config"]
-    assert (window["window_start"], window["window_end"]) == ("2024-01-09", "2024-01-09")
+    assert request.partition_key == "2024-01-09"
+    assert request.run_config["resources"]["nyckeltal"]["config"]["full_build"] is False
     assert request.run_key == "2024-01-09"
 
 
@@ -246,11 +262,12 @@ def test_a_one_day_window_refreshes_that_day_only(
     day = dt.date(2024, 1, 4)
     result = job.execute_in_process(
         asset_selection=FACT_KEYS,
-        run_config=refresh_run_config(warehouse, log_level="WARNING", window=(day, day)),
+        partition_key=day.isoformat(),
+        run_config=refresh_run_config(warehouse, log_level="WARNING"),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    assert set(_materialized(result)) == set(FACT_KEYS)
+    assert _materialized(result) == {key: {"2024-01-04"} for key in FACT_KEYS}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         amounts = dict(
             connection.execute(
@@ -311,7 +328,11 @@ def test_a_backfill_of_three_days_twice_gives_identical_marts(
             warehouse, start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4), log_level="WARNING"
         )
         assert result.success
-        assert set(FACT_KEYS) <= set(_materialized(result))
+        materialized = _materialized(result)
+        # one run over three daily partitions of the facts; the marts are unpartitioned
+        days = {"2024-01-02", "2024-01-03", "2024-01-04"}
+        assert all(materialized[key] == days for key in FACT_KEYS)
+        assert materialized[SCORECARD] == {None}
         snapshots.append(_snapshot(warehouse, ("marts", "intermediate")))
     assert snapshots[0] == snapshots[1]
     assert snapshots[0] == full_build  # a re-run day gives the same scorecard, bit for bit

@@ -17,6 +17,7 @@ from nyckeltal.alerts.channels import (
     notify_run_failure,
     post_alerts,
     post_digest,
+    raise_digest,
     webhook_payload,
 )
 from nyckeltal.alerts.digest import (
@@ -96,6 +97,7 @@ __all__ = [
     "notify_run_failure",
     "post_alerts",
     "post_digest",
+    "raise_digest",
     "read_alert_ids",
     "read_relation",
     "unseen",

@@ -1,12 +1,18 @@
 """The dbt models and seeds as one asset definition (`dbt_models`), built by ONE `dbt build`
 per run.
 
-A run's window of days is passed to dbt as NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END
-(the facts tagged `partitioned_daily` replace those days); without one, a full build. dbt's
-tests check the SQL and run in `make test`: its unit tests never run here, its data tests
-only with NYCKELTAL_REFRESH_DBT_TESTS (then as asset checks of their models).
+The incremental facts (tag `partitioned_daily`, models/intermediate/facts) and only they
+have daily partitions (DAILY, with a single-run backfill policy, as dagster-open-platform's
+dbt assets): a run over a partition or a range of them (the schedule, `nyckeltal run
+--from/--to`, a backfill from the UI) passes its days to dbt as NYCKELTAL_WINDOW_START /
+NYCKELTAL_WINDOW_END, and the facts replace those days; every other model is unpartitioned
+and rebuilt on top. A full build (NyckeltalResource.full_build, `nyckeltal run` without
+--from/--to) passes no window. dbt's tests check the SQL and run in `make test`: its unit
+tests never run here, its data tests only with NYCKELTAL_REFRESH_DBT_TESTS (then as asset
+checks of their models).
 """
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator, Mapping
@@ -19,6 +25,9 @@ from dagster import (
     AssetKey,
     AssetMaterialization,
     AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
     Failure,
     MetadataValue,
     Output,
@@ -42,6 +51,10 @@ from orchestration.resources import (
 )
 
 PARTITIONED_TAG = "partitioned_daily"
+# The first day a window can start (a full build covers every day, however old); today's
+# partition exists (end_offset=1) so that a window may end today.
+FIRST_DAY = "2020-01-01"
+DAILY = DailyPartitionsDefinition(start_date=FIRST_DAY, end_offset=1)
 # dbt's tests on the raw sources are left to the blocking Great Expectations checks on the
 # raw-table assets (same contract, with severities); `dbt build` outside Dagster runs them.
 SOURCE_TESTS = "source:*"
@@ -58,6 +71,15 @@ class NyckeltalDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        """The incremental facts are daily partitioned; every other node is not."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if PARTITIONED_TAG in (self.get_resource_props(manifest, unique_id).get("tags") or []):
+            return spec.replace_attributes(partitions_def=DAILY)
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]
@@ -103,6 +125,7 @@ def run_dbt_build(
     nyckeltal: NyckeltalResource,
     dbt_vars: Mapping[str, str],
     data_tests: bool = False,
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection, streaming materializations and test results.
 
@@ -124,7 +147,7 @@ def run_dbt_build(
         stop_when_interrupted(),
         retry_only_transient(nyckeltal.warehouse_path()),
         stage("dbt build") as progress,
-        nyckeltal.dbt_environment(),
+        nyckeltal.dbt_environment(window),
         nyckeltal.tool_output(),
     ):
         invocation = dbt.cli(arguments, context=context, raise_on_error=False)
@@ -170,10 +193,11 @@ def build_dbt_assets(
 ) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
 
-    The run's window (NyckeltalResource.window_start/window_end, set by `nyckeltal run
-    --from/--to` and by the schedule for the previous day) is passed to dbt: the daily facts
-    replace exactly those days and the models on top of them are rebuilt. Without a window,
-    a full build. One invocation means one parse and one DuckDB connection per refresh.
+    The run's partition range (the schedule: the previous day; `nyckeltal run --from/--to`
+    and backfills from the UI: their days, in ONE run each, BackfillPolicy.single_run) is
+    passed to dbt as the window: the daily facts replace exactly those days and the models
+    on top of them are rebuilt. A full build (NyckeltalResource.full_build) passes no
+    window. One invocation means one parse and one DuckDB connection per refresh.
     `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines);
     `data_tests` (NYCKELTAL_REFRESH_DBT_TESTS; default false): dbt's data tests run in the
     build as asset checks of their models; without, none runs and none is registered (a
@@ -187,18 +211,31 @@ def build_dbt_assets(
         exclude=f"{SOURCE_TESTS} {exclude}" if exclude else SOURCE_TESTS,
         name="dbt_models",
         dagster_dbt_translator=translator(data_tests),
+        backfill_policy=BackfillPolicy.single_run(),
     )
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
     ) -> Iterator[Any]:
-        window = nyckeltal.window()
+        window = run_window(context, nyckeltal)
         context.log.info(
             "facts window: "
             + (f"{window[0]} to {window[1]}" if window else "every day, full build")
         )
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests)
+        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests, window)
 
     return dbt_models
+
+
+def run_window(
+    context: AssetExecutionContext, nyckeltal: NyckeltalResource
+) -> tuple[dt.date, dt.date] | None:
+    """The days (inclusive) whose rows the facts replace: the run's partition range; None
+    (every day) for a full build or a run without partitions."""
+    partitioned = context.has_partition_key or context.has_partition_key_range
+    if nyckeltal.full_build or not partitioned:
+        return None
+    keys = context.partition_key_range
+    return dt.date.fromisoformat(keys.start), dt.date.fromisoformat(keys.end)
 
 
 def mart_asset_keys(manifest_path: Path) -> list[AssetKey]:
