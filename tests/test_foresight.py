@@ -181,6 +181,9 @@ def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
     assert set(reused["model"]) == {"SeasonalNaive"}
     assert set(reused["backtest_points"]) == {99}
     assert model_selection(scorecard, marked)["backtest_points"].iloc[0] == 99
+    # A restated complete period (same latest period, another value): backtested again.
+    restated = model_selection(_scorecard([0.35, *values[1:]]), marked)
+    assert restated["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
     # One more complete month: the series is backtested again.
     longer = _scorecard([*values, 0.3])
     again = model_selection(longer, marked)

@@ -1,15 +1,19 @@
 """The model chosen per series, stored: the rows of `int_kpi_forecast_selection`.
 
 The rolling-origin backtest (nyckeltal.insights.forecast.select_models) is most of the
-forecasts' cost, and its answer only changes when a series gains a complete period. The
-selection is therefore stored per series with the latest complete period and the number of
-complete periods it was made on; a refresh re-uses it while both are unchanged (a new day in
-the same month) and backtests only the series that gained a period (or are new). The chosen
-model is then fitted once on the whole history (forecast.fit_chosen), so the published
-forecast always reflects the latest values.
+forecasts' cost, and its answer only changes when a series' complete periods change. The
+selection is therefore stored per series with what it was made on: the latest complete
+period, the number of complete periods and a fingerprint of their values (to 9 significant
+digits, so that the last bits of a sum taken in another order do not count). A refresh re-uses
+it while all three are unchanged (a new day in the month in progress) and backtests the series
+that gained a period, whose history was restated, or that are new. The chosen model is then
+fitted once on the whole history (forecast.fit_chosen), so the published forecast always
+reflects the latest values, and a stored choice gives exactly the rows a fresh backtest gives.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import pandas as pd
 
@@ -36,23 +40,30 @@ BACKTEST_PROJECTION = (
     "cast(backtest_covered_80 as integer) as backtest_covered_80, "
     "cast(backtest_covered_95 as integer) as backtest_covered_95"
 )
-STATE = ["last_complete_period_start", "history_periods"]
+STATE = ["last_complete_period_start", "history_periods", "history_fingerprint"]
 COLUMNS = [*fc.SERIES_KEY, *STATE, *CHOICE_COLUMNS]
 
 
 def series_summary(series: pd.DataFrame) -> pd.DataFrame:
     """One row per series of series_frame: its key, unit, history_periods,
-    last_complete_period_start and last_value."""
+    last_complete_period_start, history_fingerprint and last_value."""
     return (
         series.groupby("unique_id", sort=True)
         .agg(
             **{column: (column, "first") for column in [*fc.SERIES_KEY, "unit"]},
             history_periods=("position", "max"),
             last_complete_period_start=("period_start", "max"),
+            history_fingerprint=("value", fingerprint),
             last_value=("value", "last"),
         )
         .reset_index()
     )
+
+
+def fingerprint(values: pd.Series) -> str:
+    """A digest of a series' values in time order, each to 9 significant digits."""
+    text = ";".join(f"{value:.9g}" for value in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def grains_by_season() -> dict[int, list[str]]:
@@ -64,8 +75,8 @@ def grains_by_season() -> dict[int, list[str]]:
 
 def stored_choices(summary: pd.DataFrame, stored: pd.DataFrame | None) -> dict[str, fc.Choice]:
     """The stored choices (rows of COLUMNS) still valid for the series of `summary`: same
-    latest complete period, same number of complete periods."""
-    if stored is None or stored.empty:
+    latest complete period, number of complete periods and fingerprint of their values."""
+    if stored is None or stored.empty or not set(COLUMNS) <= set(stored.columns):
         return {}
     stored = stored.assign(
         unique_id=fc.series_id(stored),

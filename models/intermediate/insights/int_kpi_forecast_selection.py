@@ -1,10 +1,10 @@
 """The model chosen per scorecard series by the rolling-origin backtest, stored
 (docs/insights.md#kpi-forecasts): nyckeltal.insights.selection.
 
-Incremental: a refresh re-uses the stored choice of every series whose latest complete period
-and number of complete periods are unchanged (a new day in the same month) and backtests the
-others; `dbt build --full-refresh` backtests every series again. A dbt Python model: DuckDB
-only.
+Incremental: a refresh re-uses the stored choice of every series whose complete periods are
+unchanged (latest one, number, fingerprint of their values: a new day in the same month) and
+backtests the others; `dbt build --full-refresh` backtests every series again. A dbt Python
+model: DuckDB only.
 """
 
 from nyckeltal.insights.selection import BACKTEST_PROJECTION, model_selection
@@ -14,6 +14,7 @@ def model(dbt, session):
     dbt.config(
         materialized="incremental",
         incremental_strategy="delete+insert",
+        on_schema_change="sync_all_columns",
         unique_key=["kpi_code", "segment_type", "segment_value", "period_grain"],
     )
     scorecard = dbt.ref("kpi_scorecard").df()
@@ -26,6 +27,7 @@ def model(dbt, session):
         "cast(period_grain as varchar) as period_grain, "
         "cast(last_complete_period_start as date) as last_complete_period_start, "
         "cast(history_periods as integer) as history_periods, "
+        "cast(history_fingerprint as varchar) as history_fingerprint, "
         "cast(model as varchar) as model, "
         "cast(beats_naive as boolean) as beats_naive, " + BACKTEST_PROJECTION
     )
