@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nyckeltal.insights import accuracy
 from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import outlook as ol
 from nyckeltal.insights.forecast_paths import forecast_paths
@@ -384,3 +385,19 @@ def test_the_change_decomposition_is_exact_on_every_row_of_the_demo(demo_warehou
         "where kpi_code = 'churn_rate' and segment_type = 'plan' and effect_rank = 1"
     ).fetchone()
     assert churn is not None and churn[0].startswith("churn_rate ")
+
+
+def test_the_accuracy_table_shows_what_each_kind_of_refresh_costs() -> None:
+    values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
+    scorecard = pd.concat([_scorecard(values), _scorecard([2.0, 2.1], segment=("plan", "basic-m"))])
+    figures = accuracy.summarise(forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15)))
+    assert (figures["series"], figures["series_forecast"], figures["series_too_short"]) == (2, 1, 1)
+    assert figures["backtest_points"] == 1 + 2 + 3 + 3
+    seconds = {
+        "import": {"cpu": 2.0, "wall": 4.0},
+        "backtest": {"cpu": 9.0, "wall": 20.0},
+        "fit": {"cpu": 1.5, "wall": 3.0},
+    }
+    text = accuracy.markdown({"demo": {**figures, "seconds": seconds, "load_average": 3.2}}, "x")
+    # new period: import + backtest + fit; same period: import + fit (CPU, wall in brackets)
+    assert "| 2.0 (4.0) | 9.0 (20.0) | 1.5 (3.0) | 12.5 (27.0) | 3.5 (7.0) | 3.2 |" in text

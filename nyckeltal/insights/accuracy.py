@@ -80,6 +80,7 @@ def measure(warehouse: Path) -> dict[str, Any]:
     return {
         **summarise(paths),
         "seconds": {"import": imports, "backtest": backtest, "fit": fit},
+        "load_average": round(os.getloadavg()[0], 1),
         "as_of_date": str(as_of),
     }
 
@@ -108,12 +109,14 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
         "seconds in brackets): importing statsforecast, the backtest of every series (the first",
         "refresh, and a refresh after a period completes) and the fit of the chosen models (every",
         "refresh; a refresh in the same period re-uses the stored selection: import + fit).",
+        "The load average (1 minute, at the end) says how busy the shared machine was: wall",
+        "time grows with it, CPU time much less.",
         f"Machine: {machine}.",
         "",
         "| scale | series | forecast | too short | beat Naive | median MASE | median Naive MASE "
         "| 80 % coverage | 95 % coverage | backtest steps | import | backtest | fit "
-        "| refresh, new period | refresh, same period |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| refresh, new period | refresh, same period | load average |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, r in results.items():
         seconds = r["seconds"]
@@ -124,7 +127,7 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
             f"{_percent(r['coverage_95'])} | {r['backtest_points']} | "
             f"{_cost(seconds, ('import',))} | {_cost(seconds, ('backtest',))} | "
             f"{_cost(seconds, ('fit',))} | {_cost(seconds, ('import', 'backtest', 'fit'))} | "
-            f"{_cost(seconds, ('import', 'fit'))} |"
+            f"{_cost(seconds, ('import', 'fit'))} | {r.get('load_average', 'n/a')} |"
         )
     return "\n".join(lines) + "\n"
 
