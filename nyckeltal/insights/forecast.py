@@ -22,7 +22,7 @@ series gets Naive's forecast and `beats_naive` false.
 Cost: the selection is ONE StatsForecast call per season length over every backtest cut of
 every series (stacked, n_jobs=1); the forecast then fits each series' chosen model only (one
 call per season length and chosen model, fit_chosen). A refresh that finds a series' selection
-stored for the same latest complete period (nyckeltal.insights.selection) skips its backtest.
+stored for the same complete periods (nyckeltal.insights.selection) skips its backtest.
 """
 
 from __future__ import annotations
@@ -167,11 +167,10 @@ def bands_in_order(forecast: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Put each model's interval bounds back in order: lo-95 <= lo-80, hi-80 <= hi-95.
 
     statsforecast (2.1) stacks the bounds of every series in the column order of the first
-    series' result, and AutoETS returns its lower bounds as lo-95, lo-80 for some fitted
-    models and lo-80, lo-95 for others (as does the Naive fallback): in a call over many series
-    some series got their 95 % lower bound labelled 80 % and the other way round (measured: 108
-    of 7,188 monthly and 168 of 336 quarterly backtest rows at scale s). The true bounds are
-    nested, so sorting each pair restores the labels."""
+    series' result, and AutoETS's results do not all list their bounds in the same order: in a
+    call over many series some series got their 95 % lower bound labelled 80 % and the other
+    way round (measured: 108 of 7,188 monthly and 168 of 336 quarterly backtest rows at scale
+    s). The true bounds are nested, so sorting each pair restores the labels."""
     forecast = forecast.copy()
     pairs = (("lo", np.maximum, np.minimum), ("hi", np.minimum, np.maximum))
     for model in models:
