@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nyckeltal.insights import accuracy
 from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import outlook as ol
 from nyckeltal.insights.forecast_paths import forecast_paths
 from nyckeltal.insights.outlook_rows import target_outlook
+from nyckeltal.insights.selection import model_selection
 
 CATALOGUE = pd.DataFrame(
     {
@@ -141,6 +143,54 @@ def test_mase_scale_is_non_seasonal_when_the_history_is_short() -> None:
     values = np.array([1.0, 3.0, 2.0, 4.0])
     assert fc.mase_scale(values, 12) == pytest.approx((2 + 1 + 2) / 3)
     assert math.isnan(fc.mase_scale(np.array([2.0, 2.0, 2.0]), 1))
+
+
+def test_interval_bounds_are_put_back_in_order() -> None:
+    """statsforecast labels some series' 95 % lower bound as the 80 % one (bands_in_order)."""
+    forecast = pd.DataFrame(
+        {
+            "Naive": [5.0, 5.0],
+            "Naive-lo-80": [3.0, 3.0],  # the second row's lower bounds are swapped
+            "Naive-lo-95": [2.0, 4.0],
+            "Naive-hi-80": [7.0, 6.0],
+            "Naive-hi-95": [8.0, 7.0],
+        }
+    )
+    fixed = fc.bands_in_order(forecast, ["Naive"])
+    assert list(fixed["Naive-lo-95"]) == [2.0, 3.0]
+    assert list(fixed["Naive-lo-80"]) == [3.0, 4.0]
+    assert list(fixed["Naive-hi-95"]) == [8.0, 7.0]
+
+
+# --------------------------------------------------------------------------- stored selection
+
+
+def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
+    values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
+    scorecard = _scorecard(values)
+    stored = model_selection(scorecard)
+    assert len(stored) == 1 and stored["history_periods"].iloc[0] == 14
+    assert stored["last_complete_period_start"].iloc[0] == dt.date(2023, 2, 1)
+    # Fitting with the stored selection gives exactly the forecast that selects afresh.
+    fresh = forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15))
+    pd.testing.assert_frame_equal(
+        forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15), stored), fresh
+    )
+    # The same latest complete period: the stored choice is used as it is, without a backtest.
+    marked = stored.assign(model="SeasonalNaive", backtest_points=99)
+    reused = forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 20), marked)
+    assert set(reused["model"]) == {"SeasonalNaive"}
+    assert set(reused["backtest_points"]) == {99}
+    assert model_selection(scorecard, marked)["backtest_points"].iloc[0] == 99
+    # A restated complete period (same latest period, another value): backtested again.
+    restated = model_selection(_scorecard([0.35, *values[1:]]), marked)
+    assert restated["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
+    # One more complete month: the series is backtested again.
+    longer = _scorecard([*values, 0.3])
+    again = model_selection(longer, marked)
+    assert again["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
+    assert again["history_periods"].iloc[0] == 15
+    assert again["model"].iloc[0] == model_selection(longer)["model"].iloc[0]
 
 
 # --------------------------------------------------------------------------- forecast paths
@@ -335,3 +385,19 @@ def test_the_change_decomposition_is_exact_on_every_row_of_the_demo(demo_warehou
         "where kpi_code = 'churn_rate' and segment_type = 'plan' and effect_rank = 1"
     ).fetchone()
     assert churn is not None and churn[0].startswith("churn_rate ")
+
+
+def test_the_accuracy_table_shows_what_each_kind_of_refresh_costs() -> None:
+    values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
+    scorecard = pd.concat([_scorecard(values), _scorecard([2.0, 2.1], segment=("plan", "basic-m"))])
+    figures = accuracy.summarise(forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15)))
+    assert (figures["series"], figures["series_forecast"], figures["series_too_short"]) == (2, 1, 1)
+    assert figures["backtest_points"] == 1 + 2 + 3 + 3
+    seconds = {
+        "import": {"cpu": 2.0, "wall": 4.0},
+        "backtest": {"cpu": 9.0, "wall": 20.0},
+        "fit": {"cpu": 1.5, "wall": 3.0},
+    }
+    text = accuracy.markdown({"demo": {**figures, "seconds": seconds, "load_average": 3.2}}, "x")
+    # new period: import + backtest + fit; same period: import + fit (CPU, wall in brackets)
+    assert "| 2.0 (4.0) | 9.0 (20.0) | 1.5 (3.0) | 12.5 (27.0) | 3.5 (7.0) | 3.2 |" in text

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nyckeltal.insights import forecast as fc
+from nyckeltal.insights import selection as sel
 
 COLUMNS = [
     "kpi_code",
@@ -48,48 +49,26 @@ COLUMNS = [
 
 
 def forecast_paths(
-    scorecard: pd.DataFrame, catalogue: pd.DataFrame, as_of_date: dt.date
+    scorecard: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    as_of_date: dt.date,
+    selection: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows of int_kpi_forecast_paths from the scorecard, the KPI catalogue (bounds) and
-    the as-of date."""
+    the as-of date. `selection`: stored choices (nyckeltal.insights.selection.COLUMNS); the
+    series without a valid one are backtested here."""
     series = fc.series_frame(scorecard)
     if series.empty:
         return pd.DataFrame(columns=COLUMNS)
-    summary = (
-        series.groupby("unique_id", sort=True)
-        .agg(
-            **{column: (column, "first") for column in [*fc.SERIES_KEY, "unit"]},
-            history_periods=("position", "max"),
-            last_complete_period_start=("period_start", "max"),
-            last_value=("value", "last"),
-        )
-        .reset_index()
-    )
-    paths, choices = [], {}
-    for season, grains in _grains_by_season().items():
+    summary = sel.series_summary(series)
+    choices = sel.select(series, summary, selection)
+    paths = []
+    for season, grains in sel.grains_by_season().items():
         subset = series[series["period_grain"].isin(grains)]
-        if subset.empty:
-            continue
-        rows, chosen = fc.forecast_series(subset, season)
-        paths.append(rows)
-        choices.update(chosen)
+        if not subset.empty:
+            paths.append(fc.fit_chosen(subset, season, choices))
     forecasts = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
-    bounds = _bounds(catalogue)
-    by_series = dict(tuple(forecasts.groupby("unique_id"))) if len(forecasts) else {}
-    frames = []
-    for row in summary.itertuples(index=False):
-        steps = by_series.get(row.unique_id)
-        choice = choices.get(row.unique_id)
-        frames.append(_series_rows(row, choice, steps, bounds.get(row.kpi_code), as_of_date))
-    result = pd.concat(frames, ignore_index=True)
-    return result[COLUMNS]
-
-
-def _grains_by_season() -> dict[int, list[str]]:
-    grouped: dict[int, list[str]] = {}
-    for grain, season in fc.SEASON.items():
-        grouped.setdefault(season, []).append(grain)
-    return grouped
+    return _path_rows(summary, choices, forecasts, catalogue, as_of_date)[COLUMNS]
 
 
 def _bounds(catalogue: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
@@ -102,93 +81,76 @@ def _bounds(catalogue: pd.DataFrame) -> dict[str, tuple[float | None, float | No
     }
 
 
-def _series_rows(
-    row: object,
-    choice: fc.Choice | None,
-    steps: pd.DataFrame | None,
-    bounds: tuple[float | None, float | None] | None,
+def _path_rows(
+    summary: pd.DataFrame,
+    choices: dict[str, fc.Choice],
+    forecasts: pd.DataFrame,
+    catalogue: pd.DataFrame,
     as_of_date: dt.date,
 ) -> pd.DataFrame:
-    months = fc.GRAIN_MONTHS[row.period_grain]
-    last = pd.Timestamp(row.last_complete_period_start)
-    if choice is None or steps is None:
-        choice = None
-        steps = pd.DataFrame({"step": [1], "model": pd.Series([None], dtype=object)})
-        for column in ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]:
-            steps[column] = np.array([np.nan])
-    else:
-        steps = steps.rename(
-            columns={
-                "lo_80": "lower_80",
-                "hi_80": "upper_80",
-                "lo_95": "lower_95",
-                "hi_95": "upper_95",
-            }
-        )
-        low, high = bounds or (None, None)
-        steps = ordered(steps, low, high)
-    starts = [fc.add_months(last, months * int(step)) for step in steps["step"]]
-    frame = pd.DataFrame(
-        {
-            "kpi_code": row.kpi_code,
-            "segment_type": row.segment_type,
-            "segment_value": row.segment_value,
-            "period_grain": row.period_grain,
-            "horizon": steps["step"].astype(int).to_numpy(),
-            "period_start": [start.date() for start in starts],
-            "period_end": [
-                (fc.add_months(start, months) - pd.Timedelta(days=1)).date() for start in starts
-            ],
-            "forecast_state": fc.TOO_SHORT if choice is None else fc.FORECAST,
-            "model": steps["model"].to_numpy(),
-            "beats_naive": None if choice is None else choice.beats_naive,
-            **{
-                column: steps[column].to_numpy(dtype=float)
-                for column in ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
-            },
-            "unit": row.unit,
-            "history_periods": int(row.history_periods),
-            "last_complete_period_start": last.date(),
-            "last_value": float(row.last_value),
-        }
+    """Every series' rows, at once: its forecast steps (a too-short series: one row, horizon
+    1, no forecast), ordered and bounded, dated, with the series' facts and backtest."""
+    too_short = summary.loc[~summary["unique_id"].isin(list(choices)), ["unique_id"]]
+    steps = pd.concat(
+        [
+            forecasts.rename(
+                columns={
+                    band: band.replace("lo", "lower").replace("hi", "upper")
+                    for band in ("lo_80", "hi_80", "lo_95", "hi_95")
+                }
+            ),
+            too_short.assign(step=1, model=None),
+        ],
+        ignore_index=True,
     )
-    frame["is_in_progress"] = [
-        start <= as_of_date <= end
-        for start, end in zip(frame["period_start"], frame["period_end"], strict=True)
-    ]
-    for column, value in _choice_columns(choice).items():
-        frame[column] = value
-    return frame
+    rows = steps.merge(summary, on="unique_id", how="left", validate="many_to_one")
+    bounds = _bounds(catalogue)
+    low = rows["kpi_code"].map(lambda code: (bounds.get(code) or (None, None))[0])
+    high = rows["kpi_code"].map(lambda code: (bounds.get(code) or (None, None))[1])
+    rows = ordered(rows, low.astype(float).to_numpy(), high.astype(float).to_numpy())
+    months = rows["period_grain"].map(fc.GRAIN_MONTHS).astype(int) * rows["step"].astype(int)
+    last = pd.to_datetime(rows["last_complete_period_start"])
+    starts = _add_months(last, months)
+    ends = _add_months(starts, rows["period_grain"].map(fc.GRAIN_MONTHS).astype(int))
+    ends = ends - pd.Timedelta(days=1)
+    as_of = pd.Timestamp(as_of_date)
+    rows["horizon"] = rows["step"].astype(int)
+    rows["period_start"], rows["period_end"] = starts.dt.date, ends.dt.date
+    rows["is_in_progress"] = ((starts <= as_of) & (as_of <= ends)).to_numpy()
+    forecast = rows["unique_id"].isin(list(choices))
+    rows["forecast_state"] = np.where(forecast, fc.FORECAST, fc.TOO_SHORT)
+    rows["history_periods"] = rows["history_periods"].astype(int)
+    rows["last_complete_period_start"] = last.dt.date
+    rows["last_value"] = rows["last_value"].astype(float)
+    backtest = pd.DataFrame(
+        [sel.choice_columns(choices.get(key)) for key in rows["unique_id"]], index=rows.index
+    )
+    for column in backtest.columns:
+        rows[column] = backtest[column]
+    return rows.sort_values(["unique_id", "horizon"], kind="stable").reset_index(drop=True)
 
 
-def ordered(steps: pd.DataFrame, low: float | None, high: float | None) -> pd.DataFrame:
-    """lower_95 <= lower_80 <= forecast <= upper_80 <= upper_95, within the KPI's bounds."""
+def _add_months(moments: pd.Series, months: pd.Series) -> pd.Series:
+    """Each moment plus its number of months (pandas' month arithmetic, one offset per
+    distinct number)."""
+    result = pd.Series(pd.NaT, index=moments.index, dtype="datetime64[ns]")
+    for count in months.unique():
+        where = months == count
+        result[where] = moments[where] + pd.DateOffset(months=int(count))
+    return result
+
+
+def ordered(
+    steps: pd.DataFrame, low: float | np.ndarray | None, high: float | np.ndarray | None
+) -> pd.DataFrame:
+    """lower_95 <= lower_80 <= forecast <= upper_80 <= upper_95, within the KPI's bounds
+    (scalars or one per row; None or NaN: unbounded)."""
     steps = steps.copy()
     columns = ["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]
     values = np.sort(steps[columns].to_numpy(dtype=float), axis=1)
-    if low is not None or high is not None:
-        values = np.clip(values, low, high)
+    if low is not None:
+        values = np.where(values < np.reshape(low, (-1, 1)), np.reshape(low, (-1, 1)), values)
+    if high is not None:
+        values = np.where(values > np.reshape(high, (-1, 1)), np.reshape(high, (-1, 1)), values)
     steps[columns] = values
     return steps
-
-
-def _choice_columns(choice: fc.Choice | None) -> dict[str, object]:
-    if choice is None:
-        return {
-            "backtest_mase": None,
-            "backtest_smape": None,
-            "naive_mase": None,
-            "naive_smape": None,
-            "backtest_points": 0,
-            "backtest_covered_80": 0,
-            "backtest_covered_95": 0,
-        }
-    return {
-        "backtest_mase": choice.mase,
-        "backtest_smape": choice.smape,
-        "naive_mase": choice.naive_mase,
-        "naive_smape": choice.naive_smape,
-        "backtest_points": choice.points,
-        "backtest_covered_80": choice.covered_80,
-        "backtest_covered_95": choice.covered_95,
-    }

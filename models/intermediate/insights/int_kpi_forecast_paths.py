@@ -1,20 +1,26 @@
 """The forecast path of every scorecard series, horizons 1..12 (docs/insights.md).
 
-nyckeltal.insights.forecast_paths: models chosen per series by a rolling-origin backtest
-(statsforecast). marts.kpi_forecasts publishes the first four horizons; the target outlook
+nyckeltal.insights.forecast_paths: each series' model chosen by a rolling-origin backtest
+(int_kpi_forecast_selection, stored), fitted on its whole history (statsforecast).
+marts.kpi_forecasts publishes the first four horizons; the target outlook
 reads up to the end of the year. A dbt Python model: DuckDB only.
 """
 
 from nyckeltal.insights.forecast_paths import forecast_paths
+from nyckeltal.insights.selection import BACKTEST_PROJECTION
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     scorecard = dbt.ref("kpi_scorecard").df()
     catalogue = dbt.ref("kpi_catalogue").df()
+    selection = dbt.ref("int_kpi_forecast_selection").df()
     as_of_date = dbt.ref("int_reporting_window").df()["as_of_date"].iloc[0]
     paths = forecast_paths(
-        scorecard, catalogue, as_of_date.date() if hasattr(as_of_date, "date") else as_of_date
+        scorecard,
+        catalogue,
+        as_of_date.date() if hasattr(as_of_date, "date") else as_of_date,
+        selection,
     )
     return session.from_df(paths).project(
         "cast(kpi_code as varchar) as kpi_code, "
@@ -36,12 +42,5 @@ def model(dbt, session):
         "cast(unit as varchar) as unit, "
         "cast(history_periods as integer) as history_periods, "
         "cast(last_complete_period_start as date) as last_complete_period_start, "
-        "cast(last_value as double) as last_value, "
-        "cast(backtest_mase as double) as backtest_mase, "
-        "cast(backtest_smape as double) as backtest_smape, "
-        "cast(naive_mase as double) as naive_mase, "
-        "cast(naive_smape as double) as naive_smape, "
-        "cast(backtest_points as integer) as backtest_points, "
-        "cast(backtest_covered_80 as integer) as backtest_covered_80, "
-        "cast(backtest_covered_95 as integer) as backtest_covered_95"
+        "cast(last_value as double) as last_value, " + BACKTEST_PROJECTION
     )

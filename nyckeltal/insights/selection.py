@@ -1,0 +1,142 @@
+"""The model chosen per series, stored: the rows of `int_kpi_forecast_selection`.
+
+The rolling-origin backtest (nyckeltal.insights.forecast.select_models) is most of the
+forecasts' cost, and its answer only changes when a series' complete periods change. The
+selection is therefore stored per series with what it was made on: the latest complete
+period, the number of complete periods and a fingerprint of their values (to 9 significant
+digits, so that the last bits of a sum taken in another order do not count). A refresh re-uses
+it while all three are unchanged (a new day in the month in progress) and backtests the series
+that gained a period, whose history was restated, or that are new. The chosen model is then
+fitted once on the whole history (forecast.fit_chosen), so the published forecast always
+reflects the latest values, and a stored choice gives exactly the rows a fresh backtest gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from nyckeltal.insights import forecast as fc
+
+CHOICE_COLUMNS = {
+    "model": "model",
+    "beats_naive": "beats_naive",
+    "backtest_mase": "mase",
+    "backtest_smape": "smape",
+    "naive_mase": "naive_mase",
+    "naive_smape": "naive_smape",
+    "backtest_points": "points",
+    "backtest_covered_80": "covered_80",
+    "backtest_covered_95": "covered_95",
+}
+# The backtest columns' types, for the dbt Python models' projections.
+BACKTEST_PROJECTION = (
+    "cast(backtest_mase as double) as backtest_mase, "
+    "cast(backtest_smape as double) as backtest_smape, "
+    "cast(naive_mase as double) as naive_mase, "
+    "cast(naive_smape as double) as naive_smape, "
+    "cast(backtest_points as integer) as backtest_points, "
+    "cast(backtest_covered_80 as integer) as backtest_covered_80, "
+    "cast(backtest_covered_95 as integer) as backtest_covered_95"
+)
+STATE = ["last_complete_period_start", "history_periods", "history_fingerprint"]
+COLUMNS = [*fc.SERIES_KEY, *STATE, *CHOICE_COLUMNS]
+
+
+def series_summary(series: pd.DataFrame) -> pd.DataFrame:
+    """One row per series of series_frame: its key, unit, history_periods,
+    last_complete_period_start, history_fingerprint and last_value."""
+    return (
+        series.groupby("unique_id", sort=True)
+        .agg(
+            **{column: (column, "first") for column in [*fc.SERIES_KEY, "unit"]},
+            history_periods=("position", "max"),
+            last_complete_period_start=("period_start", "max"),
+            history_fingerprint=("value", fingerprint),
+            last_value=("value", "last"),
+        )
+        .reset_index()
+    )
+
+
+def fingerprint(values: pd.Series) -> str:
+    """A digest of a series' values in time order, each to 9 significant digits."""
+    text = ";".join(f"{value:.9g}" for value in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def grains_by_season() -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for grain, season in fc.SEASON.items():
+        grouped.setdefault(season, []).append(grain)
+    return grouped
+
+
+def stored_choices(summary: pd.DataFrame, stored: pd.DataFrame | None) -> dict[str, fc.Choice]:
+    """The stored choices (rows of COLUMNS) still valid for the series of `summary`: same
+    latest complete period, number of complete periods and fingerprint of their values."""
+    if stored is None or stored.empty or not set(COLUMNS) <= set(stored.columns):
+        return {}
+    stored = stored.assign(
+        unique_id=fc.series_id(stored),
+        last_complete_period_start=pd.to_datetime(stored["last_complete_period_start"]),
+        history_periods=stored["history_periods"].astype(int),
+    )
+    current = summary[["unique_id", *STATE]].astype({"history_periods": int})
+    valid = stored.merge(current, on=["unique_id", *STATE], how="inner")
+    return {row["unique_id"]: _choice(row) for row in valid.to_dict("records")}
+
+
+def select(
+    series: pd.DataFrame, summary: pd.DataFrame, stored: pd.DataFrame | None = None
+) -> dict[str, fc.Choice]:
+    """The choice of every long-enough series of series_frame: stored where still valid, by
+    the backtest otherwise."""
+    choices = stored_choices(summary, stored)
+    pending = series[~series["unique_id"].isin(list(choices))]
+    for season, grains in grains_by_season().items():
+        subset = pending[pending["period_grain"].isin(grains)]
+        if not subset.empty:
+            choices.update(fc.select_models(subset, season))
+    return choices
+
+
+def model_selection(scorecard: pd.DataFrame, stored: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of int_kpi_forecast_selection (COLUMNS): one per series with a forecast,
+    re-using the `stored` rows (the table's previous state) that are still valid."""
+    series = fc.series_frame(scorecard)
+    if series.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    summary = series_summary(series)
+    choices = select(series, summary, stored)
+    rows = summary[summary["unique_id"].isin(list(choices))].reset_index(drop=True)
+    backtest = pd.DataFrame([choice_columns(choices[key]) for key in rows["unique_id"]])
+    rows = pd.concat([rows, backtest], axis=1)
+    rows["last_complete_period_start"] = rows["last_complete_period_start"].dt.date
+    return rows[COLUMNS].reset_index(drop=True)
+
+
+def choice_columns(choice: fc.Choice | None) -> dict[str, object]:
+    """The backtest columns of one series (a too-short series: no backtest)."""
+    if choice is None:
+        empty = {column: None for column in CHOICE_COLUMNS}
+        return {**empty, "backtest_points": 0, "backtest_covered_80": 0, "backtest_covered_95": 0}
+    return {column: getattr(choice, field) for column, field in CHOICE_COLUMNS.items()}
+
+
+def _choice(row: dict[str, object]) -> fc.Choice:
+    def number(value: object) -> float | None:
+        return None if value is None or pd.isna(value) else float(value)
+
+    return fc.Choice(
+        model=str(row["model"]),
+        beats_naive=bool(row["beats_naive"]),
+        mase=number(row["backtest_mase"]),
+        smape=number(row["backtest_smape"]),
+        naive_mase=number(row["naive_mase"]),
+        naive_smape=number(row["naive_smape"]),
+        points=int(row["backtest_points"]),
+        covered_80=int(row["backtest_covered_80"]),
+        covered_95=int(row["backtest_covered_95"]),
+    )
