@@ -14,6 +14,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from nyckeltal import children, engines, failures, settings
+from nyckeltal.availability import unavailable_families
 from nyckeltal.progress import show_on_console
 from nyckeltal.terminal import printable
 from orchestration import alerts
@@ -114,6 +115,8 @@ def run_daily_refresh(
         )
     skipped = skipped_steps(result)
     if result.success and not skipped:
+        for family in unavailable_families(settings.published_path(warehouse)):
+            print(family.line())
         print(f"Refreshed in {time.perf_counter() - started:.1f} s")
         return True
     print(

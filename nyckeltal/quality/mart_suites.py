@@ -257,6 +257,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "customer_retention_monthly": ("month_start", "segment_type", "segment_value"),
     "employee_engagement_by_wave": ("survey_date", "segment_type", "segment_value"),
     "kpi_definitions": ("kpi_code",),
+    "kpi_family_availability": ("family",),
     "lead_costs_monthly": ("month_start", "segment_type", "segment_value"),
     "market_share_by_period": ("period_start", "segment_type", "segment_value"),
     "mrr_movements_monthly": ("month_start",),
