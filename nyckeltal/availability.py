@@ -15,6 +15,8 @@ import duckdb
 from nyckeltal.relations import has_relation
 
 AVAILABILITY_MART = "kpi_family_availability"
+# The load manifest (nyckeltal.loading.absent.MANIFEST): one row per contract table.
+MANIFEST_SCHEMA, MANIFEST_TABLE = "raw_nyckeltal", "tables_loaded"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,16 @@ class UnavailableFamily:
             f"{self.name} ({self.family}) not available: no {self.missing_tables} loaded "
             f"(it needs {self.required_tables})"
         )
+
+
+def absent_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """The contract tables (keys) the last load recorded as absent in its manifest."""
+    if not has_relation(connection, MANIFEST_SCHEMA, MANIFEST_TABLE):
+        return set()
+    rows = connection.execute(
+        f"select table_key from {MANIFEST_SCHEMA}.{MANIFEST_TABLE} where not is_loaded"
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def unavailable_families(published: Path) -> list[UnavailableFamily]:

@@ -160,6 +160,12 @@ def subset_refreshed(
     return folder / "nyckeltal.duckdb", demo_refreshed
 
 
+def _same_digits(value: object) -> object:
+    """A double to 12 significant digits: DuckDB's parallel sums may differ in the last bit
+    from one build to the next (the demo's own rebuilds too)."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
 def _scorecard(warehouse: Path) -> dict[str, set[tuple]]:
     with duckdb.connect(str(settings.published_path(warehouse)), read_only=True) as connection:
         rows = connection.execute("select * from marts.kpi_scorecard").fetchall()
@@ -167,7 +173,7 @@ def _scorecard(warehouse: Path) -> dict[str, set[tuple]]:
     by_code: dict[str, set[tuple]] = {}
     code = names.index("kpi_code")
     for row in rows:
-        by_code.setdefault(row[code], set()).add(row)
+        by_code.setdefault(row[code], set()).add(tuple(_same_digits(value) for value in row))
     return by_code
 
 

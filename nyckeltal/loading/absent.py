@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from nyckeltal.availability import MANIFEST_SCHEMA, MANIFEST_TABLE
 from nyckeltal.contract import TABLES, Column, ForeignKey, Table
 from nyckeltal.loading.conversions import IDENTITY
 from nyckeltal.loading.problems import LoadError, Problem, plural
@@ -30,8 +31,8 @@ from nyckeltal.raw_schema import create_table_sql
 MINIMUM = "crm.customers"
 FX_RATES = "billing.fx_rates"
 MANIFEST = Table(
-    "nyckeltal",
-    "tables_loaded",
+    MANIFEST_SCHEMA.removeprefix("raw_"),
+    MANIFEST_TABLE,
     "The load manifest: one row per contract table, loaded or absent, written by every load.",
     (
         Column("table_key", "varchar", description="The contract table, <system>.<table>."),

@@ -46,9 +46,7 @@ families_with_inputs as (
     select
         kpi_catalogue.family,
         kpi_catalogue.family_name,
-        {{ dbt.listagg(
-            'kpi_family_inputs.table_key', "', '", 'order by kpi_family_inputs.table_key'
-        ) }} as required_tables
+        {{ sorted_list('kpi_family_inputs.table_key') }} as required_tables
     from kpi_catalogue
     inner join kpi_family_inputs
         on kpi_catalogue.family = kpi_family_inputs.family
@@ -60,7 +58,7 @@ missing_by_family as (
 
     select
         family,
-        {{ dbt.listagg('table_key', "', '", 'order by table_key') }} as missing_tables
+        {{ sorted_list('table_key') }} as missing_tables
     from inputs_absent
     group by family
 
