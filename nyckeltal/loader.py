@@ -3,12 +3,14 @@
 DuckDB reads every file itself (`read_csv`, `read_parquet`) into a private staging database
 and checks it against the contract (`nyckeltal.contract`) in SQL: files, columns, types,
 required values, primary keys, enumerations, ranges, foreign keys across systems and
-exchange rates. The fast path (`loading.screen`) stages the files already typed and only asks
+exchange rates. Any subset of the tables may be given, `crm.customers` at least; the absent
+ones are written empty and recorded as absent in the load manifest (`loading.absent`). The
+fast path (`loading.screen`) stages the files already typed and only asks
 whether everything is valid; if anything is not, the detailed validation (`loading.staging`,
 `loading.checks`) collects every problem and `LoadError` reports them all, the warehouse not
-even opened. Otherwise the fifteen raw tables are replaced, all or nothing, in the engine of
-NYCKELTAL_TARGET: the DuckDB warehouse file (attached, one transaction), the PostgreSQL server
-(one transaction), or Parquet folders that dbt registers as Spark tables
+even opened. Otherwise the fifteen raw tables and the manifest are replaced, all or nothing,
+in the engine of NYCKELTAL_TARGET: the DuckDB warehouse file (attached, one transaction), the
+PostgreSQL server (one transaction), or Parquet folders that dbt registers as Spark tables
 (`nyckeltal.loading.engines`). DuckDB's memory, threads and spill folder come from
 `nyckeltal.settings`.
 """
@@ -28,11 +30,12 @@ from pathlib import Path
 import duckdb
 
 from nyckeltal import settings
-from nyckeltal.contract import TABLES
+from nyckeltal.contract import TABLES, TABLES_BY_KEY
 from nyckeltal.horizon import DateWindow
+from nyckeltal.loading.absent import absent_keys, with_absent_tables
 from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
 from nyckeltal.loading.engines import write_parquet_tables, write_postgres_tables
-from nyckeltal.loading.files import discover
+from nyckeltal.loading.files import discover, not_named
 from nyckeltal.loading.problems import LoadError, Problem, plural
 from nyckeltal.loading.screen import screen
 from nyckeltal.loading.staging import StagedTable, stage
@@ -58,6 +61,7 @@ class LoadReport:
     warehouse: Path | str  # the DuckDB file, or where the other engine's raw tables went
     tables: tuple[TableLoad, ...]
     seconds: float
+    absent: tuple[str, ...] = ()  # contract tables without a file: written empty, not loaded
 
     @property
     def rows(self) -> int:
@@ -65,15 +69,18 @@ class LoadReport:
 
     def summary(self) -> str:
         """One line per table with its row count, then the total and the time taken."""
-        width = max(len(table.relation) for table in self.tables)
+        width = max(len(table.relation) for table in self.tables) + 4
         lines = [f"Loaded {self.directory} into {self.warehouse}:"]
         lines += [
             f"  {table.relation:<{width}} {table.rows:>12,} rows  ({table.file})"
             for table in self.tables
         ]
+        absent = [f"{TABLES_BY_KEY[key].schema}.{TABLES_BY_KEY[key].name}" for key in self.absent]
+        lines += [f"  {relation:<{width}} {'absent':>12}       (no file)" for relation in absent]
         lines.append(
             f"{plural(len(self.tables), 'table')}, {plural(self.rows, 'row')} "
             f"in {self.seconds:.2f} s"
+            + (f"; {plural(len(self.absent), 'table')} absent" if self.absent else "")
         )
         return "\n".join(lines)
 
@@ -107,6 +114,8 @@ def load_directory(
             staged = _stage_and_check(connection, files, problems, dates, progress)
         if problems:
             raise LoadError.from_problems(directory, problems)
+        absent = absent_keys(staged)
+        staged = with_absent_tables(connection, staged)
         target = settings.target()
         if target == "postgres":
             progress("Replacing the raw tables in PostgreSQL")
@@ -118,8 +127,12 @@ def load_directory(
             progress(f"Replacing the raw tables of {warehouse}")
             write_tables(connection, staged, warehouse, progress)
             written = warehouse
-    tables = tuple(TableLoad(f"{s.table.schema}.{s.table.name}", s.file, s.rows) for s in staged)
-    return LoadReport(directory, written, tables, time.perf_counter() - started)
+    tables = tuple(
+        TableLoad(f"{s.table.schema}.{s.table.name}", s.file, s.rows)
+        for s in staged
+        if s.table.key in TABLES_BY_KEY and s.table.key not in absent
+    )
+    return LoadReport(directory, written, tables, time.perf_counter() - started, absent)
 
 
 def _print_now(line: str) -> None:
@@ -181,8 +194,9 @@ def _stage_and_check(
         problems += found
         progress(_progress_line(table.key, staged_table.rows, started, len(found)))
     started = time.perf_counter()
-    found = check_foreign_keys(staged, connection)
-    found += check_currencies(staged, connection, settings.reporting_currency())
+    absent = not_named(files, problems)
+    found = check_foreign_keys(staged, connection, absent)
+    found += check_currencies(staged, connection, settings.reporting_currency(), absent)
     problems += found
     progress(_progress_line("foreign keys, exchange rates", None, started, len(found)))
     return list(staged.values())

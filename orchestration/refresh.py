@@ -14,6 +14,7 @@ from pathlib import Path
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from nyckeltal import alerts, children, engines, settings
+from nyckeltal.availability import unavailable_families
 from nyckeltal.progress import show_on_console
 from nyckeltal.terminal import printable
 from orchestration.definitions import build_definitions
@@ -74,6 +75,8 @@ def run_daily_refresh(
             warehouse, as_of, start=start, end=end, log_level="INFO" if verbose else "CRITICAL"
         )
     if result.success and not skipped_steps(result):
+        for family in unavailable_families(settings.published_path(warehouse)):
+            print(family.line())
         print(f"Refreshed in {time.perf_counter() - started:.1f} s")
         return True
     print(

@@ -273,3 +273,24 @@ def test_a_new_kpi_needs_at_most_three_files() -> None:
         "models/intermediate/<domain>/_int_<domain>__models.yml",
     }
     assert len(touched) <= MAX_FILES_FOR_A_NEW_KPI
+
+
+@pytest.mark.dbt
+def test_each_familys_required_tables_are_its_dbt_lineage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """seeds/kpi_family_inputs.csv lists, per family, exactly the raw sources upstream of its
+    int_kpi_rows_<family> model in dbt's manifest (less the calendar-only references), so the
+    tables a family is unavailable without cannot drift from the models."""
+    import json
+
+    from run_folders import runs_write_under
+
+    from nyckeltal.dbt_runner import run_dbt
+
+    runs_write_under(monkeypatch, tmp_path)
+    run_dbt(["parse"], tmp_path / "nyckeltal.duckdb", quiet=True)
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert catalogue.lineage_inputs(manifest) == catalogue.family_inputs()
+    # Every family needs its own tables at least (nothing to compute from the calendar alone).
+    assert all(catalogue.family_inputs().values())

@@ -8,18 +8,17 @@ checks (foreign keys, exchange rates) run once every file is staged, on the usab
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import duckdb
 
 from nyckeltal.contract import Column
 from nyckeltal.horizon import DateWindow
+from nyckeltal.loading.absent import FX_RATES, absent_reference_problem, missing_rates_problem
 from nyckeltal.loading.problems import MAX_SAMPLES, Problem, format_pairs, format_value, plural
 from nyckeltal.loading.sql import literal
 from nyckeltal.loading.staging import StagedTable
-
-FX_RATES = "billing.fx_rates"
 
 
 @dataclass(frozen=True)
@@ -148,13 +147,20 @@ def _primary_key(connection: duckdb.DuckDBPyConnection, staged: StagedTable) -> 
 
 
 def check_foreign_keys(
-    staged: Mapping[str, StagedTable], connection: duckdb.DuckDBPyConnection
+    staged: Mapping[str, StagedTable],
+    connection: duckdb.DuckDBPyConnection,
+    absent: Collection[str] = (),
 ) -> list[Problem]:
-    """Every set foreign key value exists in the referenced table (across systems)."""
+    """Every set foreign key value exists in the referenced table (across systems); none
+    refers to a table of `absent` (contract keys of the tables the load has no file for)."""
     problems = []
     for child in staged.values():
         for foreign_key in child.table.foreign_keys:
             parent = staged.get(foreign_key.references)
+            if child.usable and foreign_key.references in absent:
+                dangling = absent_reference_problem(connection, child, foreign_key)
+                problems += [dangling] if dangling else []
+                continue
             if not (child.usable and parent and parent.usable):
                 continue
             value = child.typed(foreign_key.column, "t")
@@ -177,15 +183,21 @@ def check_currencies(
     staged: Mapping[str, StagedTable],
     connection: duckdb.DuckDBPyConnection,
     reporting_currency: str,
+    absent: Collection[str] = (),
 ) -> list[Problem]:
-    """Every money row's currency has an exchange rate on or before its conversion date."""
+    """Every money row's currency has an exchange rate on or before its conversion date
+    (only the reporting currency when the rates are `absent`)."""
     rates = staged.get(FX_RATES)
-    if rates is None or not rates.usable:
+    if (rates is None and FX_RATES not in absent) or (rates is not None and not rates.usable):
         return []
     problems = []
     for money in staged.values():
         if money.table.currency_column and money.usable:
-            problems += _missing_rates(connection, money, rates, reporting_currency)
+            if rates is None:
+                unconverted = missing_rates_problem(connection, money, reporting_currency)
+                problems += [unconverted] if unconverted else []
+            else:
+                problems += _missing_rates(connection, money, rates, reporting_currency)
     return problems
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import os
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nyckeltal.contract import TABLES, Table
+from nyckeltal.loading.absent import MINIMUM, require_minimum
 from nyckeltal.loading.problems import LoadError, Problem
 
 FORMATS = (".csv", ".parquet")
@@ -17,9 +19,11 @@ def discover(directory: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Map each contract table (by key) to its file, with the problems of the folder itself.
 
     Every non-hidden file must be `<system>__<table>.csv` or `.parquet` of a contract table,
-    each table needs exactly one file. Hidden files and sub-folders not named like a table are
-    ignored. Anything named like a table is refused, unopened, when it is not a regular file
-    inside the folder (`refusal`): a link leading out, a folder, a FIFO, a device.
+    each table at most one file, `crm.customers` one (`absent.require_minimum`); a table
+    without a file is absent (`nyckeltal.loading.absent`). Hidden files and sub-folders not
+    named like a table are ignored. Anything named like a table is refused, unopened, when it
+    is not a regular file inside the folder (`refusal`): a link leading out, a folder, a FIFO,
+    a device.
     """
     if not directory.is_dir():
         raise LoadError(f"{directory} is not a folder (expected a folder of data files)")
@@ -42,14 +46,20 @@ def discover(directory: Path) -> tuple[dict[str, Path], list[Problem]]:
     files: dict[str, Path] = {}
     for table in TABLES:
         paths = found.get(table.key, [])
-        if not paths and table.key not in refused_tables:
-            problems.append(_missing_file(table))
-        elif len(paths) > 1:
+        if len(paths) > 1:
             names = " and ".join(path.name for path in paths)
             problems.append(Problem(names, f"two files for {table.key}, keep one"))
         elif paths:
             files[table.key] = paths[0]
+    require_minimum(directory, files, refused=MINIMUM in refused_tables)
     return files, problems
+
+
+def not_named(files: Mapping[str, Path], problems: Sequence[Problem]) -> set[str]:
+    """The contract tables (keys) the folder has no file for: absent, unlike a table whose
+    file was refused (a problem names it)."""
+    named = {Path(problem.file).stem for problem in problems}
+    return {t.key for t in TABLES if t.key not in files and t.file_stem not in named}
 
 
 def refusal(directory: Path, path: Path) -> Problem | None:
@@ -85,11 +95,4 @@ def _unknown_file(path: Path, by_stem: dict[str, Table]) -> Problem:
     return Problem(
         path.name,
         f"matches no contract table: files must be named <system>__<table>.csv or .parquet{hint}",
-    )
-
-
-def _missing_file(table: Table) -> Problem:
-    return Problem(
-        f"{table.file_stem}.csv|.parquet",
-        f"missing: {table.key} is required (every contract table needs a file)",
     )

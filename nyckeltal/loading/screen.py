@@ -52,7 +52,7 @@ def screen(
     # materializing in parallel without it is about a third cheaper.
     connection.execute("set preserve_insertion_order = false")
     try:
-        for table in TABLES:
+        for table in (table for table in TABLES if table.key in files):
             started = time.perf_counter()
             staged[table.key] = _screen_table(connection, table, files[table.key], dates)
             progress(_line(table.key, staged[table.key].rows, started))
@@ -135,8 +135,12 @@ def _parquet_source(connection: duckdb.DuckDBPyConnection, staged: StagedTable) 
 def _foreign_keys(connection: duckdb.DuckDBPyConnection, staged: Mapping[str, StagedTable]) -> None:
     for child in staged.values():
         for foreign_key in child.table.foreign_keys:
-            parent = staged[foreign_key.references]
+            parent = staged.get(foreign_key.references)
             column = quote(foreign_key.column)
+            if parent is None:  # absent: no value may refer to it
+                if _exists(connection, child.relation, f"{column} is not null"):
+                    raise Rejected(f"{child.file} refers to the absent {foreign_key.references}")
+                continue
             orphans = connection.execute(
                 f"select exists (select 1 from {child.relation} as c anti join "
                 f"{parent.relation} as p on c.{column} = p.{quote(foreign_key.referenced_column)}"
@@ -151,10 +155,15 @@ def _currencies(
     staged: Mapping[str, StagedTable],
     reporting_currency: str,
 ) -> None:
-    rates = staged[FX_RATES]
+    rates = staged.get(FX_RATES)
     for money in staged.values():
         currency_column = money.table.currency_column
         if not currency_column:
+            continue
+        if rates is None:  # absent: only the reporting currency needs no rate
+            other = f"{quote(currency_column)} <> {literal(reporting_currency)}"
+            if _exists(connection, money.relation, other):
+                raise Rejected(f"{money.file} has a currency but {FX_RATES} is absent")
             continue
         date_column = money.table.conversion_date_column
         currency = f"t.{quote(currency_column)}"
@@ -169,3 +178,8 @@ def _currencies(
         ).fetchone()[0]
         if missing:
             raise Rejected(f"{money.file} has a currency without an exchange rate")
+
+
+def _exists(connection: duckdb.DuckDBPyConnection, relation: str, condition: str) -> bool:
+    query = f"select exists (select 1 from {relation} where {condition})"
+    return bool(connection.execute(query).fetchone()[0])

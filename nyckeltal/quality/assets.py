@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from nyckeltal import settings
+from nyckeltal.availability import absent_tables
 from nyckeltal.contract import TABLES_BY_KEY, Table
 from nyckeltal.quality import source_suites
 from nyckeltal.quality.mart_suites import RECONCILED
@@ -355,9 +356,10 @@ def current_row_counts(
     connection: duckdb.DuckDBPyConnection, tables: Sequence[str]
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
+    absent = absent_tables(connection)  # no rows by design, not a drop: not counted
     for key in tables:
         table = TABLES_BY_KEY[key]
-        if table_exists(connection, table.schema, table.name):
+        if key not in absent and table_exists(connection, table.schema, table.name):
             row = connection.execute(f"select count(*) from {relation(table)}").fetchone()
             counts[key] = int(row[0]) if row else 0
     return counts

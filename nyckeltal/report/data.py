@@ -17,6 +17,7 @@ import duckdb
 import yaml
 
 from nyckeltal import catalogue
+from nyckeltal.availability import UnavailableFamily, unavailable_families
 from nyckeltal.relations import has_relation
 from nyckeltal.report.foresight import Foresight, load_foresight
 from nyckeltal.scorecard import STATUSES, read_scorecard
@@ -96,6 +97,8 @@ class ReportData:
     # (segment_type, segment_value) -> the name people read (campaign names, region names).
     segment_names: dict[tuple[str, str], str] = field(default_factory=dict)
     foresight: Foresight = field(default_factory=Foresight)
+    # KPI families the data loaded cannot compute (marts.kpi_family_availability).
+    unavailable: list[UnavailableFamily] = field(default_factory=list)
 
     def family_kpis(self, family: Family) -> list[KpiView]:
         return [self.kpis[info.code] for info in family.kpis if info.code in self.kpis]
@@ -318,6 +321,7 @@ def load_report_data(published: Path, currency: str) -> ReportData:
         unknown_kpis=sorted(set(by_code) - known),
         segment_names={**segment_value_names(), **_campaign_names(published)},
         foresight=load_foresight(published),
+        unavailable=unavailable_families(published),
     )
 
 
