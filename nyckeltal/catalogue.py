@@ -238,7 +238,7 @@ def family_inputs_table() -> str:
 
 
 def contract_doc_with_inputs(document: str) -> str:
-    return _replace_between(
+    return kpi_docs.replace_between(
         document, INPUTS_START, INPUTS_END, family_inputs_table(), str(CONTRACT_DOC)
     )
 
