@@ -272,6 +272,13 @@ WIDE_MART_ROWS: dict[str, list[dict[str, object]]] = {
          "unit": "percent", "period_grains": "month", "segment_types": "total plan",
          "direction": "lower_is_better", "target_value": 2.0, "warning_value": 3.0},
     ],
+    "kpi_family_availability": [
+        {"family": "nps", "family_name": "Net Promoter Score", "is_available": True,
+         "required_tables": "crm.customers, crm.nps_responses"},
+        {"family": "engagement", "family_name": "Employee engagement", "is_available": False,
+         "required_tables": "hr.engagement_responses",
+         "missing_tables": "hr.engagement_responses"},
+    ],
     "employee_engagement_by_wave": [
         {**WAVE, **TOTAL, "respondent_count": 6, "response_count": 12,
          "favorable_response_count": 7, "engagement_score": 3.75, "favorable_pct": 58.3,
