@@ -273,8 +273,8 @@ WIDE_MART_ROWS: dict[str, list[dict[str, object]]] = {
          "direction": "lower_is_better", "target_value": 2.0, "warning_value": 3.0},
     ],
     "kpi_family_availability": [
-        {"family": "ltv", "family_name": "Customer lifetime value", "is_available": True,
-         "required_tables": "billing.invoices, crm.customers"},
+        {"family": "nps", "family_name": "Net Promoter Score", "is_available": True,
+         "required_tables": "crm.customers, crm.nps_responses"},
         {"family": "engagement", "family_name": "Employee engagement", "is_available": False,
          "required_tables": "hr.engagement_responses",
          "missing_tables": "hr.engagement_responses"},
