@@ -16,6 +16,7 @@
 
 import json
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ from dagster_dbt import (
 )
 
 from nyckeltal import failures, pipeline
-from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
+from nyckeltal.dbt_runner import invocation_target_path
 from nyckeltal.progress import stage
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 from nyckeltal.scorecard import SCORECARD_RELATION
@@ -164,10 +165,15 @@ def run_dbt_build(
         stop_when_interrupted(),
         retry_only_transient(nyckeltal.warehouse_path()),
         stage("dbt build") as progress,
-        nyckeltal.dbt_environment(),
+        nyckeltal.dbt_cli(dbt) as run_dbt_cli,
         nyckeltal.tool_output(),
     ):
-        invocation = dbt.cli(arguments, context=context, raise_on_error=False)
+        step, run_id = context.op_execution_context.op.name, context.run.run_id
+        name = f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        target_path = invocation_target_path(nyckeltal.run_context(), name)
+        invocation = run_dbt_cli.cli(
+            arguments, context=context, raise_on_error=False, target_path=target_path
+        )
         for event in invocation.stream():
             if isinstance(event, Output | AssetMaterialization):
                 models += 1
@@ -231,10 +237,10 @@ def build_dbt_assets(
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, nyckeltal: NyckeltalResource
     ) -> Iterator[Any]:
-        window = nyckeltal.window()
+        window = nyckeltal.run_context().window
         context.log.info(
             "facts window: "
-            + (f"{window[0]} to {window[1]}" if window else "every day, full build")
+            + (f"{window.start} to {window.end}" if window else "every day, full build")
         )
         yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests)
 
@@ -288,18 +294,15 @@ def build_publish_assets(mart_keys: Sequence[AssetKey]) -> list[AssetsDefinition
     def published_marts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        published = nyckeltal.published_path() or nyckeltal_settings.published_path(
-            nyckeltal.warehouse_path()
-        )
+        run = nyckeltal.run_context()
+        published = run.published
         remedies = {published: failures.REPUBLISH}
         with (
             stop_when_interrupted(),
             retry_only_transient(published, remedies),
             stage("publish") as progress,
         ):
-            path = pipeline.publish_marts(
-                nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
-            )
+            path = pipeline.publish_marts(run, run_id=context.run_id)
             progress.detail = str(path)
         context.log.info(f"published the marts to {path}")
         return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})
@@ -341,7 +344,7 @@ def alerts_file_of(alerts: AlertsResource, nyckeltal: NyckeltalResource) -> Path
     """The configured alert file, else alerts.jsonl beside the run's warehouse."""
     if alerts.alerts_file:
         return Path(alerts.alerts_file)
-    return nyckeltal_settings.alerts_path(nyckeltal.warehouse_path())
+    return nyckeltal.run_context().alerts_file
 
 
 def raise_alerts(
@@ -356,9 +359,8 @@ def raise_alerts(
         alerts.webhook_timeout_seconds,
     )
     # On PostgreSQL and Spark the marts are read from the published snapshot just written.
-    source = nyckeltal.warehouse_path()
-    if nyckeltal_settings.target() != "duckdb":
-        source = nyckeltal.published_path() or nyckeltal_settings.published_path(source)
+    run = nyckeltal.run_context()
+    source = run.warehouse if run.engine.embedded else run.published
     findings, extra, rows = rules.findings_of_warehouse(
         source, alerts.change_share, alerts.include_incomplete_periods
     )

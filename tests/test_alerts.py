@@ -13,6 +13,7 @@ import pytest
 from alert_rows import kpi_row as _row
 from webhook_recorder import Webhook
 
+from nyckeltal.context import RunContext
 from orchestration import alerts
 
 
@@ -189,7 +190,7 @@ def test_a_failed_cli_run_posts_a_failure_alert_once(
     monkeypatch.setattr(
         refresh, "failure_summary", lambda result: ["check raw_billing/invoices failed (ERROR)"]
     )
-    assert refresh.run_daily_refresh(tmp_path / "wh.duckdb") is False
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "wh.duckdb")) is False
     (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"
     assert "check raw_billing/invoices failed (ERROR)" in post["body"]["text"]

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from webhook_recorder import Webhook
 
 from nyckeltal import settings
+from nyckeltal.context import RunContext
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.settings import Settings
 from orchestration import alerts
@@ -63,7 +64,7 @@ def test_settings_defaults_run_the_embedded_duckdb(clean_environment: pytest.Mon
     assert config.published is None
     assert settings.published_path() == PROJECT / "warehouse" / "nyckeltal_published.duckdb"
     assert settings.reporting_currency() == "EUR"
-    assert settings.dbt_vars() == {}
+    assert RunContext.build(config).dbt_vars() == {}
 
 
 def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.MonkeyPatch) -> None:
@@ -96,7 +97,7 @@ def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.Mon
     assert config.alert_include_incomplete is True
     # The reporting currency reaches the loader and GX (reporting_currency) and dbt (a var).
     assert settings.reporting_currency() == "SEK"
-    assert settings.dbt_vars() == {"reporting_currency": "SEK"}
+    assert RunContext.build(config).dbt_vars() == {"reporting_currency": "SEK"}
     assert NyckeltalResource(warehouse="x").dbt_vars() == {"reporting_currency": "SEK"}
     policy = retry_policy(config)
     assert policy.max_retries == 5
@@ -128,12 +129,25 @@ def test_environment_variables_are_read_in_one_module() -> None:
 
 
 def test_resource_points_dbt_at_its_warehouse(tmp_path: Path) -> None:
+    """dbt gets the run's values per invocation, in a private file that nyckeltal-dbt adds
+    to dbt's environment; this process's environment is never changed."""
+    from nyckeltal.children import ENVIRONMENT_FLAG
+    from nyckeltal.dbt_runner import dbt_cli
+
     resource = NyckeltalResource(warehouse=str(tmp_path / "w.duckdb"), as_of="2024-02-29")
-    before = os.environ.get("NYCKELTAL_WAREHOUSE")
-    with resource.dbt_environment():
-        assert os.environ["NYCKELTAL_WAREHOUSE"] == str(tmp_path / "w.duckdb")
-    assert os.environ.get("NYCKELTAL_WAREHOUSE") == before
+    before = dict(os.environ)
+    context = resource.run_context()
+    with dbt_cli(context) as cli:
+        flag, path = cli.global_config_flags[:2]
+        assert flag == ENVIRONMENT_FLAG
+        variables = json.loads(Path(path).read_text(encoding="utf-8"))
+        assert variables["NYCKELTAL_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+        assert variables["NYCKELTAL_DBT_PARENT_PID"] == str(os.getpid())
+        assert Path(path).stat().st_mode & 0o077 == 0  # private: it may hold a password
+        assert dict(os.environ) == before
+    assert not Path(path).exists()
     assert resource.as_of_date() == dt.date(2024, 2, 29)
+    assert context.as_of == dt.date(2024, 2, 29)
     assert resource.dbt_vars() == {"as_of_date": "2024-02-29"}
     assert NyckeltalResource(warehouse="x").dbt_vars() == {}
 
@@ -184,35 +198,40 @@ def test_dbt_builds_get_the_duckdb_settings(
     monkeypatch.setenv("NYCKELTAL_DUCKDB_THREADS", "3")
     monkeypatch.setenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
     expected = {"memory_limit": "3GiB", "threads": "3", "temp_directory": str(tmp_path / "spill")}
-    assert settings.dbt_duckdb_settings() == expected
-    environment = settings.dbt_environment(tmp_path / "w.duckdb")
+    context = RunContext.build(warehouse=tmp_path / "w.duckdb")
+    assert context.duckdb.dbt_settings() == expected
+    environment = context.dbt_environment()
     assert json.loads(environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"]) == expected
     monkeypatch.delenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
-    assert "temp_directory" not in settings.dbt_duckdb_settings()  # DuckDB's <warehouse>.tmp
+    assert "temp_directory" not in RunContext.build().duckdb.dbt_settings()  # <warehouse>.tmp
 
 
 def test_window_environment() -> None:
+    from nyckeltal.context import Window
+
     resource = NyckeltalResource(warehouse="x", window_start="2024-01-02", window_end="2024-01-04")
-    assert resource.window() == (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
-    # The window reaches dbt's macro `partition_window` through the environment, not vars
+    assert resource.run_context().window == Window(dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    # The window reaches dbt's macro `partition_window` through dbt's environment, not vars
     # (new vars would make dbt re-parse the project on every daily refresh).
-    assert resource.window_environment() == {
-        "NYCKELTAL_WINDOW_START": "2024-01-02",
-        "NYCKELTAL_WINDOW_END": "2024-01-04",
-    }
+    environment = resource.run_context().dbt_environment()
+    assert environment["NYCKELTAL_WINDOW_START"] == "2024-01-02"
+    assert environment["NYCKELTAL_WINDOW_END"] == "2024-01-04"
     assert resource.dbt_vars() == {}
     # A full build clears a window left in the environment.
-    assert NyckeltalResource(warehouse="x").window() is None
-    assert NyckeltalResource(warehouse="x").window_environment() == {
-        "NYCKELTAL_WINDOW_START": "",
-        "NYCKELTAL_WINDOW_END": "",
-    }
+    assert NyckeltalResource(warehouse="x").run_context().window is None
+    environment = NyckeltalResource(warehouse="x").run_context().dbt_environment()
+    assert (environment["NYCKELTAL_WINDOW_START"], environment["NYCKELTAL_WINDOW_END"]) == ("", "")
     with pytest.raises(ValueError, match="go together"):
-        NyckeltalResource(warehouse="x", window_start="2024-01-02").window()
+        NyckeltalResource(warehouse="x", window_start="2024-01-02").run_context()
     with pytest.raises(ValueError, match="after"):
         NyckeltalResource(
             warehouse="x", window_start="2024-01-05", window_end="2024-01-04"
-        ).window()
+        ).run_context()
+    # Every day of the window lies within the date horizon (NYCKELTAL_DATE_HORIZON_YEARS).
+    with pytest.raises(ValueError, match="outside"):
+        NyckeltalResource(
+            warehouse="x", window_start="1969-12-30", window_end="1970-01-02"
+        ).run_context()
 
 
 def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
@@ -417,9 +436,9 @@ def test_a_run_whose_steps_were_skipped_is_a_failed_refresh(
     alerted: list[list[str]] = []
     monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *args, **kwargs: result)
     monkeypatch.setattr(refresh, "alert_failure", lambda w, run, reasons: alerted.append(reasons))
-    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is False
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "w.duckdb")) is False
     expected = "step published_marts was skipped: an asset it needs was not materialized"
     assert alerted == [[expected]]
     assert expected in capsys.readouterr().err
     result.all_events = []
-    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is True
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "w.duckdb")) is True
