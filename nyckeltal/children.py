@@ -35,11 +35,11 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from nyckeltal import settings
-
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # nyckeltal-dbt's first argument, then a JSON file of the variables dbt runs with.
 ENVIRONMENT_FLAG = "--nyckeltal-environment"
+# The pid of the process that started dbt (in that file): dbt binds itself to it.
+DBT_PARENT_PID_VARIABLE = "NYCKELTAL_DBT_PARENT_PID"
 WATCHDOG_SECONDS = 1.0
 
 
@@ -76,7 +76,9 @@ def dbt_main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == [ENVIRONMENT_FLAG] and len(arguments) > 1:
         variables = json.loads(Path(arguments[1]).read_text(encoding="utf-8"))
-        environment = settings.environment_with({str(k): str(v) for k, v in variables.items()})
+        # This process's environment is the one dagster-dbt gave dbt; the run's variables
+        # go on top, in the new process only.
+        environment = {**os.environ, **{str(k): str(v) for k, v in variables.items()}}
         command = [sys.executable, "-m", "nyckeltal.children", *arguments[2:]]
         os.execve(sys.executable, command, environment)
     if arguments == ["--version"]:
@@ -84,7 +86,8 @@ def dbt_main() -> None:
         # (which would also ask PyPI for its latest version).
         print(f"Core:\n  - installed: {metadata.version('dbt-core')}")
         return
-    bind_to_parent(settings.dbt_parent_pid())
+    parent = os.environ.get(DBT_PARENT_PID_VARIABLE, "")
+    bind_to_parent(int(parent) if parent.isdigit() else None)
     (entry,) = metadata.entry_points(group="console_scripts", name="dbt")
     sys.argv = ["dbt", *arguments]
     sys.exit(entry.load()())

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from nyckeltal.children import ENVIRONMENT_FLAG
-from nyckeltal.settings import DBT_PARENT_PID_VARIABLE
+from nyckeltal.children import DBT_PARENT_PID_VARIABLE, ENVIRONMENT_FLAG
 
 if TYPE_CHECKING:
     from nyckeltal.context import RunContext

@@ -2,21 +2,18 @@
 
 Settings come from environment variables named `NYCKELTAL_<FIELD>` (upper case), or from a
 `.env` file in the project directory (`.env.example` lists them all), with defaults that run
-the embedded DuckDB demo: nothing needs to be set. The command line, Dagster, the loader,
-Great Expectations and dbt all ask `current()` (or the small functions below), so they agree
-on every path and value. Relative paths are taken from the project directory, whatever the
-working directory.
+the embedded DuckDB demo: nothing needs to be set. Relative paths are taken from the project
+directory, whatever the working directory.
 
-dbt reads its settings through this module too: `dbt_vars()` passes the reporting currency
-to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml, and
-`dbt_environment()` is what dbt runs with.
+The edges (the command line, the Dagster code location and a run's resource config, the
+tests) read them once, with `current()`, into the run's context (nyckeltal.context.RunContext),
+which is passed down; nothing below the edges reads them again. dbt gets the values it needs
+per invocation (RunContext.dbt_environment, nyckeltal.dbt_runner.dbt_cli).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -33,7 +30,6 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.horizon import DateWindow
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -41,7 +37,6 @@ ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PARQUET_DIR_NAME = "published"
-DBT_PARENT_PID_VARIABLE = "NYCKELTAL_DBT_PARENT_PID"
 PATH_FIELDS = (
     "warehouse",
     "published",
@@ -54,7 +49,7 @@ PATH_FIELDS = (
     "spark_dir",
     "dbt_profiles_dir",
 )
-# The settings profiles.yml reads (as NYCKELTAL_<FIELD>): dbt_environment() passes
+# The settings profiles.yml reads (as NYCKELTAL_<FIELD>): RunContext.dbt_environment() passes
 # them to dbt, whether they came from the environment, .env or the defaults.
 ENGINE_FIELDS = (
     "target",
@@ -239,20 +234,6 @@ def published_path(
     return configured or warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
 
 
-def parquet_dir(
-    warehouse: str | os.PathLike[str] | None = None,
-    published: str | os.PathLike[str] | None = None,
-) -> Path | None:
-    """The folder of the Parquet export: NYCKELTAL_PUBLISH_PARQUET_DIR, else `published/`
-    beside the published file; None when NYCKELTAL_PUBLISH_PARQUET is false."""
-    config = current()
-    if not config.publish_parquet:
-        return None
-    return config.publish_parquet_dir or published_path(warehouse, published).with_name(
-        DEFAULT_PARQUET_DIR_NAME
-    )
-
-
 def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
     """The JSON-lines alert file: NYCKELTAL_ALERTS_FILE, else alerts.jsonl beside the
     warehouse file."""
@@ -297,21 +278,6 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def dbt_target_path() -> Path:
-    """Where dbt keeps its manifest and artifacts."""
-    return current().dbt_target_path
-
-
-def gx_dir() -> Path:
-    """The Great Expectations project directory."""
-    return current().gx_dir
-
-
-def demo_data_dir() -> Path:
-    """The bundled demo dataset (raw files in the loader's format)."""
-    return project_dir() / "seeds" / "demo"
-
-
 @cache
 def project_vars(project: Path) -> dict[str, object]:
     """The `vars:` block of `project`'s dbt_project.yml (the defaults of every KPI setting)."""
@@ -343,26 +309,6 @@ def engine_environment(config: Settings | None = None) -> dict[str, str]:
             value = value.get_secret_value()
         environment[f"NYCKELTAL_{name.upper()}"] = str(value)
     return environment
-
-
-def date_window(today: dt.date | None = None) -> DateWindow:
-    """The dates raw data may hold: 1970-01-01 to NYCKELTAL_DATE_HORIZON_YEARS after `today`
-    (default: today in UTC)."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    return DateWindow.after(today, current().date_horizon_years)
-
-
-def dbt_parent_pid() -> int | None:
-    """The process that started dbt (nyckeltal-dbt reads it in dbt's process; None: not
-    started so)."""
-    value = os.environ.get(DBT_PARENT_PID_VARIABLE, "")
-    return int(value) if value.isdigit() else None
-
-
-def environment_with(variables: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment plus `variables`: what nyckeltal-dbt starts dbt with (the
-    environment itself is never changed)."""
-    return {**os.environ, **variables}
 
 
 def environment_without_settings() -> dict[str, str]:

@@ -125,7 +125,9 @@ def test_environment_variables_are_read_in_one_module() -> None:
         for path in (PROJECT / folder).rglob("*.py")
         if "os.environ" in path.read_text(encoding="utf-8")
     )
-    assert readers == ["nyckeltal/settings.py"]
+    # ...and in nyckeltal-dbt (nyckeltal.children), the process that becomes dbt: it puts
+    # the run's variables on top of the environment dagster-dbt gave it.
+    assert readers == ["nyckeltal/children.py", "nyckeltal/settings.py"]
 
 
 def test_resource_points_dbt_at_its_warehouse(tmp_path: Path) -> None:
@@ -442,3 +444,40 @@ def test_a_run_whose_steps_were_skipped_is_a_failed_refresh(
     assert expected in capsys.readouterr().err
     result.all_events = []
     assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "w.duckdb")) is True
+
+
+# --------------------------------------------------------------------------- dbt profiles
+
+
+def test_a_users_dbt_profiles_dir_is_used_when_set(
+    tmp_path: Path, clean_environment: pytest.MonkeyPatch
+) -> None:
+    from nyckeltal.context import RunContextError
+    from nyckeltal.dbt_runner import dbt_project, dbt_resource
+
+    clean_environment.delenv("DBT_PROFILES_DIR", raising=False)
+    assert RunContext.build().dbt_profiles_dir == PROJECT  # the repository's profiles.yml
+    (tmp_path / "profiles.yml").write_text("nyckeltal: {target: dev, outputs: {}}\n")
+    clean_environment.setenv("DBT_PROFILES_DIR", str(tmp_path))
+    context = RunContext.build()
+    assert context.dbt_profiles_dir == tmp_path
+    assert dbt_resource(context).profiles_dir == str(tmp_path)
+    assert Path(dbt_project(context).profiles_dir) == tmp_path
+    clean_environment.setenv("DBT_PROFILES_DIR", str(tmp_path / "missing"))
+    with pytest.raises(RunContextError, match="DBT_PROFILES_DIR=.*missing has no profiles.yml"):
+        RunContext.build()
+
+
+@pytest.mark.dbt
+def test_dbt_reads_the_users_profiles_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nyckeltal.dbt_runner import run_dbt
+
+    (tmp_path / "profiles.yml").write_text(
+        "nyckeltal: {target: mine, outputs: {mine: {type: duckdb, path: mine.duckdb}}}\n"
+    )
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(tmp_path))
+    context = RunContext.build(warehouse=tmp_path / "w.duckdb", dbt_target_path=tmp_path / "t")
+    run_dbt(["debug", "--config-dir"], context)
+    assert str(tmp_path) in capsys.readouterr().out
