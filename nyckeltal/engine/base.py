@@ -98,20 +98,21 @@ class Engine(ABC):
         raise NotImplementedError(f"{self.name} validates in the GX file context")
 
     def gx_batch(
-        self, source: Any, spec_name: str, table_asset: dict[str, Any] | None, query: str
+        self, source: Any, name: str, *, table: dict[str, Any] | None = None, query: str = ""
     ) -> Any:
-        """The batch definition of one suite: a table asset (`table_asset`: its arguments)
-        or a query asset."""
-        if table_asset is not None:
-            asset = source.add_table_asset(spec_name, **table_asset)
+        """The batch definition of suite `name`: a table asset (`table`: its arguments) or
+        a query asset."""
+        if table is not None:
+            asset = source.add_table_asset(name, **table)
         else:
-            asset = source.add_query_asset(spec_name, query=query)
-        return asset.add_batch_definition_whole_table(spec_name)
+            asset = source.add_query_asset(name, query=query)
+        return asset.add_batch_definition_whole_table(name)
 
     def gx_batch_parameters(
-        self, connection: Any, relation: str | None, query: str
+        self, connection: Any, *, relation: str | None = None, query: str = ""
     ) -> dict[str, Any] | None:
-        """The batch parameters of one suite (None: the data source reads the data itself)."""
+        """The batch parameters of a suite on `relation` (a table) or `query` (None: the
+        data source reads the data itself)."""
         return None
 
     # ------------------------------------------------------------------- publication

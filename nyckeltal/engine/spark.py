@@ -159,13 +159,13 @@ class SparkEngine(Engine):
         return context.data_sources.add_spark(name)
 
     def gx_batch(
-        self, source: Any, spec_name: str, table_asset: dict[str, Any] | None, query: str
+        self, source: Any, name: str, *, table: dict[str, Any] | None = None, query: str = ""
     ) -> Any:
-        asset = source.add_dataframe_asset(spec_name)
-        return asset.add_batch_definition_whole_dataframe(spec_name)
+        asset = source.add_dataframe_asset(name)
+        return asset.add_batch_definition_whole_dataframe(name)
 
     def gx_batch_parameters(
-        self, connection: Any, relation: str | None, query: str
+        self, connection: Any, *, relation: str | None = None, query: str = ""
     ) -> dict[str, Any] | None:
         sql = f"select * from {relation}" if relation is not None else query
         return {"dataframe": connection.frame(sql)}

@@ -86,15 +86,17 @@ class _Batches:
         if kind == assets.DATAFRAME_ASSET:
             asset = self.runtime.add_dataframe_asset(spec.name)
             return asset.add_batch_definition_whole_dataframe(spec.name)
-        table = assets.table_asset(spec) if kind == assets.TABLE_ASSET else None
-        return self.engine.gx_batch(self.source, spec.name, table, self.query(spec))
+        if kind == assets.TABLE_ASSET:
+            return self.engine.gx_batch(self.source, spec.name, table=assets.table_asset(spec))
+        return self.engine.gx_batch(self.source, spec.name, query=self.query(spec))
 
     def parameters(self, spec: SuiteSpec, in_scope: Sequence[str]) -> dict[str, Any] | None:
         kind = assets.engine_asset_type(spec)
         if kind == assets.DATAFRAME_ASSET:
             return {"dataframe": assets.runtime_frame(self.connection, spec, in_scope)}
-        relation = spec_relation(spec) if kind == assets.TABLE_ASSET else None
-        return self.engine.gx_batch_parameters(self.connection, relation, self.query(spec))
+        if kind == assets.TABLE_ASSET:
+            return self.engine.gx_batch_parameters(self.connection, relation=spec_relation(spec))
+        return self.engine.gx_batch_parameters(self.connection, query=self.query(spec))
 
     def columns(self, spec: SuiteSpec, parameters: dict[str, Any] | None) -> list[str]:
         kind = assets.engine_asset_type(spec)
