@@ -79,7 +79,9 @@ def dbt_main() -> None:
         # This process's environment is the one dagster-dbt gave dbt; the run's variables
         # go on top, in the new process only.
         environment = {**os.environ, **{str(k): str(v) for k, v in variables.items()}}
-        command = [sys.executable, "-m", "nyckeltal.children", *arguments[2:]]
+        # The same script again (its command line still names nyckeltal-dbt), in a new
+        # process image with the new environment.
+        command = [sys.executable, sys.argv[0], *arguments[2:]]
         os.execve(sys.executable, command, environment)
     if arguments == ["--version"]:
         # What dagster-dbt asks before each invocation: answered without starting dbt
