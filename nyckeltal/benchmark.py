@@ -119,16 +119,18 @@ def scale_name(text: str) -> str:
 
 def _load(data_dir: Path, warehouse: Path) -> None:
     """What `nyckeltal load DIR` runs."""
+    from nyckeltal.context import RunContext
     from nyckeltal.loader import load_directory
 
-    print(load_directory(data_dir, warehouse).summary())
+    print(load_directory(data_dir, RunContext.build(warehouse=warehouse)).summary())
 
 
 def _validate(warehouse: Path) -> None:
     """What `nyckeltal validate --checkpoint sources --table <the largest table>` runs."""
+    from nyckeltal.context import RunContext
     from nyckeltal.pipeline import validate_sources
 
-    outcome = validate_sources(warehouse, tables=[VALIDATED_TABLE])
+    outcome = validate_sources(RunContext.build(warehouse=warehouse), tables=[VALIDATED_TABLE])
     print(outcome.summary())
     if not outcome.passed:
         raise SystemExit(1)
@@ -137,9 +139,11 @@ def _validate(warehouse: Path) -> None:
 def _refresh(warehouse: Path, day: dt.date | None = None) -> None:
     """What `nyckeltal run [--from DAY --to DAY]` runs: the Dagster job, in process, launched
     through the command line's edge (nyckeltal.launch)."""
+    from nyckeltal.context import RunContext
     from nyckeltal.launch import launch_refresh
 
-    if not launch_refresh(warehouse, start=day, end=day):
+    context = RunContext.build(warehouse=warehouse, window=(day, day) if day else None)
+    if not launch_refresh(context):
         raise SystemExit(1)
 
 
@@ -147,22 +151,26 @@ def _prepare(root: Path) -> None:
     """Untimed: dbt's manifest for the runs (a daily run finds it ready) and the GX project.
     Parsed with the warehouse path of every measured stage (`active_warehouse`): the path is
     part of dbt's profile, and a changed profile would cost every run a full parse."""
+    from nyckeltal.context import RunContext
     from nyckeltal.dbt_runner import run_dbt
     from nyckeltal.quality.project import write_project
 
-    run_dbt(["parse", "--quiet"], active_warehouse(root), quiet=True)
-    write_project()
+    context = RunContext.build(warehouse=active_warehouse(root))
+    run_dbt(["parse", "--quiet"], context, quiet=True)
+    write_project(context.gx_dir)
 
 
 def _compile(root: Path) -> None:
     """Untimed, for the baseline, in its own folder (`compiled/`): the seeds loaded by dbt
     into an empty warehouse, then the project compiled on it, so incremental models compile
     to their full SQL."""
+    from nyckeltal.context import RunContext
     from nyckeltal.dbt_runner import run_dbt
 
     target = ["--target-path", str(root / "compiled")]
-    run_dbt(["seed", "--quiet", *target], root / "compiled" / "warehouse.duckdb", quiet=True)
-    run_dbt(["compile", "--quiet", *target], root / "compiled" / "warehouse.duckdb", quiet=True)
+    context = RunContext.build(warehouse=root / "compiled" / "warehouse.duckdb")
+    run_dbt(["seed", "--quiet", *target], context, quiet=True)
+    run_dbt(["compile", "--quiet", *target], context, quiet=True)
 
 
 def _baseline(root: Path, warehouse: Path) -> int:

@@ -2,8 +2,11 @@
 
 dbt runs as a child process (dagster-dbt's DbtCliResource starts it). Its executable is
 `nyckeltal-dbt` (a console script of this package, beside `dbt`; see
-nyckeltal.dbt_runner.dbt_executable), which binds itself to its parent and then runs dbt's
-own entry point in the same process:
+nyckeltal.dbt_runner.dbt_executable). Given `--nyckeltal-environment FILE` first (what
+nyckeltal.dbt_runner passes), it replaces itself (exec) with the same script run with the
+variables of FILE added to its environment: dbt gets the run's values per invocation, and
+the process that starts it never changes its own environment. It then binds itself to its
+parent and runs dbt's own entry point in the same process:
 
 - on Linux, with PR_SET_PDEATHSIG: the kernel sends it SIGTERM when its parent ends, however
   it ends (SIGKILL included); if the parent ended before that was set (it is no longer the
@@ -21,6 +24,7 @@ waits for it.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import sys
@@ -29,10 +33,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
-
-from nyckeltal import settings
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# nyckeltal-dbt's first argument, then a JSON file of the variables dbt runs with.
+ENVIRONMENT_FLAG = "--nyckeltal-environment"
+# The pid of the process that started dbt (in that file): dbt binds itself to it.
+DBT_PARENT_PID_VARIABLE = "NYCKELTAL_DBT_PARENT_PID"
 WATCHDOG_SECONDS = 1.0
 
 
@@ -64,10 +71,27 @@ def bind_to_parent(parent: int | None) -> None:
 
 
 def dbt_main() -> None:
-    """The `nyckeltal-dbt` console script: `dbt`, bound to the process that started it."""
-    bind_to_parent(settings.dbt_parent_pid())
+    """The `nyckeltal-dbt` console script: `dbt`, bound to the process that started it,
+    with the variables of `--nyckeltal-environment FILE` (see the module doc)."""
+    arguments = sys.argv[1:]
+    if arguments[:1] == [ENVIRONMENT_FLAG] and len(arguments) > 1:
+        variables = json.loads(Path(arguments[1]).read_text(encoding="utf-8"))
+        # This process's environment is the one dagster-dbt gave dbt; the run's variables
+        # go on top, in the new process only.
+        environment = {**os.environ, **{str(k): str(v) for k, v in variables.items()}}
+        # The same script again (its command line still names nyckeltal-dbt), in a new
+        # process image with the new environment.
+        command = [sys.executable, sys.argv[0], *arguments[2:]]
+        os.execve(sys.executable, command, environment)
+    if arguments == ["--version"]:
+        # What dagster-dbt asks before each invocation: answered without starting dbt
+        # (which would also ask PyPI for its latest version).
+        print(f"Core:\n  - installed: {metadata.version('dbt-core')}")
+        return
+    parent = os.environ.get(DBT_PARENT_PID_VARIABLE, "")
+    bind_to_parent(int(parent) if parent.isdigit() else None)
     (entry,) = metadata.entry_points(group="console_scripts", name="dbt")
-    sys.argv[0] = "dbt"
+    sys.argv = ["dbt", *arguments]
     sys.exit(entry.load()())
 
 
@@ -85,3 +109,7 @@ def interrupt_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    dbt_main()

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nyckeltal import settings
 from nyckeltal.cli_parser import Parser, choice_type, parse
-from nyckeltal.locking import add_wait_option, writes_warehouse
+from nyckeltal.locking import add_wait_option, hold, print_waiting
+
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
 
 
 def _date(text: str) -> dt.date:
@@ -51,13 +55,39 @@ def _kpi_code(text: str) -> str:
     return choice_type(kpi_codes())(text)
 
 
-def _require_extras() -> None:
+def _context(args: argparse.Namespace, **run: object) -> RunContext:
+    """The command's run context: the settings, with the command's own paths (`--warehouse`,
+    `--published`, `--out`) and `run` (as_of, window) taking precedence."""
+    from nyckeltal.context import RunContext
+
+    return RunContext.build(
+        warehouse=getattr(args, "warehouse", None),
+        published=getattr(args, "published", None),
+        report_dir=getattr(args, "out", None) if args.command == "report" else None,
+        **run,  # type: ignore[arg-type]
+    )
+
+
+def _require_extras(context: RunContext) -> None:
     """The optional extras the settings need (the postgres and spark targets, publishing to
     PostgreSQL), before any work: one line naming what to install."""
     from nyckeltal.extras import require_for
 
-    config = settings.current()
-    require_for(config.target, config.publish_postgres_url is not None)
+    require_for(context.engine.extra, context.settings.publish_postgres_url is not None)
+
+
+def writes_warehouse(command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Run a command (`args` -> exit code) holding its warehouse's writer lock
+    (nyckeltal.locking)."""
+
+    @functools.wraps(command)
+    def locked(args: argparse.Namespace) -> int:
+        context = _context(args)
+        wait = args.wait if args.wait is not None else context.settings.lock_wait_seconds
+        with hold(context.warehouse, args.command, wait, on_wait=print_waiting):
+            return command(args)
+
+    return locked
 
 
 def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
@@ -246,22 +276,22 @@ def build_parser() -> Parser:
 
 @writes_warehouse
 def _cmd_demo(args: argparse.Namespace) -> int:
-    _require_extras()
+    context = _context(args)
+    _require_extras(context)
     from nyckeltal.loader import load_directory
 
-    warehouse = settings.warehouse_path(args.warehouse)
-    report = load_directory(settings.demo_data_dir(), warehouse)
+    report = load_directory(context.project_dir / "seeds" / "demo", context)
     print(report.summary())
     return 0
 
 
 @writes_warehouse
 def _cmd_load(args: argparse.Namespace) -> int:
-    _require_extras()
+    context = _context(args)
+    _require_extras(context)
     from nyckeltal.loader import load_directory
 
-    warehouse = settings.warehouse_path(args.warehouse)
-    report = load_directory(args.directory, warehouse)
+    report = load_directory(args.directory, context)
     print(report.summary())
     return 0
 
@@ -277,34 +307,25 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 @writes_warehouse
 def _cmd_run(args: argparse.Namespace) -> int:
-    _require_extras()
-    from nyckeltal.errors import NyckeltalError
     from nyckeltal.launch import launch_refresh
+    from nyckeltal.pipeline import require_warehouse
 
-    warehouse = settings.warehouse_path(args.warehouse)
-    if settings.target() == "duckdb" and not warehouse.exists():
-        raise NyckeltalError(
-            f"no warehouse at {warehouse}: load data first (`nyckeltal demo` or "
-            "`nyckeltal load DIR`)"
-        )
-    if (args.start is None) != (args.end is None):
-        raise NyckeltalError("--from and --to go together (a backfill range of days)")
-    if args.start and args.end and args.start > args.end:
-        raise NyckeltalError(f"--from {args.start} is after --to {args.end}")
-    succeeded = launch_refresh(
-        warehouse, as_of=args.as_of, start=args.start, end=args.end, verbose=args.verbose
-    )
+    window = (args.start, args.end) if args.start or args.end else None
+    context = _context(args, as_of=args.as_of, window=window)  # validates both
+    _require_extras(context)
+    require_warehouse(context)
+    succeeded = launch_refresh(context, verbose=args.verbose)
     return 0 if succeeded else 1
 
 
 @writes_warehouse
 def _cmd_validate(args: argparse.Namespace) -> int:
-    _require_extras()
+    context = _context(args)
+    _require_extras(context)
     from nyckeltal.contract import TABLES_BY_KEY
     from nyckeltal.errors import NyckeltalError
     from nyckeltal.pipeline import validate_marts, validate_sources
 
-    warehouse = settings.warehouse_path(args.warehouse)
     unknown = sorted(set(args.tables or ()) - set(TABLES_BY_KEY))
     if unknown:
         raise NyckeltalError(
@@ -312,9 +333,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
     outcomes = []
     if args.checkpoint in ("all", "sources"):
-        outcomes.append(validate_sources(warehouse, tables=args.tables))
+        outcomes.append(validate_sources(context, tables=args.tables))
     if args.checkpoint in ("all", "marts") and not args.tables:
-        outcomes.append(validate_marts(warehouse))
+        outcomes.append(validate_marts(context))
     for outcome in outcomes:
         print(outcome.summary())
     return 0 if all(outcome.passed for outcome in outcomes) else 1
@@ -323,7 +344,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from nyckeltal.scorecard import print_scorecard
 
-    published = settings.published_path(args.warehouse, args.published)
+    published = _context(args).published
     print_scorecard(published, kpi=args.kpi, output_format=args.format, summary=args.summary)
     return 0
 
@@ -331,8 +352,10 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from nyckeltal.report import build_report
 
-    published = settings.published_path(args.warehouse, args.published)
-    result = build_report(published, settings.report_dir(args.warehouse, args.out))
+    context = _context(args)
+    result = build_report(
+        context.published, context.report_dir, context.reporting_currency, context.dbt_target_path
+    )
     print(result.summary())
     return 0
 
@@ -346,8 +369,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_forecast_accuracy(args: argparse.Namespace) -> int:
     from nyckeltal.insights.accuracy import run
 
-    warehouse = settings.warehouse_path(args.warehouse)
-    result = run(warehouse, args.label, Path(args.out))
+    result = run(_context(args).warehouse, args.label, Path(args.out))
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 
@@ -368,11 +390,13 @@ COMMANDS = {
 def _explain(args: argparse.Namespace, error: Exception) -> str | None:
     """One line for a full disk or a damaged DuckDB file (nyckeltal.failures), else None."""
     from nyckeltal import failures
+    from nyckeltal.errors import NyckeltalError
 
-    warehouse = settings.warehouse_path(getattr(args, "warehouse", None))
-    published = settings.published_path(
-        getattr(args, "warehouse", None), getattr(args, "published", None)
-    )
+    try:
+        context = _context(args)
+    except NyckeltalError:
+        return None
+    warehouse, published = context.warehouse, context.published
     where = {"scorecard": published, "report": published, "generate": getattr(args, "out", None)}
     return failures.explain(
         error, where.get(args.command, warehouse), {published: failures.REPUBLISH}

@@ -9,16 +9,21 @@ the working directory.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
-from collections.abc import Mapping, Sequence
-from functools import cached_property
-from importlib import metadata
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dagster_dbt import DbtCliResource
-from packaging import version
+from dagster_dbt import DbtCliResource, DbtProject
 
-from nyckeltal import settings
+from nyckeltal.children import DBT_PARENT_PID_VARIABLE, ENVIRONMENT_FLAG
+
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
 
 
 class DbtError(RuntimeError):
@@ -37,30 +42,80 @@ def dbt_executable() -> str:
 
 
 class NyckeltalDbtCli(DbtCliResource):
-    """dagster-dbt's resource without two costs Nyckeltal does not use, paid on every
-    invocation: a `dbt --version` subprocess (a second dbt start-up, which also asks PyPI
-    for the latest version: about 3 s of CPU, longer without a fast network) to learn the
-    version of the dbt-core installed beside it, and an in-process dbt adapter (profile,
-    project and macros loaded again, ~1.5 s) that dagster-dbt only needs for the opt-in
-    column and row-count metadata (`fetch_column_metadata`, `fetch_row_counts`)."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(metadata.version("dbt-core"))
+    """dagster-dbt's resource without an in-process dbt adapter (profile, project and macros
+    loaded again on every invocation, ~1.5 s), which dagster-dbt builds only for the opt-in
+    column and row-count metadata (`fetch_column_metadata`, `fetch_row_counts`) that
+    Nyckeltal does not use. dagster-dbt offers no public switch for it; `nyckeltal-dbt`
+    answers dagster-dbt's other per-invocation cost, `dbt --version`, itself
+    (nyckeltal.children)."""
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
 
 
-def dbt_cli(project_dir: Path | str | object | None = None) -> DbtCliResource:
-    """The dbt CLI of the project (`project_dir`: a path or a dagster-dbt DbtProject)."""
-    project = project_dir or settings.project_dir()
-    profiles = getattr(project, "profiles_dir", None) or project
+def dbt_project(context: RunContext) -> DbtProject:
+    """The dbt project of the run: its profiles folder and target path."""
+    return DbtProject(
+        project_dir=context.project_dir,
+        target_path=context.dbt_target_path,
+        profiles_dir=context.dbt_profiles_dir,
+        prepare_project_cli_args=["parse", "--quiet"],
+    )
+
+
+def dbt_resource(context: RunContext) -> NyckeltalDbtCli:
+    """The dbt CLI of the run's project and profiles."""
     return NyckeltalDbtCli(
-        project_dir=project if not isinstance(project, Path) else str(project),
-        profiles_dir=str(profiles),
+        project_dir=str(context.project_dir),
+        profiles_dir=str(context.dbt_profiles_dir),
         dbt_executable=dbt_executable(),
     )
+
+
+@contextmanager
+def dbt_cli(context: RunContext, base: DbtCliResource | None = None) -> Iterator[DbtCliResource]:
+    """dagster-dbt's resource (`base`, default `dbt_resource(context)`) for invocations on
+    the run's context: the variables dbt runs with (RunContext.dbt_environment: the
+    warehouse, the engine's settings, the window, ...) go to a private file, passed by the
+    resource's public `global_config_flags`, that `nyckeltal-dbt` adds to dbt's environment
+    (nyckeltal.children). dagster-dbt starts dbt with a copy of this process's environment,
+    which is never changed."""
+    base = base or dbt_resource(context)
+    with tempfile.TemporaryDirectory(prefix="nyckeltal-dbt-") as folder:
+        environment_file = Path(folder) / "environment.json"
+        variables = {**context.dbt_environment(), DBT_PARENT_PID_VARIABLE: str(os.getpid())}
+        descriptor = os.open(environment_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(variables, handle)
+        yield type(base)(
+            project_dir=base.project_dir,
+            profiles_dir=base.profiles_dir,
+            profile=base.profile,
+            target=base.target,
+            dbt_executable=base.dbt_executable,
+            state_path=base.state_path,
+            global_config_flags=[
+                ENVIRONMENT_FLAG,
+                str(environment_file),
+                *base.global_config_flags,
+            ],
+        )
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def invocation_target_path(context: RunContext, name: str) -> Path:
+    """A new target folder `name` for one dbt invocation under the run's dbt target path,
+    seeded with the partial parse kept there (what dagster-dbt does for DBT_TARGET_PATH when
+    that is set in the environment, which Nyckeltal never changes): dbt then skips a full
+    parse when nothing changed."""
+    folder = context.dbt_target_path / name
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = context.dbt_target_path / PARTIAL_PARSE_FILE
+    if kept.exists():
+        shutil.copyfile(kept, folder / PARTIAL_PARSE_FILE)
+    return folder
 
 
 SELECTION_FLAGS = ("--select", "-s", "--exclude", "--models", "-m")
@@ -89,19 +144,17 @@ def joined_selections(arguments: Sequence[str]) -> list[str]:
 
 def run_dbt(
     arguments: Sequence[str],
-    warehouse: Path,
+    context: RunContext,
     dbt_vars: Mapping[str, object] | None = None,
     quiet: bool = False,
 ) -> None:
-    """Run `dbt <arguments>` on `warehouse`; raise DbtError when it fails. dbt's own output
-    goes to the console unless `quiet` (then it is in the error)."""
+    """Run `dbt <arguments>` on the context's warehouse; raise DbtError when it fails.
+    dbt's own output goes to the console unless `quiet` (then it is in the error)."""
     command = joined_selections(arguments)
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
-    with settings.environment_overrides(settings.dbt_environment(warehouse)):
-        invocation = dbt_cli().cli(
-            command, raise_on_error=False, target_path=settings.dbt_target_path()
-        )
+    with dbt_cli(context) as cli:
+        invocation = cli.cli(command, raise_on_error=False, target_path=context.dbt_target_path)
         lines = []
         for line in invocation.stream_raw_events():
             text = str(getattr(line, "raw_event", {}).get("info", {}).get("msg", "")).rstrip()

@@ -32,9 +32,10 @@ def require(extra: str, feature: str) -> None:
         )
 
 
-def require_for(target: str, publish_to_postgres: bool) -> None:
-    """The extras of the run's settings: its dbt target, and PostgreSQL publishing."""
-    if target in MODULES:
-        require(target, f"NYCKELTAL_TARGET={target}")
+def require_for(engine_extra: str | None, publish_to_postgres: bool) -> None:
+    """The extras of the run's settings: its engine's (Engine.extra, None: the core), and
+    PostgreSQL publishing's."""
+    if engine_extra is not None:
+        require(engine_extra, f"NYCKELTAL_TARGET={engine_extra}")
     if publish_to_postgres:
         require("postgres", "NYCKELTAL_PUBLISH_POSTGRES_URL")

@@ -6,17 +6,19 @@ library knows nothing of Dagster (tests/test_architecture.py).
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
 
 
-def launch_refresh(warehouse: Path, **options: Any) -> bool:
-    """Run the daily job in process on `warehouse`; True on success. `options` are those of
-    orchestration.refresh.run_daily_refresh: `as_of`, the days `start`..`end` (default: every
-    day, a full build) and `verbose`."""
+def launch_refresh(context: RunContext, *, verbose: bool = False) -> bool:
+    """Run the daily job in process on the context's warehouse, as of its as-of date, over
+    its window of days (None: every day, a full build); True on success. Dagster's and dbt's
+    own log lines only when `verbose`."""
     from orchestration.refresh import run_daily_refresh
 
-    return run_daily_refresh(warehouse, **options)
+    return run_daily_refresh(context, verbose=verbose)
 
 
 def import_refresh() -> None:

@@ -9,10 +9,10 @@ fast path (`loading.screen`) stages the files already typed and only asks
 whether everything is valid; if anything is not, the detailed validation (`loading.staging`,
 `loading.checks`) collects every problem and `LoadError` reports them all, the warehouse not
 even opened. Otherwise the fifteen raw tables and the manifest are replaced, all or nothing,
-in the engine of NYCKELTAL_TARGET: the DuckDB warehouse file (attached, one transaction), the
-PostgreSQL server (one transaction), or Parquet folders that dbt registers as Spark tables
-(`nyckeltal.loading.engines`). DuckDB's memory, threads and spill folder come from
-`nyckeltal.settings`.
+in the run's engine (`Engine.write_raw_tables`, nyckeltal.engine): the DuckDB warehouse file
+(attached, one transaction), the PostgreSQL server (one transaction), or Parquet folders that
+dbt registers as Spark tables. DuckDB's memory, threads and spill folder come from the run's
+context (nyckeltal.context).
 """
 
 from __future__ import annotations
@@ -29,17 +29,16 @@ from pathlib import Path
 
 import duckdb
 
-from nyckeltal import settings
+from nyckeltal.context import DuckDBLimits, RunContext
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
+from nyckeltal.engine.base import RawTables
 from nyckeltal.horizon import DateWindow
 from nyckeltal.loading.absent import absent_keys, with_absent_tables
 from nyckeltal.loading.checks import check_currencies, check_foreign_keys, check_table
-from nyckeltal.loading.engines import write_parquet_tables, write_postgres_tables
 from nyckeltal.loading.files import discover, not_named
 from nyckeltal.loading.problems import LoadError, Problem, plural
 from nyckeltal.loading.screen import screen
 from nyckeltal.loading.staging import StagedTable, stage
-from nyckeltal.loading.warehouse import write_tables
 
 __all__ = ["LoadError", "LoadReport", "TableLoad", "load_directory"]
 
@@ -87,46 +86,40 @@ class LoadReport:
 
 def load_directory(
     directory: str | Path,
-    warehouse: str | Path,
+    context: RunContext,
     progress: Callable[[str], None] | None = None,
     today: dt.date | None = None,
 ) -> LoadReport:
-    """Validate the files of `directory`, then replace the raw tables of `warehouse`.
+    """Validate the files of `directory`, then replace the raw tables of the context's
+    warehouse on its engine.
 
     Raises `LoadError` listing every problem found (the warehouse is then untouched), or if
     the warehouse cannot be written (locked by another process; rolled back).
     `progress` receives one line per table as the work goes (default: print to stdout).
-    Dates must lie from 1970-01-01 to the horizon after `today` (default: today in UTC;
-    `settings.date_window`).
+    Dates must lie from 1970-01-01 to the horizon after `today` (default: the context's day;
+    RunContext.date_window).
     """
     started = time.perf_counter()
     progress = progress or _print_now
-    directory, warehouse = Path(directory), Path(warehouse)
+    directory, warehouse = Path(directory), context.warehouse
+    currency = context.reporting_currency
     files, problems = discover(directory)
-    dates = settings.date_window(today)
+    dates = context.date_window(today)
     progress(f"Validating {plural(len(files), 'file')} in {directory}")
-    with _validation_database(warehouse) as connection:
+    with _validation_database(warehouse, context.duckdb) as connection:
         staged = None
         if not problems:
-            staged = screen(connection, files, settings.reporting_currency(), dates, progress)
+            staged = screen(connection, files, currency, dates, progress)
         if staged is None:
             _reset(connection)
-            staged = _stage_and_check(connection, files, problems, dates, progress)
+            staged = _stage_and_check(connection, files, problems, dates, currency, progress)
         if problems:
             raise LoadError.from_problems(directory, problems)
         absent = absent_keys(staged)
         staged = with_absent_tables(connection, staged)
-        target = settings.target()
-        if target == "postgres":
-            progress("Replacing the raw tables in PostgreSQL")
-            written: Path | str = write_postgres_tables(connection, staged, progress)
-        elif target == "spark":
-            progress(f"Writing the raw tables as Parquet for Spark ({settings.spark_raw_dir()})")
-            written = write_parquet_tables(connection, staged, progress)
-        else:
-            progress(f"Replacing the raw tables of {warehouse}")
-            write_tables(connection, staged, warehouse, progress)
-            written = warehouse
+        written = context.engine.write_raw_tables(
+            RawTables(connection, staged, progress), warehouse
+        )
     tables = tuple(
         TableLoad(f"{s.table.schema}.{s.table.name}", s.file, s.rows)
         for s in staged
@@ -140,21 +133,24 @@ def _print_now(line: str) -> None:
 
 
 @contextmanager
-def _validation_database(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory DuckDB in UTC, sized by the settings, spilling to a private folder.
+def _validation_database(
+    warehouse: Path, limits: DuckDBLimits
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB in UTC, sized by `limits`, spilling to a private folder.
 
-    The folder is under `settings.duckdb_temp_directory` (else the system's temporary folder
-    while that does not exist yet); DuckDB creates it only if it spills, and it is removed.
+    The folder is under the limits' temp directory (else the warehouse's folder, else the
+    system's temporary folder while that does not exist yet); DuckDB creates it only if it
+    spills, and it is removed.
     """
-    base = settings.duckdb_temp_directory(warehouse)
+    base = limits.temp_directory or warehouse.parent
     if not base.is_dir():
         base = Path(tempfile.gettempdir())
     spill = base / f".nyckeltal-load-{os.getpid()}.tmp"
     connection = duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": settings.duckdb_memory_limit(),
-            "threads": settings.duckdb_threads(),
+            "memory_limit": limits.memory_limit,
+            "threads": limits.threads,
             "temp_directory": str(spill),
         },
     )
@@ -179,6 +175,7 @@ def _stage_and_check(
     files: Mapping[str, Path],
     problems: list[Problem],
     dates: DateWindow,
+    currency: str,
     progress: Callable[[str], None],
 ) -> list[StagedTable]:
     """Stage and check every file, then the cross-table rules; problems are appended."""
@@ -196,7 +193,7 @@ def _stage_and_check(
     started = time.perf_counter()
     absent = not_named(files, problems)
     found = check_foreign_keys(staged, connection, absent)
-    found += check_currencies(staged, connection, settings.reporting_currency(), absent)
+    found += check_currencies(staged, connection, currency, absent)
     problems += found
     progress(_progress_line("foreign keys, exchange rates", None, started, len(found)))
     return list(staged.values())

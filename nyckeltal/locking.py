@@ -19,7 +19,6 @@ Dagster job it starts takes it too): the hold is counted per process, not per th
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import socket
@@ -33,7 +32,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from nyckeltal import settings
 from nyckeltal.errors import NyckeltalError
 
 # What the holder of each command is doing, in a refusal message.
@@ -239,18 +237,6 @@ def add_wait_option(parser: Any) -> None:
     )
 
 
-def writes_warehouse(command: Callable[[Any], int]) -> Callable[[Any], int]:
-    """Run a command (`args` -> exit code) holding its warehouse's writer lock."""
-
-    @functools.wraps(command)
-    def locked(args: Any) -> int:
-        wait = args.wait if args.wait is not None else settings.current().lock_wait_seconds
-        warehouse = settings.warehouse_path(args.warehouse)
-        with hold(warehouse, args.command, wait, on_wait=_print_waiting):
-            return command(args)
-
-    return locked
-
-
-def _print_waiting(line: str) -> None:
+def print_waiting(line: str) -> None:
+    """Say on stderr that a command waits for the lock."""
     print(line, file=sys.stderr, flush=True)

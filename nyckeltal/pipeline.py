@@ -1,4 +1,4 @@
-"""The steps of the daily refresh that are not dbt, as plain functions.
+"""The steps of the daily refresh that are not dbt, as plain functions of the run's context.
 
 They run only inside the Dagster job (orchestration/): `nyckeltal run` and the schedule
 execute it, the validations are its blocking asset checks, publishing an asset of its own,
@@ -19,149 +19,128 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
-from nyckeltal import settings
+from nyckeltal.context import RunContext
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.quality.outcome import ValidationOutcome
 
 
 def run_checkpoint(
     name: str,
-    warehouse: Path,
+    context: RunContext,
     *,
     run_started_at: dt.datetime | None = None,
     tables: Sequence[str] | None = None,
 ) -> ValidationOutcome:
     """A checkpoint on the run's engine: the DuckDB warehouse file (quality.runner), or
     PostgreSQL / Spark (quality.engine_runner: the same suites, the engine's execution)."""
-    if settings.target() == "duckdb":
+    if context.engine.embedded:
         from nyckeltal.quality import runner
 
-        return runner.run_checkpoint(name, warehouse, run_started_at=run_started_at, tables=tables)
+        return runner.run_checkpoint(name, context, run_started_at=run_started_at, tables=tables)
     from nyckeltal.contract import TABLES_BY_KEY
     from nyckeltal.quality import engine_runner
 
     unknown = sorted(set(tables or ()) - set(TABLES_BY_KEY))
     if unknown:
         raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
-    return engine_runner.run_checkpoint(name, run_started_at=run_started_at, tables=tables)
+    return engine_runner.run_checkpoint(name, context, run_started_at=run_started_at, tables=tables)
 
 
-def _require_warehouse(warehouse: Path) -> None:
-    if settings.target() == "duckdb" and not warehouse.exists():
+def require_warehouse(context: RunContext) -> None:
+    """Raise when the run's engine keeps its warehouse in a file that does not exist yet."""
+    if context.engine.embedded and not context.warehouse.exists():
         raise NyckeltalError(
-            f"no warehouse at {warehouse}: load data first (`nyckeltal demo` or "
+            f"no warehouse at {context.warehouse}: load data first (`nyckeltal demo` or "
             "`nyckeltal load DIR`)"
         )
 
 
 def validate_sources(
-    warehouse: Path,
-    as_of: dt.date | None = None,
+    context: RunContext,
     run_started_at: dt.datetime | None = None,
     tables: Sequence[str] | None = None,
 ) -> ValidationOutcome:
     """Run the `sources` checkpoint (all contract tables, or `tables`: keys like
     "billing.invoices"). Timestamps must not lie after `run_started_at` (default now, UTC),
-    whatever `as_of` says, so replays with an earlier as-of date validate the same way.
-    Without error-severity failures, the row counts are recorded for the next comparison."""
+    whatever the as-of date says, so replays with an earlier as-of date validate the same
+    way. Without error-severity failures, the row counts are recorded for the next
+    comparison (in the DuckDB warehouse)."""
     from nyckeltal.quality.row_counts import record_row_counts
     from nyckeltal.quality.runner import utc_naive
 
-    _require_warehouse(warehouse)
+    require_warehouse(context)
     started = utc_naive(run_started_at)
-    outcome = run_checkpoint("sources", warehouse, run_started_at=started, tables=tables)
-    if outcome.passed and settings.target() == "duckdb":  # row counts: DuckDB only
+    outcome = run_checkpoint("sources", context, run_started_at=started, tables=tables)
+    if outcome.passed and context.engine.embedded:
         in_scope = [s.table for s in outcome.suites if s.kind == "rows" and s.table]
-        record_row_counts(warehouse, in_scope, started)
+        record_row_counts(context.warehouse, in_scope, started)
     return outcome
 
 
-def validate_marts(warehouse: Path, as_of: dt.date | None = None) -> ValidationOutcome:
+def validate_marts(context: RunContext) -> ValidationOutcome:
     """Run the `marts` checkpoint on the marts dbt built in the warehouse."""
-    _require_warehouse(warehouse)
-    return run_checkpoint("marts", warehouse)
+    require_warehouse(context)
+    return run_checkpoint("marts", context)
 
 
-def _as_of_date(warehouse: Path) -> dt.date | None:
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            row = connection.execute(
-                "select max(as_of_date) from intermediate.int_reporting_window"
-            ).fetchone()
-    except duckdb.Error:
-        return None
-    return row[0] if row else None
-
-
-def publish_marts(
-    warehouse: Path, published: Path | None = None, run_id: str | None = None
-) -> Path:
+def publish_marts(context: RunContext, run_id: str | None = None) -> Path:
     """Atomically replace the published file with the warehouse's marts, and the Parquet
-    export and the PostgreSQL schema when they are configured; return the file's path."""
-    from nyckeltal.publish import PostgresTarget, mart_docs, publish
+    export and the PostgreSQL schema when they are configured; return the file's path.
 
-    config = settings.current()
-    target = published or settings.published_path(warehouse)
-    if config.target != "duckdb":
-        return _publish_engine_marts(target, run_id)
-    postgres = None
-    if config.publish_postgres_url is not None:
-        password = config.publish_postgres_reader_password
-        postgres = PostgresTarget(
-            url=config.publish_postgres_url.get_secret_value(),
-            schema=config.publish_postgres_schema,
-            reader_role=config.publish_postgres_reader_role or None,
-            reader_password=password.get_secret_value() if password else None,
-        )
-    publish(
-        warehouse,
-        target,
-        as_of_date=_as_of_date(warehouse),
-        run_id=run_id,
-        parquet_dir=settings.parquet_dir(warehouse, target),
-        postgres=postgres,
-        docs=mart_docs(config.project_dir),
-        reporting_currency=settings.reporting_currency(),
-    )
-    return target
+    The marts are read through the run's engine into a private DuckDB file
+    (Engine.read_marts; the DuckDB warehouse is published as it is), which is published as
+    the snapshot file, the Parquet export and the PostgreSQL schema. On PostgreSQL the
+    publication schema defaults to the target server's `postgres_published_schema`."""
+    from nyckeltal.publish import mart_docs, publish
 
-
-def _publish_engine_marts(published: Path, run_id: str | None) -> Path:
-    """Publish the marts of PostgreSQL or Spark (NYCKELTAL_TARGET): they are read from the
-    engine into a private DuckDB file (nyckeltal.engines.read_marts; marts are small), which
-    is published like the DuckDB warehouse: the snapshot file, the Parquet export and the
-    PostgreSQL schema. On PostgreSQL the publication schema defaults to the target server's
-    `postgres_published_schema`, switched in one transaction."""
-    from nyckeltal import engines
-    from nyckeltal.publish import PostgresTarget, mart_docs, publish
-
-    config = settings.current()
+    published = context.published
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(f".nyckeltal_engine_marts_{run_id or 'run'}.duckdb")
-    postgres = None
-    if config.publish_postgres_url is not None or config.target == "postgres":
-        password = config.publish_postgres_reader_password
-        url = config.publish_postgres_url
-        postgres = PostgresTarget(
-            url=url.get_secret_value() if url else settings.postgres_conninfo(config),
-            schema=config.publish_postgres_schema if url else config.postgres_published_schema,
-            reader_role=config.publish_postgres_reader_role or None,
-            reader_password=password.get_secret_value() if password else None,
-        )
     try:
-        _, as_of = engines.read_marts(staging)
+        if context.engine.embedded:
+            source, as_of = context.warehouse, _as_of_date(context)
+        else:
+            source, as_of = context.engine.read_marts(staging, context.warehouse)
         publish(
-            staging,
+            source,
             published,
             as_of_date=as_of,
             run_id=run_id,
-            parquet_dir=settings.parquet_dir(published=published),
-            postgres=postgres,
-            docs=mart_docs(config.project_dir),
-            reporting_currency=settings.reporting_currency(),
+            parquet_dir=context.parquet_dir,
+            postgres=postgres_target(context),
+            docs=mart_docs(context.project_dir),
+            reporting_currency=context.reporting_currency,
         )
     finally:
         staging.unlink(missing_ok=True)
     return published
+
+
+def _as_of_date(context: RunContext) -> dt.date | None:
+    try:
+        with context.engine.connect(context.warehouse) as connection:
+            return context.engine.as_of_date(connection)
+    except context.engine.read_errors():
+        return None
+
+
+def postgres_target(context: RunContext) -> object | None:
+    """The PostgreSQL publication: NYCKELTAL_PUBLISH_POSTGRES_URL, else the engine's own
+    server (PostgreSQL), else none."""
+    from nyckeltal.publish import PostgresTarget
+
+    config = context.settings
+    url = config.publish_postgres_url
+    if url is not None:
+        server, schema = url.get_secret_value(), config.publish_postgres_schema
+    elif (default := context.engine.publication_postgres()) is not None:
+        server, schema = default
+    else:
+        return None
+    password = config.publish_postgres_reader_password
+    return PostgresTarget(
+        url=server,
+        schema=schema,
+        reader_role=config.publish_postgres_reader_role or None,
+        reader_password=password.get_secret_value() if password else None,
+    )

@@ -2,23 +2,18 @@
 
 Settings come from environment variables named `NYCKELTAL_<FIELD>` (upper case), or from a
 `.env` file in the project directory (`.env.example` lists them all), with defaults that run
-the embedded DuckDB demo: nothing needs to be set. The command line, Dagster, the loader,
-Great Expectations and dbt all ask `current()` (or the small functions below), so they agree
-on every path and value. Relative paths are taken from the project directory, whatever the
-working directory.
+the embedded DuckDB demo: nothing needs to be set. Relative paths are taken from the project
+directory, whatever the working directory.
 
-dbt reads its settings through this module too: `dbt_vars()` passes the reporting currency
-to dbt whenever it differs from the `reporting_currency` var of dbt_project.yml, and
-`dbt_environment()` is what dbt runs with.
+The edges (the command line, the Dagster code location and a run's resource config, the
+tests) read them once, with `current()`, into the run's context (nyckeltal.context.RunContext),
+which is passed down; nothing below the edges reads them again. dbt gets the values it needs
+per invocation (RunContext.dbt_environment, nyckeltal.dbt_runner.dbt_cli).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -35,7 +30,6 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.horizon import DateWindow
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -43,7 +37,6 @@ ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
 _PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PARQUET_DIR_NAME = "published"
-DBT_PARENT_PID_VARIABLE = "NYCKELTAL_DBT_PARENT_PID"
 PATH_FIELDS = (
     "warehouse",
     "published",
@@ -54,8 +47,9 @@ PATH_FIELDS = (
     "duckdb_temp_directory",
     "publish_parquet_dir",
     "spark_dir",
+    "dbt_profiles_dir",
 )
-# The settings profiles.yml reads (as NYCKELTAL_<FIELD>): dbt_environment() passes
+# The settings profiles.yml reads (as NYCKELTAL_<FIELD>): RunContext.dbt_environment() passes
 # them to dbt, whether they came from the environment, .env or the defaults.
 ENGINE_FIELDS = (
     "target",
@@ -97,6 +91,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NYCKELTAL_DBT_TARGET_PATH", "DBT_TARGET_PATH"),
     )
     gx_dir: Path = Path("expectations")
+    # Dagster's home (DAGSTER_HOME, as Dagster reads it): `nyckeltal run` records its runs
+    # there, where `dagster dev` shows them; None: an ephemeral instance.
+    dagster_home: str | None = Field(default=None, validation_alias="DAGSTER_HOME")
+    # A user's own dbt profiles (DBT_PROFILES_DIR, as dbt reads it); None: the repository's
+    # profiles.yml, in the project folder.
+    dbt_profiles_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NYCKELTAL_DBT_PROFILES_DIR", "DBT_PROFILES_DIR"),
+    )
 
     report_dir: Path | None = None  # None: report/ beside the warehouse
 
@@ -231,20 +234,6 @@ def published_path(
     return configured or warehouse_path(warehouse).with_name(DEFAULT_PUBLISHED_NAME)
 
 
-def parquet_dir(
-    warehouse: str | os.PathLike[str] | None = None,
-    published: str | os.PathLike[str] | None = None,
-) -> Path | None:
-    """The folder of the Parquet export: NYCKELTAL_PUBLISH_PARQUET_DIR, else `published/`
-    beside the published file; None when NYCKELTAL_PUBLISH_PARQUET is false."""
-    config = current()
-    if not config.publish_parquet:
-        return None
-    return config.publish_parquet_dir or published_path(warehouse, published).with_name(
-        DEFAULT_PARQUET_DIR_NAME
-    )
-
-
 def alerts_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
     """The JSON-lines alert file: NYCKELTAL_ALERTS_FILE, else alerts.jsonl beside the
     warehouse file."""
@@ -264,10 +253,11 @@ def report_dir(
     return configured or warehouse_path(warehouse).with_name(DEFAULT_REPORT_DIR_NAME)
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's `memory_limit` for a load: a DuckDB size, or a share of the machine's RAM
-    turned into MiB (DuckDB does not take `%`); beyond it DuckDB spills to disk."""
-    value = current().duckdb_memory_limit.strip()
+def memory_limit_size(value: str) -> str:
+    """DuckDB's `memory_limit` from NYCKELTAL_DUCKDB_MEMORY_LIMIT: a DuckDB size, or a share
+    of the machine's RAM turned into MiB (DuckDB does not take `%`); beyond it DuckDB spills
+    to disk."""
+    value = value.strip()
     if not value.endswith("%"):
         return value
     try:
@@ -280,90 +270,30 @@ def duckdb_memory_limit() -> str:
     return f"{max(1, int(total * share) >> 20)}MiB"
 
 
-def duckdb_threads() -> int:
-    """DuckDB's `threads` for a load: NYCKELTAL_DUCKDB_THREADS, else the usable cores."""
-    configured = current().duckdb_threads
-    if configured:
-        return configured
+def usable_cores() -> int:
+    """The cores this process may use (DuckDB's threads unless NYCKELTAL_DUCKDB_THREADS)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
 
 
-def duckdb_temp_directory(warehouse: str | os.PathLike[str] | None = None) -> Path:
-    """Where a load spills beyond the memory limit: NYCKELTAL_DUCKDB_TEMP_DIRECTORY, else the
-    warehouse's folder (the loader uses a private sub-folder there and removes it after)."""
-    return current().duckdb_temp_directory or warehouse_path(warehouse).parent
-
-
-def dbt_duckdb_settings() -> dict[str, str]:
-    """The DuckDB settings of dbt's builds (the on-run-start macro `tune_duckdb` sets them):
-    the memory limit and threads of the loader, and the spill folder when configured (else
-    DuckDB's own, `<warehouse>.tmp`)."""
-    configured = {"memory_limit": duckdb_memory_limit(), "threads": str(duckdb_threads())}
-    if current().duckdb_temp_directory:
-        configured["temp_directory"] = str(current().duckdb_temp_directory)
-    return configured
-
-
-def dbt_target_path() -> Path:
-    """Where dbt keeps its manifest and artifacts."""
-    return current().dbt_target_path
-
-
-def gx_dir() -> Path:
-    """The Great Expectations project directory."""
-    return current().gx_dir
-
-
-def demo_data_dir() -> Path:
-    """The bundled demo dataset (raw files in the loader's format)."""
-    return project_dir() / "seeds" / "demo"
-
-
 @cache
-def _dbt_project_vars(project: Path) -> dict[str, object]:
+def project_vars(project: Path) -> dict[str, object]:
+    """The `vars:` block of `project`'s dbt_project.yml (the defaults of every KPI setting)."""
     with open(project / "dbt_project.yml", encoding="utf-8") as handle:
         return dict(yaml.safe_load(handle).get("vars") or {})
 
 
 def dbt_project_vars() -> dict[str, object]:
     """The `vars:` block of dbt_project.yml (the defaults of every KPI setting)."""
-    return _dbt_project_vars(project_dir())
+    return project_vars(project_dir())
 
 
 def reporting_currency() -> str:
     """The reporting currency: NYCKELTAL_REPORTING_CURRENCY, else the dbt var default."""
     configured = current().reporting_currency
     return configured or str(dbt_project_vars()["reporting_currency"]).upper()
-
-
-def dbt_vars() -> dict[str, str]:
-    """The dbt vars that carry settings: the reporting currency when it is not the default
-    (passing only changed vars keeps dbt's partial parse valid between runs)."""
-    currency = reporting_currency()
-    default = str(dbt_project_vars()["reporting_currency"]).upper()
-    return {} if currency == default else {"reporting_currency": currency}
-
-
-def dbt_environment(warehouse: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The variables dbt runs with on top of this process's environment (every dbt call sets
-    them through `environment_overrides`): the warehouse, the engine settings profiles.yml
-    reads (so that values of .env reach dbt too), no usage statistics, and `extra`."""
-    environment = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **engine_environment()}
-    environment["NYCKELTAL_WAREHOUSE"] = str(warehouse)
-    environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"] = json.dumps(dbt_duckdb_settings())
-    # nyckeltal-dbt ends dbt when this process ends (nyckeltal.children.bind_to_parent).
-    environment[DBT_PARENT_PID_VARIABLE] = str(os.getpid())
-    environment.update(extra or {})
-    return environment
-
-
-def dbt_parent_pid() -> int | None:
-    """The process that started dbt, as dbt_environment() told it (None: not started so)."""
-    value = os.environ.get(DBT_PARENT_PID_VARIABLE, "")
-    return int(value) if value.isdigit() else None
 
 
 def engine_environment(config: Settings | None = None) -> dict[str, str]:
@@ -379,71 +309,6 @@ def engine_environment(config: Settings | None = None) -> dict[str, str]:
             value = value.get_secret_value()
         environment[f"NYCKELTAL_{name.upper()}"] = str(value)
     return environment
-
-
-def date_window(today: dt.date | None = None) -> DateWindow:
-    """The dates raw data may hold: 1970-01-01 to NYCKELTAL_DATE_HORIZON_YEARS after `today`
-    (default: today in UTC)."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    return DateWindow.after(today, current().date_horizon_years)
-
-
-def target() -> str:
-    """The dbt target (engine): duckdb, postgres or spark."""
-    return current().target
-
-
-def postgres_conninfo(config: Settings | None = None) -> str:
-    """A libpq connection string of the PostgreSQL target."""
-    config = config or current()
-    password = config.postgres_password.get_secret_value() if config.postgres_password else ""
-    parts = {
-        "host": config.postgres_host,
-        "port": str(config.postgres_port),
-        "user": config.postgres_user,
-        "dbname": config.postgres_database,
-        "sslmode": config.postgres_sslmode,
-    }
-    if password:
-        parts["password"] = password
-    return " ".join(f"{key}='{_conninfo_quote(value)}'" for key, value in parts.items())
-
-
-def _conninfo_quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-def spark_raw_dir() -> Path:
-    """Where `nyckeltal load` writes the raw tables as Parquet for the Spark target
-    (`<spark_dir>/raw/<schema>/<table>`); dbt registers them in Spark on every run."""
-    return current().spark_dir / "raw"
-
-
-@contextmanager
-def environment_overrides(overrides: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a block (for libraries such as
-    dagster-dbt that start dbt with the current process environment)."""
-    saved = {name: os.environ.get(name) for name in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def disable_library_telemetry() -> None:
-    """Great Expectations sends usage analytics unless told not to (a user may still opt in
-    by setting GX_ANALYTICS_ENABLED themselves)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-
-def dagster_home() -> str | None:
-    """DAGSTER_HOME, when set: runs are then recorded where `dagster dev` shows them."""
-    return os.environ.get("DAGSTER_HOME") or None
 
 
 def environment_without_settings() -> dict[str, str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from nyckeltal import settings
+from nyckeltal.context import RunContext
 from nyckeltal.contract import TABLES
-from nyckeltal.engines import DUCKDB_ONLY_MODELS
+from nyckeltal.dbt_runner import dbt_project
 from nyckeltal.settings import Settings
 from orchestration.defs.alerts import build_kpi_alerts_asset, build_run_failure_sensor
 from orchestration.defs.dbt import build_dbt_assets, mart_asset_keys
@@ -25,39 +25,35 @@ from orchestration.defs.sources import (
     raw_table_specs,
 )
 from orchestration.jobs import build_daily_refresh_job
-from orchestration.resources import (
-    build_resources,
-    dbt_project,
-    prepare_manifest,
-    retry_policy,
-)
+from orchestration.resources import build_resources, prepare_manifest, retry_policy
 from orchestration.schedules import build_daily_schedule
 
 
 def build_definitions(config: Settings | None = None) -> Definitions:
     """Everything of the code location, configured by `config` (default: the environment)."""
-    config = config or settings.current()
-    project = dbt_project(config.dbt_target_path)
-    manifest_path = prepare_manifest(project)
+    context = RunContext.build(config)
+    config = context.settings
+    project = dbt_project(context)
+    manifest_path = prepare_manifest(project, context)
     marts = mart_asset_keys(manifest_path)
     checks = [build_source_validation_checks(), *build_raw_freshness_checks(TABLES)]
     if marts:
         checks.append(build_mart_validation_checks(marts))
     job = build_daily_refresh_job(retry_policy(config))
     # On PostgreSQL and Spark the DuckDB-only models and the churn-risk asset are left out
-    # (nyckeltal.engines; README "Beyond one machine").
-    on_duckdb = config.target == "duckdb"
-    insights = [build_churn_risk_asset()] if on_duckdb else []
+    # (nyckeltal.engine; README "Beyond one machine").
+    every_model = context.engine.runs_every_model
+    insights = [build_churn_risk_asset()] if every_model else []
     return Definitions(
         assets=[
             build_raw_table_assets(raw_table_specs()),
             build_dbt_assets(
                 project,
                 manifest_path,
-                exclude=None if on_duckdb else DUCKDB_ONLY_MODELS,
+                exclude=" ".join(context.engine.dbt_exclusions()) or None,
                 data_tests=config.refresh_dbt_tests,
             ),
-            build_publish_asset([*marts, *([CHURN_RISK_KEY] if on_duckdb else [])]),
+            build_publish_asset([*marts, *([CHURN_RISK_KEY] if every_model else [])]),
             build_kpi_alerts_asset(),
             build_report_asset(),
             *insights,
@@ -73,7 +69,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
                 config.schedule_enabled,
             )
         ],
-        resources=build_resources(config, project),
+        resources=build_resources(context),
     )
 
 

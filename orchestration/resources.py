@@ -2,7 +2,8 @@
 
 Every setting comes from nyckeltal.settings (environment variables NYCKELTAL_*, or `.env`),
 whose defaults run the embedded DuckDB demo, so `dagster dev` works from a fresh clone with
-nothing set.
+nothing set. A run's `NyckeltalResource` (its config) is an edge: it builds the run's
+`RunContext` (nyckeltal.context), which the steps pass down.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 from filelock import FileLock
 
 from nyckeltal import failures, locking
-from nyckeltal import settings as nyckeltal_settings
-from nyckeltal.dbt_runner import dbt_cli
+from nyckeltal.context import RunContext
+from nyckeltal.dbt_runner import dbt_cli, dbt_resource
 from nyckeltal.settings import Settings
 
 # The manifest's metadata (dbt version, adapter type, ...) comes first in the file.
@@ -115,16 +116,6 @@ def stop_when_interrupted() -> Iterator[None]:
 # --------------------------------------------------------------------------- dbt manifest
 
 
-def dbt_project(target_path: Path | None = None) -> DbtProject:
-    """The dbt project of this repository, its artifacts in the configured target path."""
-    target = target_path or nyckeltal_settings.dbt_target_path()
-    return DbtProject(
-        project_dir=nyckeltal_settings.project_dir(),
-        target_path=target,
-        prepare_project_cli_args=["parse", "--quiet"],
-    )
-
-
 def _newest_input_mtime(project_dir: Path) -> float:
     newest = 0.0
     ignored = {(project_dir / name).resolve() for name in _MANIFEST_IGNORED_DIRS}
@@ -169,7 +160,7 @@ def manifest_adapter_type(manifest_path: Path) -> str | None:
     return match[1] if match else None
 
 
-def prepare_manifest(project: DbtProject) -> Path:
+def prepare_manifest(project: DbtProject, context: RunContext) -> Path:
     """Return a manifest that matches the project, running `dbt parse` when needed.
 
     Under `dagster dev` the project is always re-parsed (dagster-dbt's prepare_if_dev);
@@ -177,15 +168,15 @@ def prepare_manifest(project: DbtProject) -> Path:
     than the files it is parsed from, or parsed for another engine (NYCKELTAL_TARGET).
     """
     if project.preparer.using_dagster_dev() or manifest_is_stale(
-        project.manifest_path, project.project_dir, nyckeltal_settings.target()
+        project.manifest_path, project.project_dir, context.engine.name
     ):
         # dagster-dbt's own preparer looks for `dbt` on PATH; ours runs the dbt of this
         # Python environment, also when the virtualenv is not activated.
-        _parse_once(project)
+        _parse_once(project, context)
     return project.manifest_path
 
 
-def _parse_once(project: DbtProject, timeout_seconds: float = 60) -> None:
+def _parse_once(project: DbtProject, context: RunContext, timeout_seconds: float = 60) -> None:
     """Parse the project unless another process does it meanwhile: one parse at a time per
     manifest (a file lock beside it); one that waited for another's parse and finds the
     manifest newer than when it started waiting skips its own."""
@@ -195,19 +186,14 @@ def _parse_once(project: DbtProject, timeout_seconds: float = 60) -> None:
     with FileLock(manifest.with_suffix(".parse.lock")).acquire(timeout=timeout_seconds):
         if manifest.exists() and manifest.lstat().st_mtime > started:
             return
-        _parse(project)
+        _parse(project, context)
 
 
-def _parse(project: DbtProject) -> None:
+def _parse(project: DbtProject, context: RunContext) -> None:
     # The same variables as the runs (the profile holds the warehouse path): a run then keeps
     # dbt's partial parse instead of parsing the project again.
-    environment = nyckeltal_settings.dbt_environment(nyckeltal_settings.warehouse_path())
-    with nyckeltal_settings.environment_overrides(environment):
-        dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
-
-
-def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return dbt_cli(project)
+    with dbt_cli(context) as cli:
+        cli.cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 # --------------------------------------------------------------------------- resources
@@ -242,6 +228,18 @@ class NyckeltalResource(ConfigurableResource):
         ):
             yield self
 
+    def run_context(self, window: tuple[dt.date, dt.date] | None = None) -> RunContext:
+        """The run's context (nyckeltal.context), from the settings and this config, over
+        `window` (the run's partition range; None: every day): the one place the as-of date
+        and the window are validated."""
+        return RunContext.build(
+            warehouse=self.warehouse,
+            published=self.published,
+            dbt_target_path=self.dbt_target_path,
+            as_of=dt.date.fromisoformat(self.as_of) if self.as_of else None,
+            window=window,
+        )
+
     def warehouse_path(self) -> Path:
         return Path(self.warehouse).resolve()
 
@@ -252,23 +250,10 @@ class NyckeltalResource(ConfigurableResource):
         return dt.date.fromisoformat(self.as_of) if self.as_of else None
 
     def dbt_vars(self) -> dict[str, str]:
-        """The dbt vars every build of this run passes: the settings dbt reads (the
-        reporting currency when not the default) and the as-of date, when set. The window
-        travels in the environment (window_environment), not in vars: new vars make dbt
-        re-parse the whole project, and a daily refresh has a new window every day."""
-        as_of = {"as_of_date": self.as_of} if self.as_of else {}
-        return {**nyckeltal_settings.dbt_vars(), **as_of}
-
-    @staticmethod
-    def window_environment(window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
-        """The window of days as the variables the dbt macro `partition_window` reads
-        (NYCKELTAL_WINDOW_START / NYCKELTAL_WINDOW_END); empty (a full build) without one."""
-        if window is None:
-            return {"NYCKELTAL_WINDOW_START": "", "NYCKELTAL_WINDOW_END": ""}
-        return {
-            "NYCKELTAL_WINDOW_START": window[0].isoformat(),
-            "NYCKELTAL_WINDOW_END": window[1].isoformat(),
-        }
+        """The dbt vars every build of this run passes (RunContext.dbt_vars). The window
+        travels in dbt's environment, not in vars: new vars make dbt re-parse the whole
+        project, and a daily refresh has a new window every day."""
+        return self.run_context().dbt_vars()
 
     @contextmanager
     def tool_output(self) -> Iterator[None]:
@@ -281,21 +266,14 @@ class NyckeltalResource(ConfigurableResource):
             yield
 
     @contextmanager
-    def dbt_environment(self, window: tuple[dt.date, dt.date] | None = None) -> Iterator[None]:
-        """Point dbt at this run's warehouse (profiles.yml reads NYCKELTAL_WAREHOUSE).
-
-        dagster-dbt starts dbt with the current process environment, so it is set for the
-        duration of the call (steps run one at a time: the job uses the in-process
-        executor, DuckDB having a single writer).
-        """
-        # dagster-dbt puts each invocation's artifacts under DBT_TARGET_PATH and reuses the
-        # partial parse found there.
-        target = {"DBT_TARGET_PATH": self.dbt_target_path} if self.dbt_target_path else {}
-        overrides = nyckeltal_settings.dbt_environment(
-            self.warehouse_path(), {**target, **self.window_environment(window)}
-        )
-        with nyckeltal_settings.environment_overrides(overrides):
-            yield
+    def dbt_cli(
+        self, dbt: DbtCliResource, window: tuple[dt.date, dt.date] | None = None
+    ) -> Iterator[DbtCliResource]:
+        """`dbt` for this run's invocations: dbt runs with the run's warehouse, engine
+        settings and `window` of days (the run's partition range; None: every day), set per
+        invocation (nyckeltal.dbt_runner.dbt_cli)."""
+        with dbt_cli(self.run_context(window), base=dbt) as cli:
+            yield cli
 
 
 class AlertsResource(ConfigurableResource):
@@ -309,14 +287,15 @@ class AlertsResource(ConfigurableResource):
     webhook_timeout_seconds: float = 10.0
 
 
-def build_resources(config: Settings, project: DbtProject) -> dict[str, object]:
-    """The resources of the Definitions, from the environment's settings."""
+def build_resources(context: RunContext) -> dict[str, object]:
+    """The resources of the Definitions, from the context of the environment's settings."""
+    config = context.settings
     return {
-        "dbt": dbt_resource(project),
+        "dbt": dbt_resource(context),
         "nyckeltal": NyckeltalResource(
-            warehouse=str(config.warehouse),
+            warehouse=str(context.warehouse),
             published=str(config.published) if config.published else None,
-            dbt_target_path=str(config.dbt_target_path),
+            dbt_target_path=str(context.dbt_target_path),
             lock_wait_seconds=config.lock_wait_seconds,
         ),
         "alerts": AlertsResource(

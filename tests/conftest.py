@@ -20,6 +20,8 @@ from run_folders import runs_write_under
 from shared_warehouses import build_once, copy_warehouse
 from webhook_recorder import Webhook, serve_webhook
 
+from nyckeltal.context import RunContext
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -87,7 +89,10 @@ def dbt_built_warehouse(
                     copy_warehouse(request.getfixturevalue("demo_loaded"), folder)
                 else:
                     assert main(["load", key, "--warehouse", str(warehouse)]) == 0
-                run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], warehouse)
+                run_dbt(
+                    ["build", "--exclude-resource-type", "unit_test", "-q"],
+                    RunContext.build(warehouse=warehouse),
+                )
 
         name = "dbt_built_" + re.sub(r"[^A-Za-z0-9]+", "_", key)[-80:]
         return build_once(tmp_path_factory, name, load_and_build) / "nyckeltal.duckdb"

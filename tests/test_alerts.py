@@ -14,6 +14,7 @@ from alert_rows import kpi_row as _row
 from webhook_recorder import Webhook
 
 from nyckeltal import alerts
+from nyckeltal.context import RunContext
 
 
 def _scorecard(latest_status: str = "off_track") -> list[dict[str, Any]]:
@@ -189,13 +190,13 @@ def test_a_failed_cli_run_posts_a_failure_alert_once(
     monkeypatch.setattr(
         refresh, "failure_reasons", lambda result: ["check raw_billing/invoices failed (ERROR)"]
     )
-    assert refresh.run_daily_refresh(tmp_path / "wh.duckdb") is False
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "wh.duckdb")) is False
     (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"
     assert "check raw_billing/invoices failed (ERROR)" in post["body"]["text"]
     assert post["body"]["item_ids"] == ["failure|run-0001-abcdef"]
     # The sensor (or a second call) finds it already sent.
-    channels = alerts.channels_from_settings()
+    channels = alerts.channels_of(RunContext.build(warehouse=tmp_path / "wh.duckdb"))
     assert alerts.notify_run_failure("run-0001-abcdef", ["again"], channels) is None
     assert len(webhook.posts) == 1
 

@@ -141,3 +141,137 @@ def test_no_private_dagster_or_dagster_dbt_names() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 found.add(f"{path.relative_to(PROJECT)}:{line}")
     assert sorted(found) == []
+
+
+# --------------------------------------------------------------------------- run context
+
+ENGINE_NAMES = {"duckdb", "postgres", "spark"}
+ENGINE_PACKAGE = "nyckeltal/engine/"
+# The edges: where a command, a Dagster code location or run, or a user's own script starts,
+# and the run context is built from the settings (RunContext.build) and passed down.
+EDGES = {
+    "nyckeltal/settings.py",  # the settings themselves
+    "nyckeltal/context.py",  # RunContext.build
+    "nyckeltal/cli.py",  # the command line
+    "nyckeltal/benchmark.py",  # `nyckeltal bench`, which launches its own refreshes
+    "nyckeltal/quality/gx_api.py",  # `gx_context()` / `gx_parameters()` for a user's script
+    "nyckeltal/quality/project.py",  # `python -m nyckeltal.quality.project`
+    "orchestration/definitions.py",  # the code location (`dagster dev`)
+    "orchestration/resources.py",  # a run's NyckeltalResource config
+    "orchestration/alerts.py",  # the run-failure sensor (outside any run)
+}
+
+
+def python_files() -> dict[str, ast.Module]:
+    return {
+        str(path.relative_to(PROJECT)): ast.parse(path.read_text(encoding="utf-8"))
+        for package in PACKAGES
+        for path in sorted((PROJECT / package).rglob("*.py"))
+    }
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return ast.unparse(node) in ("os.environ", "environ")
+
+
+def environment_writes(tree: ast.Module) -> list[int]:
+    """Lines that change the process environment: `os.environ[...] = / del / +=`,
+    `os.environ.update/setdefault/pop/popitem/clear`, `os.putenv`, `os.unsetenv`."""
+    lines = []
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(t, ast.Subscript) and _is_environ(t.value) for t in targets):
+            lines.append(node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, owner = node.func.attr, node.func.value
+            mutators = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
+            if (_is_environ(owner) and method in mutators) or (
+                ast.unparse(owner) == "os" and method in ("putenv", "unsetenv")
+            ):
+                lines.append(node.lineno)
+    return lines
+
+
+def engine_comparisons(tree: ast.Module) -> list[int]:
+    """Lines comparing a value with an engine name ("duckdb", "postgres", "spark"): `==`,
+    `!=`, `in (...)`, or a `case`."""
+
+    def names(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return node.value in ENGINE_NAMES
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return any(names(element) for element in node.elts)
+        return False
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(
+            names(side) for side in (node.left, *node.comparators)
+        ):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.MatchValue) and names(node.value):
+            lines.append(node.value.lineno)
+    return lines
+
+
+def settings_reads(tree: ast.Module) -> list[int]:
+    """Lines building the settings or the run context: `settings.current()`, `Settings()`,
+    `RunContext.build(...)`."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = ast.unparse(node.func)
+            if called in ("settings.current", "current", "Settings", "RunContext.build"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_nothing_changes_the_process_environment() -> None:
+    """dbt gets its variables per invocation (nyckeltal.dbt_runner.dbt_cli)."""
+    found = {
+        path: lines for path, tree in python_files().items() if (lines := environment_writes(tree))
+    }
+    assert found == {}
+
+
+def test_engine_names_are_compared_only_in_the_engine_package() -> None:
+    found = {
+        path: lines
+        for path, tree in python_files().items()
+        if not path.startswith(ENGINE_PACKAGE) and (lines := engine_comparisons(tree))
+    }
+    assert found == {}
+
+
+def test_settings_are_read_only_at_the_edges() -> None:
+    """Below the edges everything comes from the RunContext passed down."""
+    found = {
+        path: lines
+        for path, tree in python_files().items()
+        if path not in EDGES and (lines := settings_reads(tree))
+    }
+    assert found == {}
+    assert all((PROJECT / edge).exists() for edge in EDGES)
+
+
+def test_the_architecture_checks_find_what_they_look_for() -> None:
+    tree = ast.parse(
+        "import os\n"
+        "os.environ['A'] = '1'\n"
+        "os.environ.update(B='2')\n"
+        "os.environ.setdefault('C', '3')\n"
+        "os.putenv('D', '4')\n"
+        "if target == 'duckdb': pass\n"
+        "if name in ('postgres', 'x'): pass\n"
+        "config = settings.current()\n"
+        "context = RunContext.build()\n"
+        "value = os.environ.get('E')\n"
+        "kinds = {'duckdb'}\n"
+    )
+    assert environment_writes(tree) == [2, 3, 4, 5]
+    assert engine_comparisons(tree) == [6, 7]
+    assert settings_reads(tree) == [8, 9]

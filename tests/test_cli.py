@@ -301,9 +301,10 @@ def test_a_setting_whose_extra_is_not_installed_is_one_line_naming_it(
 
 def test_the_core_needs_no_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     from nyckeltal import extras
+    from nyckeltal.engine import DuckDBEngine
 
     monkeypatch.setattr(extras, "find_spec", lambda module: None)
-    extras.require_for("duckdb", publish_to_postgres=False)  # raises nothing
+    extras.require_for(DuckDBEngine.extra, publish_to_postgres=False)  # raises nothing
 
 
 def test_the_scorecard_shows_the_decimals_that_tell_a_value_from_its_target() -> None:

@@ -319,13 +319,13 @@ DBT_PARENT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from nyckeltal import settings
+    from nyckeltal.context import RunContext
     from nyckeltal.dbt_runner import dbt_cli
     from orchestration.resources import stop_when_interrupted
 
     warehouse, target = sys.argv[1], sys.argv[2]
-    with settings.environment_overrides(settings.dbt_environment(Path(warehouse))):
-        invocation = dbt_cli().cli(["parse", "--no-partial-parse"], target_path=Path(target))
+    with dbt_cli(RunContext.build(warehouse=warehouse)) as cli:
+        invocation = cli.cli(["parse", "--no-partial-parse"], target_path=Path(target))
         print("started", flush=True)
         with stop_when_interrupted():
             invocation.wait()

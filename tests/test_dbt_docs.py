@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nyckeltal.context import RunContext
 from nyckeltal.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.dbt
@@ -28,7 +29,7 @@ def docs_target(dbt_built_warehouse, tmp_path_factory: pytest.TempPathFactory) -
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(folder / "target"))
         patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
-        run_dbt(["docs", "generate", "--static"], warehouse, quiet=True)
+        run_dbt(["docs", "generate", "--static"], RunContext.build(warehouse=warehouse), quiet=True)
     return folder / "target"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from nyckeltal.context import RunContext
 from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.raw_schema import create_empty_raw_tables
 
@@ -27,9 +28,11 @@ def test_every_dbt_unit_test_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     with duckdb.connect(str(warehouse)) as connection:
         create_empty_raw_tables(connection)
-    run_dbt(["seed", "--quiet"], warehouse)
-    run_dbt(["run", "--empty", "--quiet"], warehouse)
-    run_dbt(["test", "--select", "test_type:unit", "--quiet"], warehouse)
+    run_dbt(["seed", "--quiet"], RunContext.build(warehouse=warehouse))
+    run_dbt(["run", "--empty", "--quiet"], RunContext.build(warehouse=warehouse))
+    run_dbt(
+        ["test", "--select", "test_type:unit", "--quiet"], RunContext.build(warehouse=warehouse)
+    )
 
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     unit_tests = [result for result in results if result["unique_id"].startswith("unit_test.")]

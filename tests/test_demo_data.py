@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from nyckeltal.context import RunContext
 from nyckeltal.contract import CHANNELS, TABLES, ForeignKey, Table
 from nyckeltal.demo import DEFAULT_SEED, END, START, generate
 from nyckeltal.demo.scales import SCALES, Scale, resolve
@@ -138,7 +139,9 @@ def test_parquet_scales_are_deterministic_and_load(tmp_path: Path) -> None:
     generate(tmp_path / "two", scale=tiny)
     assert {path.suffix for path in written} == {".parquet"}
     assert _contents(tmp_path / "one") == _contents(tmp_path / "two")
-    report = load_directory(tmp_path / "one", tmp_path / "warehouse.duckdb", lambda _: None)
+    report = load_directory(
+        tmp_path / "one", RunContext.build(warehouse=tmp_path / "warehouse.duckdb"), lambda _: None
+    )
     assert len(report.tables) == len(TABLES)
     assert all(table.rows > 0 for table in report.tables)
     first = _one(

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from nyckeltal.cli import main
+from nyckeltal.context import RunContext
 from nyckeltal.scorecard import COLUMNS as SCORECARD_COLUMNS
 
 KEY = ("kpi_code", "period_grain", "period_start", "segment_type", "segment_value")
@@ -345,7 +346,9 @@ def test_nyckeltal_run_on_spark_validates_builds_and_publishes_the_minimal_datas
         )
         connection.execute(f"insert into bad values {BAD_AD_SPEND}")
         connection.execute(f"copy bad to '{folder / 'part-1.parquet'}' (format parquet)")
-    outcome = pipeline.validate_sources(unused, tables=["marketing.ad_spend"])
+    outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=unused), tables=["marketing.ad_spend"]
+    )
     assert not outcome.passed
     spark_lines = _failure_lines(outcome.summary())
     warehouse = tmp_path / "duckdb.duckdb"
@@ -353,6 +356,8 @@ def test_nyckeltal_run_on_spark_validates_builds_and_publishes_the_minimal_datas
     assert main(["load", str(minimal_dataset), "--warehouse", str(warehouse)]) == 0
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(f"insert into raw_marketing.ad_spend values {BAD_AD_SPEND}")
-    duckdb_outcome = pipeline.validate_sources(warehouse, tables=["marketing.ad_spend"])
+    duckdb_outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=["marketing.ad_spend"]
+    )
     assert any("raw_marketing__ad_spend, column spend" in line for line in spark_lines)
     assert spark_lines == _failure_lines(duckdb_outcome.summary())

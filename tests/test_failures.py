@@ -29,6 +29,7 @@ from run_folders import runs_write_under
 
 from nyckeltal import failures
 from nyckeltal.cli import main
+from nyckeltal.context import RunContext
 from nyckeltal.scorecard import COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -254,7 +255,9 @@ def damaged_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     runs_write_under(monkeypatch, tmp_path, alerts=True)
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
     warehouse = tmp_path / "wh.duckdb"
-    load_directory(FIXTURES / "minimal", warehouse, progress=lambda line: None)
+    load_directory(
+        FIXTURES / "minimal", RunContext.build(warehouse=warehouse), progress=lambda line: None
+    )
     _truncate(warehouse)
     return warehouse
 

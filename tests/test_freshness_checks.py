@@ -18,6 +18,7 @@ from dagster import (
     define_asset_job,
 )
 
+from nyckeltal.context import RunContext
 from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.loader import load_directory
 from orchestration.defs.sources import (
@@ -44,7 +45,7 @@ def test_load_metadata_carries_the_stamp_dagster_reads() -> None:
 def loaded(tmp_path: Path) -> Path:
     """The minimal dataset, loaded; customers 40 hours old, invoices without a stamp."""
     warehouse = tmp_path / "w.duckdb"
-    load_directory(MINIMAL, warehouse, progress=lambda line: None)
+    load_directory(MINIMAL, RunContext.build(warehouse=warehouse), progress=lambda line: None)
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
             f"update raw_crm.customers set {LOADED_AT_COLUMN} = "

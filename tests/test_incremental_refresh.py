@@ -24,6 +24,8 @@ import pytest
 from run_folders import runs_write_under
 from shared_warehouses import copy_warehouse
 
+from nyckeltal.context import RunContext
+
 pytestmark = pytest.mark.dbt
 
 # The raw tables of the daily-partitioned facts and the SQL of their partition date.
@@ -45,7 +47,11 @@ PARTITIONED_MODELS = (
 def _build(warehouse: Path, dbt_vars: dict[str, str] | None = None) -> None:
     from nyckeltal.dbt_runner import run_dbt
 
-    run_dbt(["build", "--exclude-resource-type", "unit_test", "-q"], warehouse, dbt_vars)
+    run_dbt(
+        ["build", "--exclude-resource-type", "unit_test", "-q"],
+        RunContext.build(warehouse=warehouse),
+        dbt_vars,
+    )
 
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from run_folders import runs_write_under
 
+from nyckeltal.context import RunContext
 from nyckeltal.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.dbt
@@ -90,7 +91,7 @@ def insights(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
         run_dbt(
             ["build", "--select", "kpi_anomalies", "kpi_segment_callouts", "--quiet"],
-            warehouse,
+            RunContext.build(warehouse=warehouse),
         )
     return warehouse
 

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from nyckeltal import cli
+from nyckeltal.context import RunContext
 from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.horizon import DateWindow
 from nyckeltal.loader import LoadError, load_directory
@@ -282,7 +283,9 @@ def test_validation_failure_does_not_create_the_warehouse(
     (minimal_dataset / "crm__leads.csv").unlink()
     warehouse = tmp_path / "missing" / "w.duckdb"
     with pytest.raises(LoadError) as raised:
-        load_directory(minimal_dataset, warehouse, progress=lambda line: None)
+        load_directory(
+            minimal_dataset, RunContext.build(warehouse=warehouse), progress=lambda line: None
+        )
     # Without leads, the customers' lead_id values refer to an absent table.
     assert "crm__customers.csv, column lead_id: 2 rows refer to crm.leads" in str(raised.value)
     assert len(raised.value.problems) == 1
@@ -296,7 +299,9 @@ def test_a_missing_folder_is_reported(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_report_summary_has_one_line_per_table(minimal_dataset: Path, tmp_path: Path) -> None:
     shown: list[str] = []
-    report = load_directory(minimal_dataset, tmp_path / "w.duckdb", progress=shown.append)
+    report = load_directory(
+        minimal_dataset, RunContext.build(warehouse=tmp_path / "w.duckdb"), progress=shown.append
+    )
     lines = report.summary().splitlines()
     assert len(lines) == 1 + len(TABLES) + 1
     assert any(line.split()[:3] == ["raw_hr.payroll", "4", "rows"] for line in lines)
@@ -318,21 +323,24 @@ def test_line_numbers_account_for_quoted_line_breaks(
 
 def test_the_minimal_fixture_is_valid(tmp_path: Path) -> None:
     """Guards the shared fixture against being edited into an invalid state."""
-    report = load_directory(MINIMAL, tmp_path / "w.duckdb", progress=lambda line: None)
+    report = load_directory(
+        MINIMAL, RunContext.build(warehouse=tmp_path / "w.duckdb"), progress=lambda line: None
+    )
     assert report.rows == 46
 
 
 def test_duckdb_resources_come_from_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nyckeltal import settings
+    from nyckeltal.context import DuckDBLimits
     from nyckeltal.loader import _validation_database
 
     monkeypatch.setenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "512MiB")
     monkeypatch.setenv("NYCKELTAL_DUCKDB_THREADS", "1")
     monkeypatch.setenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
     (tmp_path / "spill").mkdir()
-    with _validation_database(tmp_path / "w.duckdb") as connection:
+    limits = RunContext.build(warehouse=tmp_path / "w.duckdb").duckdb
+    with _validation_database(tmp_path / "w.duckdb", limits) as connection:
         limit, threads, temp = connection.execute(
             "select current_setting('memory_limit'), current_setting('threads'), "
             "current_setting('temp_directory')"
@@ -341,15 +349,18 @@ def test_duckdb_resources_come_from_the_settings(
     assert Path(temp).parent == tmp_path / "spill"
     assert list((tmp_path / "spill").iterdir()) == []  # the private spill folder is removed
 
+    def limits() -> DuckDBLimits:
+        return RunContext.build(warehouse=tmp_path / "w.duckdb").duckdb
+
     monkeypatch.setenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT", "50%")
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert settings.duckdb_memory_limit() == f"{total // 2 >> 20}MiB"
+    assert limits().memory_limit == f"{total // 2 >> 20}MiB"
     monkeypatch.delenv("NYCKELTAL_DUCKDB_MEMORY_LIMIT")
-    assert settings.duckdb_memory_limit() == f"{int(total * 0.75) >> 20}MiB"
+    assert limits().memory_limit == f"{int(total * 0.75) >> 20}MiB"
     monkeypatch.delenv("NYCKELTAL_DUCKDB_THREADS")
-    assert settings.duckdb_threads() == len(os.sched_getaffinity(0))
+    assert limits().threads == len(os.sched_getaffinity(0))
     monkeypatch.delenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
-    assert settings.duckdb_temp_directory(tmp_path / "w.duckdb") == tmp_path
+    assert limits().temp_directory is None  # the load spills beside the warehouse
 
 
 def test_the_fast_path_accepts_valid_files_and_stops_at_the_first_bad_one(

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from nyckeltal import cli
+from nyckeltal.context import RunContext
 from nyckeltal.loader import load_directory
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
@@ -31,7 +32,7 @@ Breaker = Callable[[Path], None]
 def loaded_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list]]:
     """A warehouse holding the valid minimal dataset, and its fingerprint (loaded once)."""
     warehouse = tmp_path_factory.mktemp("loaded") / "nyckeltal.duckdb"
-    load_directory(MINIMAL, warehouse, progress=lambda line: None)
+    load_directory(MINIMAL, RunContext.build(warehouse=warehouse), progress=lambda line: None)
     return warehouse, raw_fingerprint(warehouse)
 
 
@@ -259,5 +260,9 @@ def test_a_link_to_a_file_inside_the_folder_is_read(minimal_dataset: Path, tmp_p
     inside.mkdir()
     (minimal_dataset / "crm__customers.csv").rename(inside / "customers.csv")
     (minimal_dataset / "crm__customers.csv").symlink_to(Path("sources") / "customers.csv")
-    report = load_directory(minimal_dataset, tmp_path / "w.duckdb", progress=lambda line: None)
+    report = load_directory(
+        minimal_dataset,
+        RunContext.build(warehouse=tmp_path / "w.duckdb"),
+        progress=lambda line: None,
+    )
     assert {table.relation: table.rows for table in report.tables}["raw_crm.customers"] == 3

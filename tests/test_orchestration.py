@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from webhook_recorder import Webhook
 
 from nyckeltal import alerts, settings
+from nyckeltal.context import RunContext
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 from nyckeltal.settings import Settings
 from orchestration.defs.quality import (
@@ -62,7 +63,7 @@ def test_settings_defaults_run_the_embedded_duckdb(clean_environment: pytest.Mon
     assert config.published is None
     assert settings.published_path() == PROJECT / "warehouse" / "nyckeltal_published.duckdb"
     assert settings.reporting_currency() == "EUR"
-    assert settings.dbt_vars() == {}
+    assert RunContext.build(config).dbt_vars() == {}
 
 
 def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.MonkeyPatch) -> None:
@@ -95,7 +96,7 @@ def test_settings_from_environment(tmp_path: Path, clean_environment: pytest.Mon
     assert config.alert_include_incomplete is True
     # The reporting currency reaches the loader and GX (reporting_currency) and dbt (a var).
     assert settings.reporting_currency() == "SEK"
-    assert settings.dbt_vars() == {"reporting_currency": "SEK"}
+    assert RunContext.build(config).dbt_vars() == {"reporting_currency": "SEK"}
     assert NyckeltalResource(warehouse="x").dbt_vars() == {"reporting_currency": "SEK"}
     policy = retry_policy(config)
     assert policy.max_retries == 5
@@ -123,16 +124,31 @@ def test_environment_variables_are_read_in_one_module() -> None:
         for path in (PROJECT / folder).rglob("*.py")
         if "os.environ" in path.read_text(encoding="utf-8")
     )
-    assert readers == ["nyckeltal/settings.py"]
+    # ...and in nyckeltal-dbt (nyckeltal.children), the process that becomes dbt: it puts
+    # the run's variables on top of the environment dagster-dbt gave it.
+    assert readers == ["nyckeltal/children.py", "nyckeltal/settings.py"]
 
 
 def test_resource_points_dbt_at_its_warehouse(tmp_path: Path) -> None:
+    """dbt gets the run's values per invocation, in a private file that nyckeltal-dbt adds
+    to dbt's environment; this process's environment is never changed."""
+    from nyckeltal.children import ENVIRONMENT_FLAG
+    from nyckeltal.dbt_runner import dbt_cli
+
     resource = NyckeltalResource(warehouse=str(tmp_path / "w.duckdb"), as_of="2024-02-29")
-    before = os.environ.get("NYCKELTAL_WAREHOUSE")
-    with resource.dbt_environment():
-        assert os.environ["NYCKELTAL_WAREHOUSE"] == str(tmp_path / "w.duckdb")
-    assert os.environ.get("NYCKELTAL_WAREHOUSE") == before
+    before = dict(os.environ)
+    context = resource.run_context()
+    with dbt_cli(context) as cli:
+        flag, path = cli.global_config_flags[:2]
+        assert flag == ENVIRONMENT_FLAG
+        variables = json.loads(Path(path).read_text(encoding="utf-8"))
+        assert variables["NYCKELTAL_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+        assert variables["NYCKELTAL_DBT_PARENT_PID"] == str(os.getpid())
+        assert Path(path).stat().st_mode & 0o077 == 0  # private: it may hold a password
+        assert dict(os.environ) == before
+    assert not Path(path).exists()
     assert resource.as_of_date() == dt.date(2024, 2, 29)
+    assert context.as_of == dt.date(2024, 2, 29)
     assert resource.dbt_vars() == {"as_of_date": "2024-02-29"}
     assert NyckeltalResource(warehouse="x").dbt_vars() == {}
 
@@ -183,27 +199,37 @@ def test_dbt_builds_get_the_duckdb_settings(
     monkeypatch.setenv("NYCKELTAL_DUCKDB_THREADS", "3")
     monkeypatch.setenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
     expected = {"memory_limit": "3GiB", "threads": "3", "temp_directory": str(tmp_path / "spill")}
-    assert settings.dbt_duckdb_settings() == expected
-    environment = settings.dbt_environment(tmp_path / "w.duckdb")
+    context = RunContext.build(warehouse=tmp_path / "w.duckdb")
+    assert context.duckdb.dbt_settings() == expected
+    environment = context.dbt_environment()
     assert json.loads(environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"]) == expected
     monkeypatch.delenv("NYCKELTAL_DUCKDB_TEMP_DIRECTORY")
-    assert "temp_directory" not in settings.dbt_duckdb_settings()  # DuckDB's <warehouse>.tmp
+    assert "temp_directory" not in RunContext.build().duckdb.dbt_settings()  # <warehouse>.tmp
 
 
 def test_window_environment() -> None:
+    from nyckeltal.context import Window
+
     resource = NyckeltalResource(warehouse="x")
-    # The window reaches dbt's macro `partition_window` through the environment, not vars
+    window = (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    assert resource.run_context(window).window == Window(*window)
+    # The window reaches dbt's macro `partition_window` through dbt's environment, not vars
     # (new vars would make dbt re-parse the project on every daily refresh).
-    assert resource.window_environment((dt.date(2024, 1, 2), dt.date(2024, 1, 4))) == {
-        "NYCKELTAL_WINDOW_START": "2024-01-02",
-        "NYCKELTAL_WINDOW_END": "2024-01-04",
-    }
+    environment = resource.run_context(window).dbt_environment()
+    assert environment["NYCKELTAL_WINDOW_START"] == "2024-01-02"
+    assert environment["NYCKELTAL_WINDOW_END"] == "2024-01-04"
     assert resource.dbt_vars() == {}
     # A full build clears a window left in the environment.
-    assert resource.window_environment(None) == {
-        "NYCKELTAL_WINDOW_START": "",
-        "NYCKELTAL_WINDOW_END": "",
-    }
+    assert resource.run_context().window is None
+    environment = resource.run_context().dbt_environment()
+    assert (environment["NYCKELTAL_WINDOW_START"], environment["NYCKELTAL_WINDOW_END"]) == ("", "")
+    with pytest.raises(ValueError, match="go together"):
+        resource.run_context((dt.date(2024, 1, 2), None))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="after"):
+        resource.run_context((dt.date(2024, 1, 5), dt.date(2024, 1, 4)))
+    # Every day of the window lies within the date horizon (NYCKELTAL_DATE_HORIZON_YEARS).
+    with pytest.raises(ValueError, match="outside"):
+        resource.run_context((dt.date(1969, 12, 30), dt.date(1970, 1, 2)))
 
 
 def test_run_config_points_the_run_at_a_warehouse(tmp_path: Path) -> None:
@@ -424,11 +450,48 @@ def test_a_run_whose_steps_were_skipped_is_a_failed_refresh(
     alerted: list[list[str]] = []
     monkeypatch.setattr(refresh, "execute_daily_refresh", lambda *args, **kwargs: result)
     monkeypatch.setattr(
-        refresh.alerts, "alert_run_failure", lambda run, reasons, w: alerted.append(reasons)
+        refresh.alerts, "alert_run_failure", lambda run, reasons, c: alerted.append(reasons)
     )
-    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is False
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "w.duckdb")) is False
     expected = "step published_marts was skipped: an asset it needs was not materialized"
     assert alerted == [[expected]]
     assert expected in capsys.readouterr().err
     result.all_events = []
-    assert refresh.run_daily_refresh(tmp_path / "w.duckdb") is True
+    assert refresh.run_daily_refresh(RunContext.build(warehouse=tmp_path / "w.duckdb")) is True
+
+
+# --------------------------------------------------------------------------- dbt profiles
+
+
+def test_a_users_dbt_profiles_dir_is_used_when_set(
+    tmp_path: Path, clean_environment: pytest.MonkeyPatch
+) -> None:
+    from nyckeltal.context import RunContextError
+    from nyckeltal.dbt_runner import dbt_project, dbt_resource
+
+    clean_environment.delenv("DBT_PROFILES_DIR", raising=False)
+    assert RunContext.build().dbt_profiles_dir == PROJECT  # the repository's profiles.yml
+    (tmp_path / "profiles.yml").write_text("nyckeltal: {target: dev, outputs: {}}\n")
+    clean_environment.setenv("DBT_PROFILES_DIR", str(tmp_path))
+    context = RunContext.build()
+    assert context.dbt_profiles_dir == tmp_path
+    assert dbt_resource(context).profiles_dir == str(tmp_path)
+    assert Path(dbt_project(context).profiles_dir) == tmp_path
+    clean_environment.setenv("DBT_PROFILES_DIR", str(tmp_path / "missing"))
+    with pytest.raises(RunContextError, match="DBT_PROFILES_DIR=.*missing has no profiles.yml"):
+        RunContext.build()
+
+
+@pytest.mark.dbt
+def test_dbt_reads_the_users_profiles_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nyckeltal.dbt_runner import run_dbt
+
+    (tmp_path / "profiles.yml").write_text(
+        "nyckeltal: {target: mine, outputs: {mine: {type: duckdb, path: mine.duckdb}}}\n"
+    )
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(tmp_path))
+    context = RunContext.build(warehouse=tmp_path / "w.duckdb", dbt_target_path=tmp_path / "t")
+    run_dbt(["debug", "--config-dir"], context)
+    assert str(tmp_path) in capsys.readouterr().out

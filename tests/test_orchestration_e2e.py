@@ -32,6 +32,7 @@ from dagster import (
 from webhook_recorder import Webhook
 
 from nyckeltal import pipeline
+from nyckeltal.context import RunContext
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
 
 pytestmark = pytest.mark.dbt
@@ -70,7 +71,9 @@ def _load_minimal(warehouse: Path) -> None:
     from nyckeltal.loader import load_directory
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    load_directory(FIXTURES / "minimal", warehouse, progress=lambda line: None)
+    load_directory(
+        FIXTURES / "minimal", RunContext.build(warehouse=warehouse), progress=lambda line: None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +84,7 @@ def refreshed(orchestration_env: Path) -> tuple[Path, ExecuteInProcessResult, fl
     warehouse = Path(os.environ["NYCKELTAL_WAREHOUSE"])
     _load_minimal(warehouse)
     started = dt.datetime.now()
-    result = execute_daily_refresh(warehouse, log_level="WARNING")
+    result = execute_daily_refresh(RunContext.build(warehouse=warehouse), log_level="WARNING")
     return warehouse, result, (dt.datetime.now() - started).total_seconds()
 
 
@@ -302,7 +305,7 @@ def test_a_failing_blocking_check_stops_the_marts(
         return ValidationOutcome("sources", [suite], data_docs_path=None, run_id="test")
 
     monkeypatch.setattr(pipeline, "validate_sources", failing_sources, raising=False)
-    result = execute_daily_refresh(warehouse, log_level="CRITICAL")
+    result = execute_daily_refresh(RunContext.build(warehouse=warehouse), log_level="CRITICAL")
     assert not result.success
     check = _check_evaluations(result)[("raw_billing/invoices", "great_expectations")]
     assert not check.passed and check.severity == AssetCheckSeverity.ERROR
@@ -324,9 +327,9 @@ def test_a_backfill_of_three_days_twice_gives_identical_marts(
     full_build = _snapshot(warehouse, ("marts", "intermediate"))
     snapshots = []
     for _ in range(2):
-        result = execute_daily_refresh(
-            warehouse, start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4), log_level="WARNING"
-        )
+        window = (dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+        context = RunContext.build(warehouse=warehouse, window=window)
+        result = execute_daily_refresh(context, log_level="WARNING")
         assert result.success
         materialized = _materialized(result)
         # one run over three daily partitions of the facts; the marts are unpartitioned

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from nyckeltal.context import RunContext
 from nyckeltal.dbt_runner import run_dbt
 from nyckeltal.raw_schema import create_empty_raw_tables
 
@@ -116,7 +117,7 @@ def build_kpi_rows(
         monkeypatch.setenv("NYCKELTAL_REPORTING_CURRENCY", REPORTING_CURRENCY)
         run_dbt(
             ["build", "--select", f"+{kpi_model}", "--indirect-selection", "cautious"],
-            warehouse,
+            RunContext.build(warehouse=warehouse),
             dbt_vars={"reporting_currency": REPORTING_CURRENCY},
             quiet=True,
         )

@@ -22,6 +22,7 @@ from dagster import AssetKey, materialize
 
 from nyckeltal import settings
 from nyckeltal.cli import main
+from nyckeltal.context import RunContext
 from nyckeltal.publish import publish
 from nyckeltal.report import build_report
 from nyckeltal.report.data import display_value, load_families, load_report_data
@@ -55,7 +56,9 @@ def published_demo(dbt_built_warehouse, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def report(published_demo: Path, tmp_path_factory: pytest.TempPathFactory):
-    return build_report(published_demo, tmp_path_factory.mktemp("report") / "site")
+    context = RunContext.build()
+    out = tmp_path_factory.mktemp("report") / "site"
+    return build_report(published_demo, out, "EUR", context.dbt_target_path)
 
 
 def _chart_specs(page: Path) -> dict[str, dict]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from nyckeltal.context import RunContext
 from nyckeltal.contract import LOADED_AT_COLUMN, TABLES
 from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.loader import load_directory
@@ -29,12 +30,16 @@ def test_source_freshness_passes_after_a_load_and_warns_and_errors_on_stale_tabl
     tmp_path: Path,
 ) -> None:
     warehouse = tmp_path / "nyckeltal.duckdb"
-    load_directory(MINIMAL, warehouse, progress=lambda line: None)
+    load_directory(MINIMAL, RunContext.build(warehouse=warehouse), progress=lambda line: None)
     _age(warehouse, "raw_crm.customers", 40)
     _age(warehouse, "raw_billing.invoices", 80)
     output = tmp_path / "sources.json"
     with pytest.raises(DbtError, match="source freshness"):
-        run_dbt(["source", "freshness", "--output", str(output)], warehouse, quiet=True)
+        run_dbt(
+            ["source", "freshness", "--output", str(output)],
+            RunContext.build(warehouse=warehouse),
+            quiet=True,
+        )
     results = json.loads(output.read_text())["results"]
     status = {result["unique_id"].split(".", 2)[2]: result["status"] for result in results}
     expected = {table.key: "pass" for table in TABLES}

@@ -11,7 +11,7 @@ call them.
 from nyckeltal.alerts.channels import (
     Channels,
     alert_run_failure,
-    channels_from_settings,
+    channels_of,
     deliver,
     notify_apprise,
     notify_run_failure,
@@ -84,7 +84,7 @@ __all__ = [
     "build_digest",
     "callout_findings",
     "change_share",
-    "channels_from_settings",
+    "channels_of",
     "churn_risk_findings",
     "deliver",
     "evaluate_alerts",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nyckeltal.alerts.digest import FAILURE, Digest, append_alerts, failure_digest, read_alert_ids
 from nyckeltal.alerts.webhook import post_json
@@ -51,6 +51,10 @@ def notify_apprise(urls: str | Sequence[str], title: str, body: str, failure: bo
     return bool(notifier.notify(title=title, body=body, notify_type=kind))
 
 
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
+
+
 @dataclass(frozen=True)
 class Channels:
     """Where digests go: the alert file always, the webhook and Apprise when configured."""
@@ -77,16 +81,14 @@ def deliver(digest: Digest, channels: Channels, run_id: str | None = None) -> di
     return {**record, "webhook_status": status}
 
 
-def channels_from_settings(warehouse: Path | None = None) -> Channels:
-    """The channels configured in the environment (NYCKELTAL_ALERTS_FILE,
-    NYCKELTAL_ALERT_WEBHOOK_URL, NYCKELTAL_ALERT_APPRISE_URLS)."""
-    from nyckeltal import settings
-
-    config = settings.current()
+def channels_of(context: RunContext) -> Channels:
+    """The channels of a run's context: its alert file (NYCKELTAL_ALERTS_FILE, else
+    alerts.jsonl beside the warehouse), NYCKELTAL_ALERT_WEBHOOK_URL and
+    NYCKELTAL_ALERT_APPRISE_URLS, read once at the edge into the context."""
     return Channels(
-        alerts_file=settings.alerts_path(warehouse),
-        webhook_url=config.alert_webhook_url,
-        apprise_urls=config.alert_apprise_urls,
+        alerts_file=context.alerts_file,
+        webhook_url=context.settings.alert_webhook_url,
+        apprise_urls=context.settings.alert_apprise_urls,
     )
 
 
@@ -108,17 +110,17 @@ def notify_run_failure(
 def alert_run_failure(
     run_id: str,
     reasons: Sequence[str],
-    warehouse: Path | None = None,
+    channels: Channels,
     job_name: str = "daily_refresh",
 ) -> str | None:
     """THE route of a failure alert (`nyckeltal run` and the run-failure sensor alike): the
-    failure digest with `reasons`, sent once to the channels of `warehouse`'s settings.
+    failure digest with `reasons`, sent once to `channels`.
     Returns None when sent (or already sent), else why it could not be delivered: a channel
     that cannot be reached never hides the run's own failure."""
     from nyckeltal import failures
 
     try:
-        notify_run_failure(run_id, reasons, channels_from_settings(warehouse), job_name)
+        notify_run_failure(run_id, reasons, channels, job_name)
     except (OSError, ValueError) as error:
         return f"the failure alert could not be delivered: {failures.explain(error) or error}"
     return None

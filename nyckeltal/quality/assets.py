@@ -69,7 +69,7 @@ def quote(name: str) -> str:
 
 def engine_asset_type(suite: SuiteSpec) -> str:
     """The asset of a suite on PostgreSQL and Spark (`engine_runner`): the facts about tables
-    are DataFrames there (types named the DuckDB way by `nyckeltal.engines`)."""
+    are DataFrames there (types named the DuckDB way by `nyckeltal.engine`)."""
     return DATAFRAME_ASSET if suite.kind in (SCHEMA, ROW_COUNTS) else asset_type(suite)
 
 
@@ -117,7 +117,7 @@ def asset_query(suite: SuiteSpec, reporting_currency: str | None = None) -> str:
 
 def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> dict[str, str]:
     """Column name -> DuckDB type of a table (empty when the table does not exist).
-    `connection` may be another engine's (nyckeltal.engines), which names types the same."""
+    `connection` may be another engine's (nyckeltal.engine), which names types the same."""
     if hasattr(connection, "table_columns"):
         return connection.table_columns(schema, name)
     rows = connection.execute(

@@ -7,12 +7,12 @@ and the same assets run in an ephemeral GX context whose data sources are the en
 - postgres: a GX SQL data source on the target server (SQLAlchemy + psycopg): one table
   asset per `rows`/`mart` suite and one query asset per `integrity`/`scorecard`/
   `reconciliation` suite; GX computes every metric as SQL in PostgreSQL;
-- spark: a GX Spark data source on the in-process SparkSession (nyckeltal.engines): each
+- spark: a GX Spark data source on the in-process SparkSession (nyckeltal.engine.spark): each
   suite's batch is the Spark DataFrame of its table or query; GX computes every metric with
   Spark.
 
 The two suites about tables (schema types and row counts) are small pandas frames, as on
-DuckDB (types named the DuckDB way by nyckeltal.engines). The integrity queries take the
+DuckDB (types named the DuckDB way by nyckeltal.engine). The integrity queries take the
 reporting currency as a literal (DuckDB reads it from a session variable). No Data Docs are
 built (they are a page of the DuckDB file context); the outcome and its messages are the same.
 """
@@ -23,37 +23,26 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nyckeltal import engines, settings
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
+from nyckeltal.engine import Engine
 from nyckeltal.quality import assets, project
 from nyckeltal.quality.outcome import Failure, SuiteResult, ValidationOutcome
-from nyckeltal.quality.row_counts import max_row_drop
-from nyckeltal.quality.runner import failure_of, utc_naive
-from nyckeltal.quality.severity import ERROR
-from nyckeltal.quality.source_suites import run_parameters
+from nyckeltal.quality.runner import (
+    failure_of,
+    severity_overrides,
+    source_parameters,
+    utc_naive,
+)
+from nyckeltal.quality.severity import ERROR, SeverityOverrides
 from nyckeltal.quality.spec import SuiteSpec
+
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
 
 Log = Callable[[str], None]
 ENGINE_DATASOURCE = "nyckeltal_engine"
-
-
-def postgres_url() -> str:
-    """The SQLAlchemy URL of the PostgreSQL target (psycopg)."""
-    from sqlalchemy.engine import URL
-
-    config = settings.current()
-    password = config.postgres_password.get_secret_value() if config.postgres_password else None
-    return URL.create(
-        "postgresql+psycopg",
-        username=config.postgres_user,
-        password=password,
-        host=config.postgres_host,
-        port=config.postgres_port,
-        database=config.postgres_database,
-        query={"sslmode": config.postgres_sslmode},
-    ).render_as_string(hide_password=False)
 
 
 def _suite(spec: SuiteSpec) -> Any:
@@ -77,19 +66,17 @@ def _suite(spec: SuiteSpec) -> Any:
 
 
 class _Batches:
-    """The GX batch definition of each suite on the engine, and its batch parameters."""
+    """The GX batch definition of each suite on the engine (Engine.gx_batch), and its batch
+    parameters (Engine.gx_batch_parameters)."""
 
-    def __init__(self, context: Any, connection: Any, reporting_currency: str) -> None:
-        self.engine = engines.target()
+    def __init__(
+        self, context: Any, engine: Engine, connection: Any, reporting_currency: str
+    ) -> None:
+        self.engine = engine
         self.connection = connection
         self.reporting_currency = reporting_currency
         self.runtime = context.data_sources.add_pandas(f"{ENGINE_DATASOURCE}_runtime")
-        if self.engine == "postgres":
-            self.source = context.data_sources.add_sql(
-                ENGINE_DATASOURCE, connection_string=postgres_url(), create_temp_table=False
-            )
-        else:
-            self.source = context.data_sources.add_spark(ENGINE_DATASOURCE)
+        self.source = engine.gx_datasource(context, ENGINE_DATASOURCE)
 
     def query(self, spec: SuiteSpec) -> str:
         return assets.asset_query(spec, reporting_currency=self.reporting_currency)
@@ -99,24 +86,17 @@ class _Batches:
         if kind == assets.DATAFRAME_ASSET:
             asset = self.runtime.add_dataframe_asset(spec.name)
             return asset.add_batch_definition_whole_dataframe(spec.name)
-        if self.engine == "spark":
-            asset = self.source.add_dataframe_asset(spec.name)
-            return asset.add_batch_definition_whole_dataframe(spec.name)
         if kind == assets.TABLE_ASSET:
-            asset = self.source.add_table_asset(spec.name, **assets.table_asset(spec))
-        else:
-            asset = self.source.add_query_asset(spec.name, query=self.query(spec))
-        return asset.add_batch_definition_whole_table(spec.name)
+            return self.engine.gx_batch(self.source, spec.name, table=assets.table_asset(spec))
+        return self.engine.gx_batch(self.source, spec.name, query=self.query(spec))
 
     def parameters(self, spec: SuiteSpec, in_scope: Sequence[str]) -> dict[str, Any] | None:
         kind = assets.engine_asset_type(spec)
         if kind == assets.DATAFRAME_ASSET:
             return {"dataframe": assets.runtime_frame(self.connection, spec, in_scope)}
-        if self.engine != "spark":
-            return None
         if kind == assets.TABLE_ASSET:
-            return {"dataframe": self.connection.frame(f"select * from {spec_relation(spec)}")}
-        return {"dataframe": self.connection.frame(self.query(spec))}
+            return self.engine.gx_batch_parameters(self.connection, relation=spec_relation(spec))
+        return self.engine.gx_batch_parameters(self.connection, query=self.query(spec))
 
     def columns(self, spec: SuiteSpec, parameters: dict[str, Any] | None) -> list[str]:
         kind = assets.engine_asset_type(spec)
@@ -147,6 +127,7 @@ def _run_suite(
     expectation_parameters: dict[str, Any],
     run_id: str,
     run_time: dt.datetime,
+    overrides: SeverityOverrides,
 ) -> SuiteResult:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.core.validation_definition import ValidationDefinition
@@ -185,10 +166,10 @@ def _run_suite(
         elif kind == assets.TABLE_ASSET:
             result.rows = assets.row_count(connection, spec)
         for expectation_result in validation.results:
-            failure = failure_of(expectation_result, spec, columns)
+            failure = failure_of(expectation_result, spec, columns, overrides)
             if failure is not None:
                 result.failures.append(failure)
-    except (LookupError, *engines.read_errors()) as error:
+    except (LookupError, *batches.engine.read_errors()) as error:
         result.failures.append(
             Failure(
                 suite=spec.name,
@@ -209,13 +190,13 @@ def _run_suite(
 
 def run_checkpoint(
     name: str,
+    context: RunContext,
     *,
     run_started_at: dt.datetime | None = None,
     tables: Sequence[str] | None = None,
     log: Log = print,
 ) -> ValidationOutcome:
-    """Run checkpoint `name` (`sources` or `marts`) on the engine of NYCKELTAL_TARGET."""
-    settings.disable_library_telemetry()
+    """Run checkpoint `name` (`sources` or `marts`) on the context's engine."""
     import great_expectations as gx
 
     started = time.perf_counter()
@@ -226,20 +207,24 @@ def run_checkpoint(
         if not (spec.table in TABLES_BY_KEY and spec.table not in in_scope)
     ]
     moment = utc_naive(run_started_at)
-    parameters = run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
+    parameters = source_parameters(context, moment)
+    overrides = severity_overrides(context)
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    log(f"Validating {name} on {engines.describe()} (run {run_id})")
+    engine = context.engine
+    log(f"Validating {name} on {engine.describe(context.warehouse)} (run {run_id})")
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    gx_context = gx.get_context(mode="ephemeral")
+    gx_context.variables.progress_bars = ProgressBarsConfig(
+        globally=False, metric_calculations=False
+    )
     results: list[SuiteResult] = []
-    with engines.connect() as connection:
-        batches = _Batches(context, connection, settings.reporting_currency())
+    with engine.connect(context.warehouse) as connection:
+        batches = _Batches(gx_context, engine, connection, context.reporting_currency)
         for spec in specs:
             suite_result = _run_suite(
-                context, batches, spec, in_scope, parameters, run_id, run_time
+                gx_context, batches, spec, in_scope, parameters, run_id, run_time, overrides
             )
             log(suite_result.progress_line())
             results.append(suite_result)

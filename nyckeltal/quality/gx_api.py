@@ -24,11 +24,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nyckeltal import settings
+from nyckeltal.context import RunContext
 from nyckeltal.quality import duckdb_sql_shim, project
-from nyckeltal.quality.row_counts import ensure_row_counts_table, max_row_drop
-from nyckeltal.quality.runner import utc_naive
-from nyckeltal.quality.source_suites import run_parameters
+from nyckeltal.quality.row_counts import ensure_row_counts_table
+from nyckeltal.quality.runner import source_parameters, utc_naive
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
@@ -39,7 +38,7 @@ def gx_context(warehouse: str | Path, directory: str | Path | None = None) -> Fi
     `context.checkpoints.get("sources" | "marts").run()`."""
     duckdb_sql_shim.apply()
     ensure_row_counts_table(Path(warehouse))
-    folder = Path(directory) if directory else project.gx_dir()
+    folder = Path(directory) if directory else RunContext.build(warehouse=warehouse).gx_dir
     project.write_project(folder)  # a no-op when the committed files are current
     return project.load_context(folder, Path(warehouse))
 
@@ -47,5 +46,4 @@ def gx_context(warehouse: str | Path, directory: str | Path | None = None) -> Fi
 def gx_parameters(run_started_at: dt.datetime | None = None) -> dict[str, Any]:
     """The `expectation_parameters` of the `sources` checkpoint for a run that started at
     `run_started_at` (default: now, UTC), as `nyckeltal validate` passes them."""
-    moment = utc_naive(run_started_at)
-    return run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
+    return source_parameters(RunContext.build(), utc_naive(run_started_at))

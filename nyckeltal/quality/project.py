@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from nyckeltal import settings
 from nyckeltal.quality.assets import (
     QUERY_ASSET,
     TABLE_ASSET,
@@ -60,11 +59,6 @@ CONFIG_HEADER = """\
 """
 # The config variable of the connection string (a SQLAlchemy URL: duckdb:///<warehouse>).
 WAREHOUSE_URL_VARIABLE = "NYCKELTAL_GX_WAREHOUSE_URL"
-
-
-def gx_dir() -> Path:
-    """The GX project directory: NYCKELTAL_GX_DIR, else `expectations/` in the project."""
-    return settings.gx_dir()
 
 
 def all_suites() -> list[SuiteSpec]:
@@ -233,9 +227,8 @@ def project_files() -> dict[str, str]:
     return files
 
 
-def write_project(directory: Path | None = None) -> list[Path]:
+def write_project(directory: Path) -> list[Path]:
     """Write the generated files that differ, delete stale generated JSON; return the changes."""
-    directory = directory or gx_dir()
     files = project_files()
     changed: list[Path] = []
     for relative, content in files.items():
@@ -253,9 +246,8 @@ def write_project(directory: Path | None = None) -> list[Path]:
     return changed
 
 
-def open_context(directory: Path | None = None) -> FileDataContext:
+def open_context(directory: Path) -> FileDataContext:
     """The GX file context, after making sure its generated files are current."""
-    directory = directory or gx_dir()
     write_project(directory)
     return load_context(directory)
 
@@ -268,7 +260,6 @@ def warehouse_url(warehouse: Path) -> str:
 def load_context(directory: Path, warehouse: Path | None = None) -> FileDataContext:
     """The GX file context of `directory` as it is on disk; its SQL data source reads
     `warehouse` (the connection string is a config variable, never written to disk)."""
-    settings.disable_library_telemetry()
     import great_expectations as gx
 
     runtime_environment = {WAREHOUSE_URL_VARIABLE: warehouse_url(warehouse)} if warehouse else {}
@@ -277,12 +268,13 @@ def load_context(directory: Path, warehouse: Path | None = None) -> FileDataCont
     )
 
 
-def data_docs_index(directory: Path | None = None) -> Path:
-    directory = directory or gx_dir()
+def data_docs_index(directory: Path) -> Path:
     return directory / "uncommitted" / "data_docs" / DATA_DOCS_SITE / "index.html"
 
 
 if __name__ == "__main__":
-    for changed_path in write_project():
+    from nyckeltal.context import RunContext
+
+    for changed_path in write_project(RunContext.build().gx_dir):
         print(f"wrote {changed_path}")
     sys.exit(0)

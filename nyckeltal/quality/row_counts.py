@@ -14,14 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from nyckeltal import settings
 from nyckeltal.quality.assets import META_SCHEMA, ROW_COUNTS_RELATION, current_row_counts
-
-
-def max_row_drop() -> float:
-    """The largest share of rows a table may lose between two loads without a flag
-    (NYCKELTAL_MAX_ROW_DROP, a share between 0 and 1)."""
-    return settings.current().max_row_drop
 
 
 def ensure_row_counts_table(warehouse: Path) -> None:

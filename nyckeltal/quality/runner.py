@@ -19,18 +19,20 @@ import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from nyckeltal import settings
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
 from nyckeltal.quality import assets, duckdb_sql_shim, project
 from nyckeltal.quality.outcome import MAX_EXAMPLES, Failure, SuiteResult, ValidationOutcome
-from nyckeltal.quality.row_counts import ensure_row_counts_table, max_row_drop
-from nyckeltal.quality.severity import ERROR, effective_severity
+from nyckeltal.quality.row_counts import ensure_row_counts_table
+from nyckeltal.quality.severity import ERROR, SeverityOverrides
 from nyckeltal.quality.source_suites import run_parameters
 from nyckeltal.quality.spec import INTEGRITY, ROW_COUNTS, SCHEMA, SuiteSpec
+
+if TYPE_CHECKING:
+    from nyckeltal.context import RunContext
 
 Log = Callable[[str], None]
 
@@ -48,7 +50,9 @@ def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def failure_of(result: Any, suite: SuiteSpec, columns: Sequence[str]) -> Failure | None:
+def failure_of(
+    result: Any, suite: SuiteSpec, columns: Sequence[str], overrides: SeverityOverrides
+) -> Failure | None:
     """The failure of one expectation result (None when it passed). `columns`: the columns
     of the validated batch, in order, which example rows show."""
     config = result.expectation_config
@@ -84,7 +88,7 @@ def failure_of(result: Any, suite: SuiteSpec, columns: Sequence[str]) -> Failure
         table=suite.table,
         expectation=config.type,
         kwargs=kwargs,
-        severity=effective_severity(
+        severity=overrides.severity(
             str(meta.get("severity", ERROR)), suite.name, config.type, column
         ),
         failing_count=None if error or unexpected is None else int(unexpected),
@@ -168,6 +172,7 @@ def _run_suite(
     parameters: dict[str, Any],
     run_id: str,
     run_time: dt.datetime,
+    overrides: SeverityOverrides,
 ) -> SuiteResult:
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -196,7 +201,7 @@ def _run_suite(
         elif kind == assets.TABLE_ASSET:
             result.rows = assets.row_count(connection, spec)
         for expectation_result in validation.results:
-            failure = failure_of(expectation_result, spec, columns)
+            failure = failure_of(expectation_result, spec, columns, overrides)
             if failure is not None:
                 result.failures.append(failure)
     except (duckdb.Error, LookupError) as error:
@@ -221,17 +226,19 @@ def _run_suite(
 
 def run_checkpoint(
     name: str,
-    warehouse: Path,
+    context: RunContext,
     *,
     run_started_at: dt.datetime | None = None,
     tables: Sequence[str] | None = None,
     log: Log = print,
 ) -> ValidationOutcome:
-    """Run checkpoint `name` (`sources` or `marts`) on the warehouse; never raises on bad data.
+    """Run checkpoint `name` (`sources` or `marts`) on the context's DuckDB warehouse; never
+    raises on bad data.
 
     `tables` (contract keys) limits the source suites to those tables; None means all.
     """
     started = time.perf_counter()
+    warehouse = context.warehouse
     if tables is not None:
         unknown = sorted(set(tables) - set(TABLES_BY_KEY))
         if unknown:
@@ -239,14 +246,15 @@ def run_checkpoint(
     duckdb_sql_shim.apply()
     if name == project.SOURCES_CHECKPOINT:
         ensure_row_counts_table(warehouse)  # before any read-only connection opens
-    directory = project.gx_dir()
+    directory = context.gx_dir
     changed = project.write_project(directory)
-    context = project.load_context(directory, warehouse)
-    checkpoint = context.checkpoints.get(name)
+    gx_context = project.load_context(directory, warehouse)
+    checkpoint = gx_context.checkpoints.get(name)
     specs = project.suites_by_name()
     in_scope = tuple(tables) if tables is not None else tuple(t.key for t in TABLES)
     moment = utc_naive(run_started_at)
-    parameters = run_parameters(moment, max_row_drop(), settings.date_window(moment.date()))
+    parameters = source_parameters(context, moment)
+    overrides = severity_overrides(context)
     run_time = dt.datetime.now(dt.UTC)
     run_id = f"{name}-{run_time:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log(f"Validating {name} of {warehouse} (run {run_id})")
@@ -259,7 +267,7 @@ def run_checkpoint(
             and specs[definition.name].table not in in_scope
         )
     ]
-    engines = _Engines(settings.reporting_currency())
+    engines = _Engines(context.reporting_currency)
     # The runner's own catalogue queries go through duckdb-engine too: DuckDB refuses a
     # second connection to the same file with another configuration in one process.
     catalogue = _catalogue_engine(warehouse)
@@ -271,7 +279,7 @@ def run_checkpoint(
                 engines.prepare(validation_definition)
                 _prune(directory, spec.name)
                 suite_result = _run_suite(
-                    validation_definition, spec, connection, parameters, run_id, run_time
+                    validation_definition, spec, connection, parameters, run_id, run_time, overrides
                 )
                 log(suite_result.progress_line())
                 results.append(suite_result)
@@ -279,7 +287,7 @@ def run_checkpoint(
         engines.dispose()
         catalogue.dispose()
     changed_suites = {path.stem for path in changed if path.parent.name == "expectations"}
-    docs = build_data_docs(context, directory, run_id, changed_suites)
+    docs = build_data_docs(gx_context, directory, run_id, changed_suites)
     return ValidationOutcome(
         checkpoint=name,
         suites=results,
@@ -287,6 +295,16 @@ def run_checkpoint(
         run_id=run_id,
         seconds=time.perf_counter() - started,
     )
+
+
+def source_parameters(context: RunContext, moment: dt.datetime) -> dict[str, Any]:
+    """The expectation parameters of the source suites for a run that started at `moment`."""
+    return run_parameters(moment, context.settings.max_row_drop, context.date_window(moment.date()))
+
+
+def severity_overrides(context: RunContext) -> SeverityOverrides:
+    """The run's NYCKELTAL_DQ_ERROR / NYCKELTAL_DQ_WARN overrides."""
+    return SeverityOverrides(context.settings.dq_error, context.settings.dq_warn)
 
 
 def build_data_docs(

@@ -13,9 +13,8 @@ when both match.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
-
-from nyckeltal import settings
 
 ERROR = "error"
 WARN = "warn"
@@ -34,14 +33,21 @@ def _matches(selector: tuple[str, ...], parts: tuple[str, str, str]) -> bool:
     return all(fnmatchcase(part, pattern) for pattern, part in zip(selector, parts, strict=False))
 
 
-def effective_severity(
-    default: str, suite: str, expectation_type: str, column: str | None = None
-) -> str:
-    """The severity of a failure: the expectation's default unless an override selects it."""
-    parts = (suite, expectation_type, column or "")
-    configured = settings.current()
-    if any(_matches(selector, parts) for selector in _selectors(configured.dq_error)):
-        return ERROR
-    if any(_matches(selector, parts) for selector in _selectors(configured.dq_warn)):
-        return WARN
-    return default if default in SEVERITIES else ERROR
+@dataclass(frozen=True)
+class SeverityOverrides:
+    """NYCKELTAL_DQ_ERROR and NYCKELTAL_DQ_WARN: `suite[:expectation_type[:column]]`
+    patterns, comma-separated, whose failures block, or only warn."""
+
+    error: str = ""
+    warn: str = ""
+
+    def severity(
+        self, default: str, suite: str, expectation_type: str, column: str | None = None
+    ) -> str:
+        """The severity of a failure: the expectation's default unless an override selects it."""
+        parts = (suite, expectation_type, column or "")
+        if any(_matches(selector, parts) for selector in _selectors(self.error)):
+            return ERROR
+        if any(_matches(selector, parts) for selector in _selectors(self.warn)):
+            return WARN
+        return default if default in SEVERITIES else ERROR

@@ -21,7 +21,6 @@ import altair as alt
 import jinja2
 import vl_convert
 
-from nyckeltal import settings
 from nyckeltal.report import charts
 from nyckeltal.report.data import (
     STATUS_LABELS,
@@ -97,15 +96,16 @@ def _environment() -> jinja2.Environment:
 
 
 @cache
-def _vega_bundle() -> str:
+def _vega_bundle(cache_dir: Path) -> str:
     """vega-embed, Vega-Lite (the version Altair writes) and Vega, as one classic script.
 
     vl-convert takes seconds to bundle them, so the bundle is kept in the dbt target folder
-    (a build cache, never committed), one file per vl-convert and Vega-Lite version.
+    (`cache_dir`, a build cache, never committed), one file per vl-convert and Vega-Lite
+    version.
     """
     major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     version = getattr(vl_convert, "__version__", "unknown")
-    cached = settings.dbt_target_path() / "report-assets" / f"vega-{version}-{major_minor}.js"
+    cached = cache_dir / "report-assets" / f"vega-{version}-{major_minor}.js"
     if cached.exists():
         return cached.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle(vl_version=major_minor)
@@ -203,20 +203,20 @@ def _breakdown(breakdown: Breakdown, data: ReportData, registry: ChartRegistry) 
     }
 
 
-def write_report(data: ReportData, out: Path) -> ReportResult:
+def write_report(data: ReportData, out: Path, cache_dir: Path) -> ReportResult:
     """Write the overview, the family pages and the assets into `out` (replacing them)."""
     # Altair validates every object it creates against the Vega-Lite JSON schema (about
     # half the report's time); the specs are checked where it matters instead: the browser
     # test renders every chart and fails on any Vega warning or error.
     with alt.utils.schemapi.debug_mode(False):
-        return _write_report(data, out)
+        return _write_report(data, out, cache_dir)
 
 
-def _write_report(data: ReportData, out: Path) -> ReportResult:
+def _write_report(data: ReportData, out: Path, cache_dir: Path) -> ReportResult:
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS
     assets.mkdir(exist_ok=True)
-    (assets / BUNDLE_NAME).write_text(_vega_bundle(), encoding="utf-8")
+    (assets / BUNDLE_NAME).write_text(_vega_bundle(cache_dir), encoding="utf-8")
     stylesheet = resources.files("nyckeltal.report") / "templates" / STYLESHEET
     with resources.as_file(stylesheet) as source:
         shutil.copyfile(source, assets / STYLESHEET)
@@ -282,7 +282,7 @@ def _write(path: Path, html: str) -> Path:
     return path
 
 
-def build_report(published: Path, out: Path, currency: str | None = None) -> ReportResult:
-    """Read the published marts file and write the KPI report into `out`."""
-    data = load_report_data(published, currency or settings.reporting_currency())
-    return write_report(data, out)
+def build_report(published: Path, out: Path, currency: str, cache_dir: Path) -> ReportResult:
+    """Read the published marts file and write the KPI report into `out` (amounts in the
+    reporting `currency`; `cache_dir`: the dbt target folder, where the chart bundle is kept)."""
+    return write_report(load_report_data(published, currency), out, cache_dir)

@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from nyckeltal import alerts, failures
-from nyckeltal import settings as nyckeltal_settings
+from nyckeltal.context import RunContext
 from nyckeltal.progress import stage
 from nyckeltal.scorecard import SCORECARD_RELATION
 from orchestration.defs.publish import PUBLISHED_MARTS_KEY
@@ -73,7 +73,7 @@ def channels_of(alerts_config: AlertsResource, nyckeltal: NyckeltalResource) -> 
     return alerts.Channels(
         Path(alerts_config.alerts_file)
         if alerts_config.alerts_file
-        else nyckeltal_settings.alerts_path(nyckeltal.warehouse_path()),
+        else nyckeltal.run_context().alerts_file,
         alerts_config.webhook_url,
         alerts_config.apprise_urls,
         alerts_config.webhook_timeout_seconds,
@@ -88,9 +88,8 @@ def raise_alerts(
 ) -> tuple[dict | None, int, int]:
     """Build the run's digest and deliver it; (the digest record or None, findings, rows)."""
     # On PostgreSQL and Spark the marts are read from the published snapshot just written.
-    source = nyckeltal.warehouse_path()
-    if nyckeltal_settings.target() != "duckdb":
-        source = nyckeltal.published_path() or nyckeltal_settings.published_path(source)
+    run = nyckeltal.run_context()
+    source = run.warehouse if run.engine.embedded else run.published
     try:
         digest, record, findings, rows = alerts.raise_digest(
             source,
@@ -138,9 +137,9 @@ def build_run_failure_sensor(default_running: bool = True) -> SensorDefinition:
         reasons = failure_reasons(events) or [context.failure_event.message or "the run failed"]
         config = (run.run_config or {}).get("resources", {}).get("nyckeltal", {})
         warehouse = (config.get("config") or {}).get("warehouse")
-        problem = alerts.alert_run_failure(
-            run.run_id, reasons, Path(warehouse) if warehouse else None, run.job_name
-        )
+        # The sensor runs outside any run: it is an edge, building the failed run's context.
+        channels = alerts.channels_of(RunContext.build(warehouse=warehouse))
+        problem = alerts.alert_run_failure(run.run_id, reasons, channels, run.job_name)
         if problem:
             context.log.warning(problem)
 

@@ -15,6 +15,7 @@ checks of their models).
 import datetime as dt
 import json
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from dagster_dbt import (
 )
 
 from nyckeltal import failures
+from nyckeltal.dbt_runner import invocation_target_path
 from nyckeltal.progress import stage
 from orchestration.resources import (
     NyckeltalResource,
@@ -147,10 +149,15 @@ def run_dbt_build(
         stop_when_interrupted(),
         retry_only_transient(nyckeltal.warehouse_path()),
         stage("dbt build") as progress,
-        nyckeltal.dbt_environment(window),
+        nyckeltal.dbt_cli(dbt, window) as run_dbt_cli,
         nyckeltal.tool_output(),
     ):
-        invocation = dbt.cli(arguments, context=context, raise_on_error=False)
+        step, run_id = context.op_execution_context.op.name, context.run.run_id
+        name = f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        target_path = invocation_target_path(nyckeltal.run_context(window), name)
+        invocation = run_dbt_cli.cli(
+            arguments, context=context, raise_on_error=False, target_path=target_path
+        )
         for event in invocation.stream():
             if isinstance(event, Output | AssetMaterialization):
                 models += 1

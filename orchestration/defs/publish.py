@@ -13,7 +13,6 @@ from dagster import (
 )
 
 from nyckeltal import failures, pipeline
-from nyckeltal import settings as nyckeltal_settings
 from nyckeltal.progress import stage
 from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
@@ -33,18 +32,15 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
     def published_marts(
         context: AssetExecutionContext, nyckeltal: NyckeltalResource
     ) -> MaterializeResult:
-        published = nyckeltal.published_path() or nyckeltal_settings.published_path(
-            nyckeltal.warehouse_path()
-        )
+        run = nyckeltal.run_context()
+        published = run.published
         remedies = {published: failures.REPUBLISH}
         with (
             stop_when_interrupted(),
             retry_only_transient(published, remedies),
             stage("publish") as progress,
         ):
-            path = pipeline.publish_marts(
-                nyckeltal.warehouse_path(), nyckeltal.published_path(), run_id=context.run_id
-            )
+            path = pipeline.publish_marts(run, run_id=context.run_id)
             progress.detail = str(path)
         context.log.info(f"published the marts to {path}")
         return MaterializeResult(metadata={"path": MetadataValue.path(str(path))})

@@ -218,10 +218,7 @@ def build_source_validation_checks() -> AssetChecksDefinition:
         "Validate the raw tables with Great Expectations before dbt reads them.",
         targets_of=lambda selected: {table_of(key).key: key for key in selected},
         validate=lambda nyckeltal, tables: pipeline.validate_sources(
-            nyckeltal.warehouse_path(),
-            as_of=nyckeltal.as_of_date(),
-            run_started_at=dt.datetime.now(dt.UTC),
-            tables=tables,
+            nyckeltal.run_context(), run_started_at=dt.datetime.now(dt.UTC), tables=tables
         ),
         stage_name="validate sources",
         noun="tables",
@@ -246,9 +243,7 @@ def build_mart_validation_checks(mart_keys: Sequence[AssetKey]) -> AssetChecksDe
         specs,
         "Validate the marts with Great Expectations before they are published.",
         targets_of=lambda selected: {key.path[-1]: key for key in selected},
-        validate=lambda nyckeltal, marts: pipeline.validate_marts(
-            nyckeltal.warehouse_path(), as_of=nyckeltal.as_of_date()
-        ),
+        validate=lambda nyckeltal, marts: pipeline.validate_marts(nyckeltal.run_context()),
         stage_name="validate marts",
         noun="marts",
     )

@@ -3,11 +3,12 @@
 Registered by `orchestration.definitions` with `build_report_asset(published_marts)`. The
 report reads the PUBLISHED marts file (never the warehouse) and is written to the run
 config's `out`, else NYCKELTAL_REPORT_DIR, else `report/` beside the warehouse file
-(`nyckeltal.settings.report_dir`); `nyckeltal report` writes the same pages by hand.
+(RunContext.report_dir); `nyckeltal report` writes the same pages by hand.
 """
 
 # No `from __future__ import annotations`: Dagster reads the Config annotation at definition.
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -19,7 +20,7 @@ from dagster import (
     asset,
 )
 
-from nyckeltal import failures, settings
+from nyckeltal import failures
 from nyckeltal.progress import stage
 from orchestration.defs.publish import PUBLISHED_MARTS_KEY
 from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
@@ -50,16 +51,16 @@ def build_report_asset(
     ) -> MaterializeResult:
         from nyckeltal.report import build_report
 
-        warehouse = nyckeltal.warehouse_path()
-        published = nyckeltal.published_path() or settings.published_path(warehouse)
-        out = settings.report_dir(warehouse, config.out)
+        run = nyckeltal.run_context()
+        published = run.published
+        out = Path(config.out).resolve() if config.out else run.report_dir
         remedies = {published: failures.REPUBLISH}
         with (
             stop_when_interrupted(),
             retry_only_transient(published, remedies),
             stage("report") as progress,
         ):
-            result = build_report(published, out)
+            result = build_report(published, out, run.reporting_currency, run.dbt_target_path)
             progress.detail = f"{result.chart_count} charts, {result.overview}"
         context.log.info(result.summary())
         return MaterializeResult(

@@ -29,7 +29,6 @@ from dagster import (
     multi_observable_source_asset,
 )
 
-from nyckeltal import engines
 from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, TABLES, Table
 from orchestration.defs.quality import raw_asset_key, table_of
 from orchestration.resources import retry_only_transient, stop_when_interrupted
@@ -40,13 +39,16 @@ LAST_UPDATED = "dagster/last_updated_timestamp"
 FRESHNESS_CHECK_NAME = "freshness_check"
 
 
-def latest_load(connection: Any, table: Table) -> dt.datetime | None:
-    """The newest `_loaded_at` of a raw table (UTC), or None: no rows, no table, no stamp."""
+def latest_load(
+    connection: Any, table: Table, read_errors: tuple[type[BaseException], ...]
+) -> dt.datetime | None:
+    """The newest `_loaded_at` of a raw table (UTC), or None: no rows, no table, no stamp
+    (`read_errors`: the engine's errors of a read, Engine.read_errors)."""
     try:
         row = connection.execute(
             f"select max({LOADED_AT_COLUMN}) from {table.schema}.{table.name}"
         ).fetchone()
-    except engines.read_errors():
+    except read_errors:
         return None
     if not row or row[0] is None:
         return None
@@ -81,16 +83,18 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
         description="When the loader last wrote each raw table (its _loaded_at stamp).",
     )
     def observe_raw_tables(context: AssetExecutionContext) -> Iterator[ObserveResult]:
-        warehouse = context.resources.nyckeltal.warehouse_path()
-        if engines.is_duckdb() and not warehouse.exists():
+        run = context.resources.nyckeltal.run_context()
+        warehouse, engine = run.warehouse, run.engine
+        if engine.embedded and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
         with (
             stop_when_interrupted(),
             retry_only_transient(warehouse),
-            engines.connect(warehouse) as connection,
+            engine.connect(warehouse) as connection,
         ):
+            read_errors = engine.read_errors()
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
-                latest = latest_load(connection, table_of(key))
+                latest = latest_load(connection, table_of(key), read_errors)
                 yield ObserveResult(asset_key=key, metadata=load_metadata(latest))
 
     return observe_raw_tables

@@ -11,6 +11,7 @@ import pytest
 from conftest import WIDE_MART_ROWS, execute
 
 from nyckeltal import settings
+from nyckeltal.context import RunContext
 from nyckeltal.publish import TEMPORARY_PREFIX, PublishError, publish
 
 
@@ -125,7 +126,7 @@ def test_publish_marts_follows_the_settings_to_parquet_and_postgres(
     monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_SCHEMA", "kpi")
     monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_READER_ROLE", "kpi_reader")
     monkeypatch.setenv("NYCKELTAL_PUBLISH_POSTGRES_READER_PASSWORD", "kpi-reader-secret")
-    published = publish_marts(warehouse, run_id="dagster-run-1")
+    published = publish_marts(RunContext.build(warehouse=warehouse), run_id="dagster-run-1")
     assert published == warehouse.with_name("nyckeltal_published.duckdb")
     manifest = json.loads(
         (warehouse.with_name("published") / "current" / "manifest.json").read_text()
@@ -157,5 +158,5 @@ def test_parquet_can_be_turned_off(warehouse: Path, monkeypatch: pytest.MonkeyPa
     from nyckeltal.pipeline import publish_marts
 
     monkeypatch.setenv("NYCKELTAL_PUBLISH_PARQUET", "false")
-    publish_marts(warehouse)
+    publish_marts(RunContext.build(warehouse=warehouse))
     assert not warehouse.with_name("published").exists()

@@ -19,6 +19,7 @@ from conftest import WIDE_MART_ROWS, execute
 from test_quality_sources import find
 
 from nyckeltal import pipeline
+from nyckeltal.context import RunContext
 from nyckeltal.quality import project
 from nyckeltal.quality.mart_contracts import mart_contracts
 from nyckeltal.quality.mart_suites import SCORECARD_MART, mart_suite_name
@@ -98,12 +99,12 @@ def test_bad_mart_rows_are_caught_and_nothing_is_published(
     expectation: str,
     column: str | None,
 ) -> None:
-    published = pipeline.publish_marts(warehouse)
+    published = pipeline.publish_marts(RunContext.build(warehouse=warehouse))
     before = published.read_bytes()
     execute(warehouse, *statements)  # what a faulty build would have made
     # In the daily job an error-severity failure is a blocking check of the mart: the
     # publish asset does not run (tests/test_orchestration_e2e.py runs that path).
-    outcome = pipeline.validate_marts(warehouse)
+    outcome = pipeline.validate_marts(RunContext.build(warehouse=warehouse))
     assert not outcome.passed
     failure = find(outcome, suite, expectation, column)
     assert failure.severity == "error"
@@ -121,14 +122,14 @@ def test_clean_scorecard_with_legitimate_nulls_passes_and_is_published(
     execute(warehouse, row(kpi="roi_3m", segment_type="campaign", segment_value="CA1",
                            numerator=None, denominator=None, unit="percent")
             .replace("None", "null"))  # fmt: skip
-    outcome = pipeline.validate_marts(warehouse)
+    outcome = pipeline.validate_marts(RunContext.build(warehouse=warehouse))
     assert outcome.passed and not outcome.failures, outcome.summary()
     # Every suite of the checkpoint ran, the wide marts' included.
     expected = {suite.name for suite in project.checkpoint_suites()[project.MARTS_CHECKPOINT]}
     assert {result.suite for result in outcome.suites} == expected
     assert {mart_suite_name(mart) for mart in WIDE_MART_ROWS} <= expected
     assert all(result.rows for result in outcome.suites)
-    published = pipeline.publish_marts(warehouse)
+    published = pipeline.publish_marts(RunContext.build(warehouse=warehouse))
     assert published.exists()
 
 
@@ -186,7 +187,7 @@ def broken_wide_marts(
     whether the published file stayed identical, seconds of the validation)."""
     warehouse = tmp_path_factory.mktemp("broken_marts") / "warehouse.duckdb"
     shutil.copyfile(clean_warehouse_file, warehouse)
-    published = pipeline.publish_marts(warehouse)
+    published = pipeline.publish_marts(RunContext.build(warehouse=warehouse))
     before = published.read_bytes()
     statements = []
     for mart, (sql, _) in WIDE_CASES.items():
@@ -195,7 +196,7 @@ def broken_wide_marts(
         statements += [statement.format(t=table) for statement in sql]
     execute(warehouse, *statements)
     started = time.perf_counter()
-    outcome = pipeline.validate_marts(warehouse)
+    outcome = pipeline.validate_marts(RunContext.build(warehouse=warehouse))
     seconds = time.perf_counter() - started
     assert not outcome.passed
     yield outcome, published.read_bytes() == before, seconds

@@ -9,6 +9,7 @@ import pytest
 from conftest import execute, tomorrow, without_constraints
 
 from nyckeltal import pipeline, settings
+from nyckeltal.context import RunContext
 from nyckeltal.quality.outcome import Failure, ValidationOutcome
 
 
@@ -28,7 +29,7 @@ def failed_validation(warehouse: Path, tables: list[str]) -> ValidationOutcome:
     """The source validation of the given tables, which must fail: in the daily job its
     error-severity failures are blocking checks, so nothing downstream is built or published
     (tests/test_orchestration_e2e.py runs that path)."""
-    outcome = pipeline.validate_sources(warehouse, tables=tables)
+    outcome = pipeline.validate_sources(RunContext.build(warehouse=warehouse), tables=tables)
     assert not outcome.passed, outcome.summary()
     return outcome
 
@@ -289,7 +290,7 @@ def test_error_is_caught_and_nothing_is_published(
     expectation: str,
     column: str,
 ) -> None:
-    published = pipeline.publish_marts(warehouse)  # yesterday's KPIs
+    published = pipeline.publish_marts(RunContext.build(warehouse=warehouse))  # yesterday's KPIs
     before = published.read_bytes()
     execute(warehouse, *statements)
     outcome = failed_validation(warehouse, [table])
@@ -336,7 +337,9 @@ def test_unknown_campaign_of_a_web_event_only_warns(warehouse: Path) -> None:
         "insert into raw_marketing.web_events values "
         "('W9', '2024-03-02', 'V9', 'SS9', 'page_view', 'organic', 'CA404')",
     )
-    outcome = pipeline.validate_sources(warehouse, tables=["marketing.web_events"])
+    outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=["marketing.web_events"]
+    )
     failure = find(
         outcome,
         "raw_marketing__web_events__integrity",
@@ -351,9 +354,11 @@ def test_sudden_row_drop_warns_against_the_previous_load(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tables = ["crm.leads", "billing.invoices"]
-    assert pipeline.validate_sources(warehouse, tables=tables).passed  # records the counts
+    assert pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=tables
+    ).passed  # records the counts
     execute(warehouse, "delete from raw_billing.invoices where invoice_id <> 'I1'")
-    outcome = pipeline.validate_sources(warehouse, tables=tables)
+    outcome = pipeline.validate_sources(RunContext.build(warehouse=warehouse), tables=tables)
     failure = find(outcome, "raw__row_counts", "expect_column_values_to_be_between", "drop_share")
     assert failure.severity == "warn" and failure.failing_count == 1
     assert failure.examples[0]["table_key"] == "billing.invoices"
@@ -361,18 +366,23 @@ def test_sudden_row_drop_warns_against_the_previous_load(
     # The drop is now the previous load; a configurable threshold.
     execute(warehouse, "delete from raw_crm.leads where lead_id = 'L2'")
     monkeypatch.setenv("NYCKELTAL_MAX_ROW_DROP", "0.6")
-    assert not pipeline.validate_sources(warehouse, tables=tables).failures
+    assert not pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=tables
+    ).failures
 
 
 def test_replay_with_an_earlier_as_of_is_not_in_the_future(warehouse: Path) -> None:
 
     outcome = pipeline.validate_sources(
-        warehouse, as_of=dt.date(2024, 1, 15), tables=["marketing.web_events"]
+        RunContext.build(warehouse=warehouse, as_of=dt.date(2024, 1, 15)),
+        tables=["marketing.web_events"],
     )
     assert outcome.passed and not outcome.failures
     # ...but a run that started before the data happened does flag it.
     outcome = pipeline.validate_sources(
-        warehouse, run_started_at=dt.datetime(2024, 2, 1), tables=["marketing.web_events"]
+        RunContext.build(warehouse=warehouse),
+        run_started_at=dt.datetime(2024, 2, 1),
+        tables=["marketing.web_events"],
     )
     failure = find(
         outcome, "raw_marketing__web_events", "expect_column_values_to_be_between", "occurred_at"
@@ -386,7 +396,9 @@ def test_severity_can_be_overridden(warehouse: Path, monkeypatch: pytest.MonkeyP
         "insert into raw_marketing.ad_spend values ('2024-02-04', 'CA1', -50, 'EUR', 1, 0)",
     )
     monkeypatch.setenv("NYCKELTAL_DQ_WARN", "raw_marketing__ad_spend:*:spend")
-    outcome = pipeline.validate_sources(warehouse, tables=["marketing.ad_spend"])
+    outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=["marketing.ad_spend"]
+    )
     assert outcome.passed and [f.severity for f in outcome.failures] == ["warn"]
 
 
@@ -396,7 +408,9 @@ def test_largest_tables_are_validated_whole_as_sql_in_the_engine(warehouse: Path
         "insert into raw_marketing.web_events values "
         f"('W9', '{tomorrow()}', 'V9', 'SS9', 'page_view', 'organic', null)",
     )
-    outcome = pipeline.validate_sources(warehouse, tables=["marketing.web_events"])
+    outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=["marketing.web_events"]
+    )
     rows = next(s for s in outcome.suites if s.suite == "raw_marketing__web_events")
     assert (rows.batches, rows.rows) == (1, 6)  # every row in one SQL batch, no paging
     failure = find(
@@ -412,7 +426,7 @@ def test_largest_tables_are_validated_whole_as_sql_in_the_engine(warehouse: Path
 
 
 def test_clean_warehouse_passes_every_source_suite(warehouse: Path) -> None:
-    outcome = pipeline.validate_sources(warehouse)
+    outcome = pipeline.validate_sources(RunContext.build(warehouse=warehouse))
     assert outcome.passed and not outcome.failures, outcome.summary()
     assert len(outcome.suites) == 15 * 3 + 1
     assert set(outcome.by_table()) >= {"billing.invoices", "sources"}
@@ -427,5 +441,7 @@ def test_a_planned_date_within_the_horizon_passes(warehouse: Path) -> None:
         "insert into raw_hr.employees values "
         f"('E9', 'sales', null, '2023-01-01', '{in_five_years}', 1)",
     )
-    outcome = pipeline.validate_sources(warehouse, tables=["hr.employees"])
+    outcome = pipeline.validate_sources(
+        RunContext.build(warehouse=warehouse), tables=["hr.employees"]
+    )
     assert outcome.passed, outcome.summary()

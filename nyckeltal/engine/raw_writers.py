@@ -1,4 +1,4 @@
-"""Write the validated raw tables to the other engines of profiles.yml.
+"""Write the validated raw tables to PostgreSQL and Spark (their engines call these).
 
 The files are always validated in the private DuckDB first (`nyckeltal.loader`); only the
 last step differs by target:
@@ -16,13 +16,12 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
-from nyckeltal import settings
 from nyckeltal.contract import LOADED_AT_COLUMN
+from nyckeltal.engine.base import RawTables
 from nyckeltal.loading.problems import LoadError
 from nyckeltal.loading.sql import first_line, literal
 from nyckeltal.loading.staging import StagedTable
@@ -36,22 +35,15 @@ def _typed_select(staged: StagedTable, stamp: dt.datetime) -> str:
     return f"select {stamped_values(staged, stamp, alias=True)} from {staged.relation}"
 
 
-def write_postgres_tables(
-    connection: duckdb.DuckDBPyConnection,
-    staged: Sequence[StagedTable],
-    progress: Callable[[str], None],
-) -> str:
-    """Replace the raw tables in the PostgreSQL target, all or nothing; return its name."""
+def write_postgres_tables(tables: RawTables, conninfo: str, where: str) -> str:
+    """Replace the raw tables in the PostgreSQL server of `conninfo` (`where`, for
+    messages), all or nothing; return `where`."""
     import psycopg
 
-    config = settings.current()
-    where = (
-        f"PostgreSQL {config.postgres_user}@{config.postgres_host}:{config.postgres_port}"
-        f"/{config.postgres_database}"
-    )
+    connection, staged, progress = tables.connection, tables.staged, tables.progress
     with tempfile.TemporaryDirectory(prefix="nyckeltal-pg-load-") as folder:
         try:
-            with psycopg.connect(settings.postgres_conninfo(config)) as target:
+            with psycopg.connect(conninfo) as target:
                 stamp = load_stamp()
                 for table in staged:
                     started = time.perf_counter()
@@ -111,14 +103,10 @@ def _copy_to_postgres(
     csv_file.unlink()
 
 
-def write_parquet_tables(
-    connection: duckdb.DuckDBPyConnection,
-    staged: Sequence[StagedTable],
-    progress: Callable[[str], None],
-) -> Path:
-    """Write the raw tables as Parquet under `settings.spark_raw_dir()`, replacing the
-    previous set only once every table is written; return that folder."""
-    raw = settings.spark_raw_dir()
+def write_parquet_tables(tables: RawTables, raw: Path) -> Path:
+    """Write the raw tables as Parquet under `raw`, replacing the previous set only once
+    every table is written; return that folder."""
+    connection, staged, progress = tables.connection, tables.staged, tables.progress
     raw.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=".raw-new-", dir=raw.parent))
     stamp = load_stamp()

@@ -1,0 +1,31 @@
+"""The embedded DuckDB engine (the default): the warehouse is one local file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from nyckeltal.engine.base import Engine, RawTables
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    embedded = True
+
+    def describe(self, warehouse: Path) -> str:
+        return str(warehouse)
+
+    @contextmanager
+    def connect(self, warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            yield connection
+
+    def write_raw_tables(self, tables: RawTables, warehouse: Path) -> Path:
+        from nyckeltal.loading.warehouse import write_tables
+
+        tables.progress(f"Replacing the raw tables of {warehouse}")
+        write_tables(tables.connection, tables.staged, warehouse, tables.progress)
+        return warehouse
