@@ -158,7 +158,7 @@ EDGES = {
     "nyckeltal/quality/project.py",  # `python -m nyckeltal.quality.project`
     "orchestration/definitions.py",  # the code location (`dagster dev`)
     "orchestration/resources.py",  # a run's NyckeltalResource config
-    "orchestration/alerts.py",  # the run-failure sensor (outside any run)
+    "orchestration/defs/alerts.py",  # the run-failure sensor (outside any run)
 }
 
 
