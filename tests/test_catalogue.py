@@ -286,10 +286,11 @@ def test_each_familys_required_tables_are_its_dbt_lineage(
 
     from run_folders import runs_write_under
 
+    from nyckeltal.context import RunContext
     from nyckeltal.dbt_runner import run_dbt
 
     runs_write_under(monkeypatch, tmp_path)
-    run_dbt(["parse"], tmp_path / "nyckeltal.duckdb", quiet=True)
+    run_dbt(["parse"], RunContext.build(warehouse=tmp_path / "nyckeltal.duckdb"), quiet=True)
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     assert catalogue.lineage_inputs(manifest) == catalogue.family_inputs()
     # Every family needs its own tables at least (nothing to compute from the calendar alone).

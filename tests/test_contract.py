@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nyckeltal.context import RunContext
 from nyckeltal.contract import (
     FRESHNESS_ERROR_AFTER_HOURS,
     FRESHNESS_WARN_AFTER_HOURS,
@@ -85,7 +86,7 @@ def test_source_schemas_come_from_vars(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     run_dbt(
         ["compile", "--select", "stg_billing__plans", "stg_crm__customers"],
-        tmp_path / "nyckeltal.duckdb",
+        RunContext.build(warehouse=tmp_path / "nyckeltal.duckdb"),
         dbt_vars={"billing_schema": "landing_stripe"},
         quiet=True,
     )

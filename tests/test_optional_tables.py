@@ -21,6 +21,7 @@ from shared_warehouses import build_once
 
 from nyckeltal import catalogue, settings
 from nyckeltal.cli import main
+from nyckeltal.context import RunContext
 from nyckeltal.contract import TABLES
 from nyckeltal.loader import LoadError, load_directory
 from nyckeltal.report import build_report
@@ -56,7 +57,9 @@ def _load_error(dataset: Path, tmp_path: Path, *keys: str) -> str:
     """The message of the load of `dataset` without the tables `keys`, which must fail."""
     folder = _without(dataset, tmp_path / "subset", *keys)
     with pytest.raises(LoadError) as raised:
-        load_directory(folder, tmp_path / "w.duckdb", progress=lambda _: None)
+        load_directory(
+            folder, RunContext.build(warehouse=tmp_path / "w.duckdb"), progress=lambda _: None
+        )
     return str(raised.value)
 
 
@@ -97,7 +100,9 @@ def test_a_nullable_reference_into_an_absent_table_must_be_left_empty(
     lines = customers.read_text().splitlines()
     emptied = [line.rsplit(",", 2)[0] + ",," for line in lines[1:]]
     customers.write_text("\n".join([lines[0], *emptied]) + "\n")
-    report = load_directory(folder, tmp_path / "w.duckdb", progress=lambda _: None)
+    report = load_directory(
+        folder, RunContext.build(warehouse=tmp_path / "w.duckdb"), progress=lambda _: None
+    )
     assert [table.relation for table in report.tables] == ["raw_crm.customers"]
     assert len(report.absent) == 14
     assert "14 tables absent" in report.summary()
@@ -113,16 +118,18 @@ def test_money_in_a_foreign_currency_needs_the_fx_rates(
 def test_a_reload_adds_and_removes_tables_atomically(minimal_dataset: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     subset = _without(minimal_dataset, tmp_path / "subset", *ABSENT)
-    load_directory(subset, warehouse, progress=lambda _: None)
+    load_directory(subset, RunContext.build(warehouse=warehouse), progress=lambda _: None)
     manifest = _manifest(warehouse)
     assert len(manifest) == 15
     assert {key for key, (loaded, _) in manifest.items() if not loaded} == set(ABSENT)
     assert all(count == 0 for key, (_, count) in manifest.items() if key in ABSENT)
     assert _rows(warehouse, "raw_hr.engagement_responses") == 0  # absent: written empty
-    load_directory(minimal_dataset, warehouse, progress=lambda _: None)
+    load_directory(minimal_dataset, RunContext.build(warehouse=warehouse), progress=lambda _: None)
     assert all(loaded and count > 0 for loaded, count in _manifest(warehouse).values())
     assert _rows(warehouse, "raw_hr.engagement_responses") > 0
-    load_directory(subset, warehouse, progress=lambda _: None)  # omitted again: absent
+    load_directory(
+        subset, RunContext.build(warehouse=warehouse), progress=lambda _: None
+    )  # omitted again: absent
     assert not _manifest(warehouse)["hr.engagement_responses"][0]
     assert _rows(warehouse, "raw_hr.engagement_responses") == 0
 
@@ -219,7 +226,9 @@ def test_the_report_has_a_card_per_family_not_available(
     subset_refreshed: tuple, tmp_path: Path
 ) -> None:
     subset, _ = subset_refreshed
-    result = build_report(settings.published_path(subset), tmp_path / "report")
+    result = build_report(
+        settings.published_path(subset), tmp_path / "report", "EUR", tmp_path / "cache"
+    )
     overview = result.overview.read_text()
     for family in UNAVAILABLE:
         assert f'data-unavailable-family="{family}"' in overview
