@@ -97,6 +97,7 @@ def test_source_schemas_come_from_vars(tmp_path: Path, monkeypatch: pytest.Monke
         "crm": "raw_crm",
         "hr": "raw_hr",
         "marketing": "raw_marketing",
+        "nyckeltal": "raw_nyckeltal",  # the loader's manifest, not a system's table
     }
     compiled = {
         node["name"]: node["compiled_code"]

@@ -232,9 +232,12 @@ worded as (
         *,
         value - previous_value as value_change,
         rate_effect + mix_effect as total_effect,
+        -- Ranked on the effect rounded to 9 places: segments whose effects tie exactly
+        -- (equal rates and shares) keep their order by name even when a sum over the rows
+        -- in another physical order rounds the last bits differently.
         row_number() over (
             partition by kpi_code, period_grain, segment_type
-            order by abs(rate_effect + mix_effect) desc, segment_value asc
+            order by round(abs(rate_effect + mix_effect), 9) desc, segment_value asc
         ) as effect_rank,
         case when unit = 'percent' then 'pp' else unit end as change_unit
     from effects
