@@ -36,7 +36,13 @@ SEGMENT_TYPES = {"total", "plan", "product_line", "customer_segment"}
 HAND_WRITTEN = {catalogue.CATALOGUE_FILE.as_posix(), CHURN_SQL, CHURN_YAML}
 # What dbt and `make catalogue` read: no Python package, no demo data, no GX run output.
 COPIED = ("dbt_project.yml", "profiles.yml", "README.md", "models", "macros", "seeds")
-COPIED += ("tests/dbt", "expectations", kpi_docs.KPIS_MD.as_posix())
+# With the documents `make catalogue` regenerates (docs/kpis.md, docs/data-contract.md).
+COPIED += (
+    "tests/dbt",
+    "expectations",
+    kpi_docs.KPIS_MD.as_posix(),
+    catalogue.CONTRACT_DOC.as_posix(),
+)
 IGNORED = shutil.ignore_patterns("demo", "uncommitted", "__pycache__", "target", "logs")
 
 
