@@ -235,7 +235,7 @@ def test_nyckeltal_run_on_postgres_validates_builds_and_publishes_the_demo(
         _published_scorecard(unused.with_name("nyckeltal_published.duckdb")), reference
     )
     assert publication[0] == 1 and publication[1] > 5
-    assert raw_tables == (15,)
+    assert raw_tables == (16,)  # the 15 contract tables and the load manifest (tables_loaded)
     assert not unused.exists()
 
 
