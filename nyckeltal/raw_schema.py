@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import duckdb
 
-from nyckeltal.contract import LOADED_AT_COLUMN, TABLES, Table
+from nyckeltal.availability import MANIFEST_SCHEMA, MANIFEST_TABLE
+from nyckeltal.contract import LOADED_AT_COLUMN, TABLES, Column, Table
 from nyckeltal.relations import has_relation
+
+# The load manifest (nyckeltal.loading.absent writes it on every load).
+MANIFEST = Table(
+    MANIFEST_SCHEMA.removeprefix("raw_"),
+    MANIFEST_TABLE,
+    "The load manifest: one row per contract table, loaded or absent, written by every load.",
+    (
+        Column("table_key", "varchar", description="The contract table, <system>.<table>."),
+        Column("is_loaded", "boolean", description="False when the load had no file for it."),
+        Column("row_count", "bigint", description="Its rows (0 when absent)."),
+    ),
+    ("table_key",),
+)
 
 
 def create_table_sql(table: Table, relation: str | None = None, loaded_at: bool = False) -> str:
@@ -26,8 +40,9 @@ def create_table_sql(table: Table, relation: str | None = None, loaded_at: bool 
 
 
 def create_empty_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create every raw table that does not exist yet, empty (for tests and first runs)."""
-    for table in TABLES:
+    """Create every raw table that does not exist yet, and the load manifest, empty (for
+    tests and first runs)."""
+    for table in (*TABLES, MANIFEST):
         connection.execute(f"create schema if not exists {table.schema}")
         if not has_relation(connection, table.schema, table.name):
             connection.execute(create_table_sql(table))

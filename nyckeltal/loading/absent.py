@@ -20,27 +20,15 @@ from pathlib import Path
 
 import duckdb
 
-from nyckeltal.availability import MANIFEST_SCHEMA, MANIFEST_TABLE
-from nyckeltal.contract import TABLES, Column, ForeignKey, Table
+from nyckeltal.contract import TABLES, ForeignKey, Table
 from nyckeltal.loading.conversions import IDENTITY
 from nyckeltal.loading.problems import LoadError, Problem, plural
 from nyckeltal.loading.sql import literal
 from nyckeltal.loading.staging import StagedTable
-from nyckeltal.raw_schema import create_table_sql
+from nyckeltal.raw_schema import MANIFEST, create_table_sql
 
 MINIMUM = "crm.customers"
 FX_RATES = "billing.fx_rates"
-MANIFEST = Table(
-    MANIFEST_SCHEMA.removeprefix("raw_"),
-    MANIFEST_TABLE,
-    "The load manifest: one row per contract table, loaded or absent, written by every load.",
-    (
-        Column("table_key", "varchar", description="The contract table, <system>.<table>."),
-        Column("is_loaded", "boolean", description="False when the load had no file for it."),
-        Column("row_count", "bigint", description="Its rows (0 when absent)."),
-    ),
-    ("table_key",),
-)
 
 
 def require_minimum(directory: Path, files: Mapping[str, Path], refused: bool) -> None:
