@@ -111,6 +111,8 @@ def model_selection(scorecard: pd.DataFrame, stored: pd.DataFrame | None = None)
     summary = series_summary(series)
     choices = select(series, summary, stored)
     rows = summary[summary["unique_id"].isin(list(choices))].reset_index(drop=True)
+    if rows.empty:  # no series long enough to forecast (a small or new company)
+        return pd.DataFrame(columns=COLUMNS)
     backtest = pd.DataFrame([choice_columns(choices[key]) for key in rows["unique_id"]])
     rows = pd.concat([rows, backtest], axis=1)
     rows["last_complete_period_start"] = rows["last_complete_period_start"].dt.date
