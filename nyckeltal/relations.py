@@ -8,7 +8,10 @@ import duckdb
 
 
 def has_relation(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    """True when the table or view `schema.name` exists."""
+    """True when the table or view `schema.name` exists. `connection` may be another
+    engine's (nyckeltal.engine: Spark has no `information_schema`), which answers itself."""
+    if hasattr(connection, "table_columns"):
+        return bool(connection.table_columns(schema, name))
     count = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],

@@ -128,10 +128,17 @@ def add_the_kpi(root: Path) -> list[str]:
     return added
 
 
-def run(command: list[str], root: Path, **environment: str) -> None:
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **environment}
+def run(command: list[str], root: Path, **environment: str) -> str:
+    # No setting of the test session's environment: the copy's own paths only.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("NYCKELTAL_", "DBT_", "GX_", "DAGSTER_"))
+    }
+    env = {**inherited, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **environment}
     result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout[-6000:]}{result.stderr}"
+    return result.stdout + result.stderr
 
 
 def test_contributing_walk_through_adds_a_kpi_in_three_files(
@@ -147,9 +154,12 @@ def test_contributing_walk_through_adds_a_kpi_in_three_files(
     )
 
     # make catalogue
-    project = {"NYCKELTAL_PROJECT_DIR": str(root)}
+    project = {
+        "NYCKELTAL_PROJECT_DIR": str(root),
+        "NYCKELTAL_GX_DIR": str(root / "expectations"),
+    }
     run([sys.executable, "-m", "nyckeltal.catalogue", "--write"], root, **project)
-    run([sys.executable, "-m", "nyckeltal.quality.project"], root, **project)
+    gx_output = run([sys.executable, "-m", "nyckeltal.quality.project"], root, **project)
     run([sys.executable, "-m", "nyckeltal.catalogue", "--check"], root, **project)
     after = file_texts(root)
     generated = {"README.md", kpi_docs.KPIS_MD.as_posix()}
@@ -159,7 +169,7 @@ def test_contributing_walk_through_adds_a_kpi_in_three_files(
         path for path in changed if path.startswith("expectations/")
     }
     assert generated <= changed
-    assert any(path.startswith("expectations/") for path in changed)
+    assert any(path.startswith("expectations/") for path in changed), gx_output
     for document in ("README.md", kpi_docs.KPIS_MD.as_posix()):
         assert f"`{CODE}`" in (root / document).read_text(encoding="utf-8"), document
 
