@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nyckeltal.cli_parser import Parser, choice_type, parse
 from nyckeltal.locking import add_wait_option, hold, print_waiting
@@ -99,6 +99,30 @@ def _add_warehouse_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _writer_command(commands: Any, name: str, **parser_options: Any) -> argparse.ArgumentParser:
+    """A command that writes the warehouse: its `--warehouse` and `--wait` options come first."""
+    command = commands.add_parser(name, **parser_options)
+    _add_warehouse_option(command)
+    add_wait_option(command)
+    return command
+
+
+def _published_reader_command(
+    commands: Any, name: str, **parser_options: Any
+) -> argparse.ArgumentParser:
+    """A command that reads the published marts file: its `--published` and `--warehouse`
+    options come first."""
+    command = commands.add_parser(name, **parser_options)
+    command.add_argument(
+        "--published",
+        metavar="PATH",
+        help="published marts file (default: $NYCKELTAL_PUBLISHED or "
+        "nyckeltal_published.duckdb beside the warehouse)",
+    )
+    _add_warehouse_option(command)
+    return command
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="nyckeltal",
@@ -107,24 +131,22 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"nyckeltal {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser(
+    _writer_command(
+        commands,
         "demo",
         help="load the bundled demo dataset into the raw schemas",
         description="Validate and load the bundled demo dataset (seeds/demo) into the raw "
         "schemas, replacing what is there.",
     )
-    _add_warehouse_option(demo)
-    add_wait_option(demo)
 
-    load = commands.add_parser(
+    load = _writer_command(
+        commands,
         "load",
         help="validate and load a folder of <system>__<table>.csv|.parquet files",
         description="Validate every file of DIR against the raw data contract, then replace "
         "the raw tables in one transaction: all or nothing.",
     )
     load.add_argument("directory", type=Path, metavar="DIR")
-    _add_warehouse_option(load)
-    add_wait_option(load)
 
     generate = commands.add_parser(
         "generate",
@@ -141,7 +163,8 @@ def build_parser() -> Parser:
     )
     generate.add_argument("--seed", type=int, default=None, help="random seed")
 
-    run = commands.add_parser(
+    run = _writer_command(
+        commands,
         "run",
         help="validate sources, build the marts, validate them, publish them",
         description="Run the daily refresh on the warehouse, in process: the same Dagster job "
@@ -175,10 +198,9 @@ def build_parser() -> Parser:
         action="store_true",
         help="show Dagster's and dbt's own log lines (default: one line per stage)",
     )
-    _add_warehouse_option(run)
-    add_wait_option(run)
 
-    validate = commands.add_parser(
+    validate = _writer_command(
+        commands,
         "validate",
         help="run the data quality checkpoints (Great Expectations) alone",
         description="Run the Great Expectations checkpoints on the warehouse without building "
@@ -198,10 +220,9 @@ def build_parser() -> Parser:
         dest="tables",
         help="only the source suites of this raw table (repeatable), e.g. billing.invoices",
     )
-    _add_warehouse_option(validate)
-    add_wait_option(validate)
 
-    scorecard = commands.add_parser(
+    scorecard = _published_reader_command(
+        commands,
         "scorecard",
         help="print the kpi_scorecard mart (from the published marts file)",
         description="Print rows of the published kpi_scorecard mart.",
@@ -215,15 +236,9 @@ def build_parser() -> Parser:
         action="store_true",
         help="one line per KPI: latest complete total/all value and status",
     )
-    scorecard.add_argument(
-        "--published",
-        metavar="PATH",
-        help="published marts file (default: $NYCKELTAL_PUBLISHED or "
-        "nyckeltal_published.duckdb beside the warehouse)",
-    )
-    _add_warehouse_option(scorecard)
 
-    report = commands.add_parser(
+    report = _published_reader_command(
+        commands,
         "report",
         help="write the KPI report (static HTML pages) from the published marts file",
         description="Write the KPI report: an overview page with one card per KPI (latest "
@@ -236,13 +251,6 @@ def build_parser() -> Parser:
         metavar="DIR",
         help="output folder (default: $NYCKELTAL_REPORT_DIR or report/ beside the warehouse)",
     )
-    report.add_argument(
-        "--published",
-        metavar="PATH",
-        help="published marts file (default: $NYCKELTAL_PUBLISHED or "
-        "nyckeltal_published.duckdb beside the warehouse)",
-    )
-    _add_warehouse_option(report)
 
     bench = commands.add_parser(
         "bench",
