@@ -34,6 +34,12 @@ def failed_validation(warehouse: Path, tables: list[str]) -> ValidationOutcome:
     return outcome
 
 
+def validation_after(warehouse: Path, table: str, statement: str) -> ValidationOutcome:
+    """The source validation of `table` after `statement` has changed its rows."""
+    execute(warehouse, statement)
+    return pipeline.validate_sources(RunContext.build(warehouse=warehouse), tables=[table])
+
+
 # (id, table, SQL injecting the bad rows, suite, expectation, column)
 ERROR_CASES = [
     (
@@ -332,13 +338,11 @@ def test_summary_names_the_failure_and_shows_the_row(
 
 
 def test_unknown_campaign_of_a_web_event_only_warns(warehouse: Path) -> None:
-    execute(
+    outcome = validation_after(
         warehouse,
+        "marketing.web_events",
         "insert into raw_marketing.web_events values "
         "('W9', '2024-03-02', 'V9', 'SS9', 'page_view', 'organic', 'CA404')",
-    )
-    outcome = pipeline.validate_sources(
-        RunContext.build(warehouse=warehouse), tables=["marketing.web_events"]
     )
     failure = find(
         outcome,
@@ -391,25 +395,21 @@ def test_replay_with_an_earlier_as_of_is_not_in_the_future(warehouse: Path) -> N
 
 
 def test_severity_can_be_overridden(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    execute(
-        warehouse,
-        "insert into raw_marketing.ad_spend values ('2024-02-04', 'CA1', -50, 'EUR', 1, 0)",
-    )
     monkeypatch.setenv("NYCKELTAL_DQ_WARN", "raw_marketing__ad_spend:*:spend")
-    outcome = pipeline.validate_sources(
-        RunContext.build(warehouse=warehouse), tables=["marketing.ad_spend"]
+    outcome = validation_after(
+        warehouse,
+        "marketing.ad_spend",
+        "insert into raw_marketing.ad_spend values ('2024-02-04', 'CA1', -50, 'EUR', 1, 0)",
     )
     assert outcome.passed and [f.severity for f in outcome.failures] == ["warn"]
 
 
 def test_largest_tables_are_validated_whole_as_sql_in_the_engine(warehouse: Path) -> None:
-    execute(
+    outcome = validation_after(
         warehouse,
+        "marketing.web_events",
         "insert into raw_marketing.web_events values "
         f"('W9', '{tomorrow()}', 'V9', 'SS9', 'page_view', 'organic', null)",
-    )
-    outcome = pipeline.validate_sources(
-        RunContext.build(warehouse=warehouse), tables=["marketing.web_events"]
     )
     rows = next(s for s in outcome.suites if s.suite == "raw_marketing__web_events")
     assert (rows.batches, rows.rows) == (1, 6)  # every row in one SQL batch, no paging
@@ -436,12 +436,10 @@ def test_clean_warehouse_passes_every_source_suite(warehouse: Path) -> None:
 def test_a_planned_date_within_the_horizon_passes(warehouse: Path) -> None:
     """A contract ending in five years is data, not a placeholder."""
     in_five_years = dt.date.today().replace(day=1).replace(year=dt.date.today().year + 5)
-    execute(
+    outcome = validation_after(
         warehouse,
+        "hr.employees",
         "insert into raw_hr.employees values "
         f"('E9', 'sales', null, '2023-01-01', '{in_five_years}', 1)",
-    )
-    outcome = pipeline.validate_sources(
-        RunContext.build(warehouse=warehouse), tables=["hr.employees"]
     )
     assert outcome.passed, outcome.summary()
