@@ -19,20 +19,9 @@ with web_events as (
 
 ),
 
-funnel_steps as (
-
-    select step_order, event_name from {{ ref('funnel_steps') }}
-
-),
-
-{# step_number is the dense rank of step_order, so that step k-1 is always step_number - 1
-    even if the seed's step_order has gaps. #}
 numbered_steps as (
 
-    select
-        event_name,
-        row_number() over (order by step_order) as step_number
-    from funnel_steps
+    {{ numbered_funnel_steps() }}
 
 ),
 

@@ -31,20 +31,9 @@ step_events as (
 
 ),
 
-funnel_steps as (
-
-    select step_order, step_name, event_name from {{ ref('funnel_steps') }}
-
-),
-
 numbered_steps as (
 
-    select
-        step_order,
-        step_name,
-        event_name,
-        row_number() over (order by step_order) as step_number
-    from funnel_steps
+    {{ numbered_funnel_steps() }}
 
 ),
 

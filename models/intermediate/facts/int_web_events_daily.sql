@@ -26,18 +26,9 @@ with web_events as (
 
 ),
 
-funnel_steps as (
-
-    select step_order, event_name from {{ ref('funnel_steps') }}
-
-),
-
 numbered_steps as (
 
-    select
-        event_name,
-        row_number() over (order by step_order) as step_number
-    from funnel_steps
+    {{ numbered_funnel_steps() }}
 
 ),
 

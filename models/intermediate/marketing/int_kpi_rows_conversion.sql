@@ -17,20 +17,9 @@ visitor_funnel as (
 
 ),
 
-funnel_steps as (
-
-    select step_order, event_name from {{ ref('funnel_steps') }}
-
-),
-
 numbered_steps as (
 
-    select
-        step_order,
-        event_name,
-        row_number() over (order by step_order) as step_number,
-        count(*) over () as step_count
-    from funnel_steps
+    {{ numbered_funnel_steps() }}
 
 ),
 
