@@ -102,12 +102,11 @@ def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_planted_kpi_jump_is_flagged(insights: Path) -> None:
-    flagged = _query(
+    (jump,) = _query(
         insights,
         "select segment_value, period_start, direction, expected_value, robust_z "
         "from marts.kpi_anomalies where is_anomaly",
     )
-    (jump,) = flagged
     assert jump[:3] == ("basic-m", dt.date(2024, 12, 1), "above")
     assert jump[3] == pytest.approx(2.0)  # the median of its 11 earlier months
     assert jump[4] > 10  # far beyond the band's 3 robust standard deviations
@@ -143,13 +142,12 @@ def test_stable_series_are_not_flagged_and_short_history_is_not_judged(
 
 
 def test_a_planted_concentrated_segment_is_called_out(insights: Path) -> None:
-    rows = _query(
+    # Only the planted month and segment: pro-y is 5 % off, tiny has 5 customers.
+    (callout,) = _query(
         insights,
         "select period_start, segment_value, callout_rank, relative_deviation, callout_text "
         "from marts.kpi_segment_callouts order by period_start, callout_rank",
     )
-    # Only the planted month and segment: pro-y is 5 % off, tiny has 5 customers.
-    (callout,) = rows
     assert callout[:3] == (dt.date(2024, 12, 1), "basic-m", 1)
     assert callout[3] == pytest.approx(6.2 / 2.02 - 1)
     assert callout[4] == (

@@ -69,19 +69,18 @@ paid_channel_facts as (
 
 ),
 
+{# int_sales_marketing_costs_monthly has one row per published month, zero costs included. #}
 monthly_totals as (
 
     select
-        calendar_months.month_start,
-        coalesce(sales_marketing_costs.sales_marketing_cost, 0) as sales_marketing_cost,
-        coalesce(sales_marketing_costs.ad_spend, 0) as ad_spend,
+        sales_marketing_costs.month_start,
+        sales_marketing_costs.sales_marketing_cost,
+        sales_marketing_costs.ad_spend,
         coalesce(acquisitions_monthly.customers_acquired, 0) as customers_acquired,
         acquisitions_monthly.average_acquisition_mrr
-    from calendar_months
-    left join sales_marketing_costs
-        on calendar_months.month_start = sales_marketing_costs.month_start
+    from sales_marketing_costs
     left join acquisitions_monthly
-        on calendar_months.month_start = acquisitions_monthly.month_start
+        on sales_marketing_costs.month_start = acquisitions_monthly.month_start
 
 ),
 

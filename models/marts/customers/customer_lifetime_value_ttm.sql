@@ -20,10 +20,7 @@ ltv_to_cac_ratios as (
 final as (
 
     select
-        lifetime_values.period_start as month_start,
-        lifetime_values.period_end as month_end,
-        lifetime_values.segment_type,
-        lifetime_values.segment_value,
+        {{ monthly_series_keys('lifetime_values') }},
         lifetime_values.gross_margin_per_customer_month,
         lifetime_values.monthly_churn_rate,
         lifetime_values.gross_margin_per_customer_month is not null

@@ -31,10 +31,7 @@ net_revenue_retention_rates as (
 final as (
 
     select
-        churn_rates.period_start as month_start,
-        churn_rates.period_end as month_end,
-        churn_rates.segment_type,
-        churn_rates.segment_value,
+        {{ monthly_series_keys('churn_rates') }},
         cast(churn_rates.customers_at_start as {{ dbt.type_bigint() }}) as customers_at_start,
         cast(churn_rates.churned_customers as {{ dbt.type_bigint() }}) as churned_customers,
         revenue_churn_rates.mrr_at_start,

@@ -8,10 +8,7 @@ with nps_kpi_rows as (
 final as (
 
     select
-        period_start as month_start,
-        period_end as month_end,
-        segment_type,
-        segment_value,
+        {{ monthly_series_keys() }},
         cast(denominator as {{ dbt.type_bigint() }}) as responses,
         cast(numerator as {{ dbt.type_bigint() }}) as net_promoters,
         value as net_promoter_score,

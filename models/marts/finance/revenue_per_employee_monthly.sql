@@ -13,10 +13,7 @@ with revenue_per_employee as (
 final as (
 
     select
-        period_start as month_start,
-        period_end as month_end,
-        segment_type,
-        segment_value,
+        {{ monthly_series_keys() }},
         revenue,
         average_fte,
         revenue_per_fte,

@@ -8,35 +8,23 @@ with sales_marketing_costs as (
 
 ),
 
-cac_rows as (
-
-    select kpi_code, period_start, period_end, numerator, denominator, value, is_complete_period
-    from {{ ref('int_kpi_rows_cac') }}
-    where segment_type = 'total'
-
-),
-
 cac as (
 
-    select period_start, period_end, denominator, value, is_complete_period
-    from cac_rows
-    where kpi_code = 'cac'
+    {{ select_kpi_rows('int_kpi_rows_cac', 'cac', where="segment_type = 'total'") }}
 
 ),
 
 cac_paid as (
 
-    select period_start, value
-    from cac_rows
-    where kpi_code = 'cac_paid'
+    {{ select_kpi_rows('int_kpi_rows_cac', 'cac_paid', where="segment_type = 'total'") }}
 
 ),
 
 cac_payback as (
 
-    select period_start, denominator, value
-    from cac_rows
-    where kpi_code = 'cac_payback_months'
+    {{ select_kpi_rows(
+        'int_kpi_rows_cac', 'cac_payback_months', where="segment_type = 'total'"
+    ) }}
 
 ),
 
@@ -61,9 +49,9 @@ final as (
     left join sales_marketing_costs
         on cac.period_start = sales_marketing_costs.month_start
     left join cac_paid
-        on cac.period_start = cac_paid.period_start
+        on {{ keys_equal('cac', 'cac_paid') }}
     left join cac_payback
-        on cac.period_start = cac_payback.period_start
+        on {{ keys_equal('cac', 'cac_payback') }}
 
 )
 

@@ -9,19 +9,16 @@ with conversion_rate as (
 
 funnel_total as (
 
-    select period_start, numerator, value
-    from {{ ref('int_kpi_rows_conversion') }}
-    where kpi_code = 'funnel_step_conversion' and segment_type = 'total'
+    {{ select_kpi_rows(
+        'int_kpi_rows_conversion', 'funnel_step_conversion', where="segment_type = 'total'"
+    ) }}
 
 ),
 
 final as (
 
     select
-        conversion_rate.period_start as month_start,
-        conversion_rate.period_end as month_end,
-        conversion_rate.segment_type,
-        conversion_rate.segment_value,
+        {{ monthly_series_keys('conversion_rate') }},
         cast(conversion_rate.denominator as {{ dbt.type_bigint() }}) as visitors,
         cast(conversion_rate.numerator as {{ dbt.type_bigint() }}) as converted_visitors,
         conversion_rate.value as conversion_rate_pct,

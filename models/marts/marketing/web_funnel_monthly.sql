@@ -19,9 +19,12 @@ step_rows as (
 {# The funnel total row's denominator is the visitors of the month. #}
 monthly_visitors as (
 
-    select period_start, denominator as visitors
-    from {{ ref('int_kpi_rows_conversion') }}
-    where kpi_code = 'funnel_step_conversion' and segment_type = 'total'
+    {{ select_kpi_rows(
+        'int_kpi_rows_conversion',
+        'funnel_step_conversion',
+        denominator='visitors',
+        where="segment_type = 'total'",
+    ) }}
 
 ),
 
