@@ -143,6 +143,57 @@ def test_no_private_dagster_or_dagster_dbt_names() -> None:
     assert sorted(found) == []
 
 
+LIBRARIES = ("dagster", "dagster_dbt")
+
+
+def private_overrides(tree: ast.Module) -> list[int]:
+    """Lines of methods named `_...` (not dunder) in classes that subclass a class imported
+    from Dagster or dagster-dbt: an override of a private method, which a release may rename
+    or change silently."""
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in LIBRARIES
+        for alias in node.names
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = {ast.unparse(base).split(".")[0] for base in node.bases}
+        if not bases & (imported | set(LIBRARIES)):
+            continue
+        for item in node.body:
+            if (
+                isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                and item.name.startswith("_")
+                and not item.name.startswith("__")
+            ):
+                lines.append(item.lineno)
+    return lines
+
+
+def test_no_override_of_a_private_dagster_or_dagster_dbt_method() -> None:
+    found = {
+        f"{path}:{line}"
+        for path, tree in python_files().items()
+        for line in private_overrides(tree)
+    }
+    assert sorted(found) == []
+
+
+def test_the_private_override_check_finds_one() -> None:
+    tree = ast.parse(
+        "from dagster_dbt import DbtCliResource\n"
+        "class Mine(DbtCliResource):\n"
+        "    def __init__(self): pass\n"
+        "    def _initialize_dbt_core_adapter(self, args): return None\n"
+        "class Other:\n"
+        "    def _private(self): pass\n"
+    )
+    assert private_overrides(tree) == [4]
+
+
 # --------------------------------------------------------------------------- run context
 
 ENGINE_NAMES = {"duckdb", "postgres", "spark"}

@@ -121,5 +121,10 @@ def _manifest(
         )
         for table in TABLES
     ]
-    connection.executemany(f"insert into {staged.relation} values (?, ?, ?)", rows)
+    # Literals, not parameters: binding the first parameter of a process makes DuckDB's
+    # Python client import its NumPy/pandas support (about 0.8 s of CPU for three columns).
+    values = ", ".join(
+        f"({literal(key)}, {'true' if loaded else 'false'}, {count})" for key, loaded, count in rows
+    )
+    connection.execute(f"insert into {staged.relation} values {values}")
     return staged
