@@ -4,6 +4,7 @@ fed by observing the loader's `_loaded_at` stamp (issue 21: they were hand-writt
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -41,11 +42,18 @@ def test_load_metadata_carries_the_stamp_dagster_reads() -> None:
     assert LAST_UPDATED not in load_metadata(None)
 
 
+# An optional table left out of the load (docs/data-contract.md#optional-tables).
+LEFT_OUT = "hr__engagement_responses.csv"
+
+
 @pytest.fixture
 def loaded(tmp_path: Path) -> Path:
-    """The minimal dataset, loaded; customers 40 hours old, invoices without a stamp."""
+    """The minimal dataset without the engagement survey, loaded; customers 40 hours old,
+    invoices without a stamp."""
+    folder = tmp_path / "data"
+    shutil.copytree(MINIMAL, folder, ignore=shutil.ignore_patterns(LEFT_OUT))
     warehouse = tmp_path / "w.duckdb"
-    load_directory(MINIMAL, RunContext.build(warehouse=warehouse), progress=lambda line: None)
+    load_directory(folder, RunContext.build(warehouse=warehouse), progress=lambda line: None)
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
             f"update raw_crm.customers set {LOADED_AT_COLUMN} = "
@@ -77,7 +85,18 @@ def test_observing_the_raw_tables_feeds_dagsters_freshness_checks(loaded: Path) 
     assert len(checks) == len(TABLES)
     assert {evaluation.check_name for evaluation in checks.values()} == {FRESHNESS_CHECK_NAME}
     stale = {key.to_user_string() for key, evaluation in checks.items() if not evaluation.passed}
+    # The absent table is as fresh as the load that left it out, and says so.
     assert stale == {"raw_crm/customers", "raw_billing/invoices"}
+    observed = {
+        event.event_specific_data.asset_observation.asset_key.to_user_string(): (
+            event.event_specific_data.asset_observation.metadata
+        )
+        for event in result.all_events
+        if event.event_type == DagsterEventType.ASSET_OBSERVATION
+    }
+    absent = observed["raw_hr/engagement_responses"][LOADED_AT_COLUMN].value
+    assert absent.startswith("absent from the load of ") and absent.endswith("(optional table)")
+    assert "absent" not in observed["raw_hr/payroll"][LOADED_AT_COLUMN].value
     customers = checks[AssetKey(["raw_crm", "customers"])]
     assert customers.severity == AssetCheckSeverity.WARN
     assert "1 day, 16 hours" in (customers.description or "")  # 40 hours

@@ -29,6 +29,7 @@ from dagster import (
     multi_observable_source_asset,
 )
 
+from nyckeltal.availability import MANIFEST_SCHEMA, MANIFEST_TABLE
 from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, TABLES, Table
 from orchestration.defs.quality import raw_asset_key, table_of
 from orchestration.resources import retry_only_transient, stop_when_interrupted
@@ -56,13 +57,34 @@ def latest_load(
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def load_metadata(latest: dt.datetime | None) -> dict[str, Any]:
-    """An observation's metadata: when the table was last loaded, if it ever was."""
+def absent_since(
+    connection: Any, read_errors: tuple[type[BaseException], ...]
+) -> dict[str, dt.datetime]:
+    """The contract tables (keys) the last load recorded as absent (an optional table without
+    a file), with that load's time: the table is as fresh as the load that left it out."""
+    try:
+        rows = connection.execute(
+            f"select table_key, max({LOADED_AT_COLUMN}) from {MANIFEST_SCHEMA}.{MANIFEST_TABLE} "
+            "where not is_loaded group by table_key"
+        ).fetchall()
+    except read_errors:  # a warehouse loaded before the manifest existed
+        return {}
+    return {
+        key: stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+        for key, stamp in rows
+        if stamp is not None
+    }
+
+
+def load_metadata(latest: dt.datetime | None, absent: bool = False) -> dict[str, Any]:
+    """An observation's metadata: when the table was last loaded, if it ever was (`absent`:
+    the last load, at `latest`, had no file for it: docs/data-contract.md#optional-tables)."""
     if latest is None:
         return {LOADED_AT_COLUMN: "never (no rows, or no _loaded_at column)"}
+    stamp = latest.isoformat(timespec="seconds")
     return {
         LAST_UPDATED: MetadataValue.timestamp(latest),
-        LOADED_AT_COLUMN: latest.isoformat(timespec="seconds"),
+        LOADED_AT_COLUMN: f"absent from the load of {stamp} (optional table)" if absent else stamp,
     }
 
 
@@ -93,9 +115,14 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
             engine.connect(warehouse) as connection,
         ):
             read_errors = engine.read_errors()
+            absent = absent_since(connection, read_errors)
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
-                latest = latest_load(connection, table_of(key), read_errors)
-                yield ObserveResult(asset_key=key, metadata=load_metadata(latest))
+                table = table_of(key)
+                if table.key in absent:
+                    metadata = load_metadata(absent[table.key], absent=True)
+                else:
+                    metadata = load_metadata(latest_load(connection, table, read_errors))
+                yield ObserveResult(asset_key=key, metadata=metadata)
 
     return observe_raw_tables
 
