@@ -29,7 +29,10 @@ from dagster import (
     multi_observable_source_asset,
 )
 
+from nyckeltal import vendors
+from nyckeltal.context import RunContext
 from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, TABLES, Table
+from nyckeltal.progress import stage
 from orchestration.defs.quality import raw_asset_key, table_of
 from orchestration.resources import retry_only_transient, stop_when_interrupted
 
@@ -87,6 +90,7 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
         warehouse, engine = run.warehouse, run.engine
         if engine.embedded and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
+        map_vendor_sources(context, run)
         with (
             stop_when_interrupted(),
             retry_only_transient(warehouse),
@@ -98,6 +102,21 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
                 yield ObserveResult(asset_key=key, metadata=load_metadata(latest))
 
     return observe_raw_tables
+
+
+def map_vendor_sources(context: AssetExecutionContext, run: RunContext) -> None:
+    """The first step of a refresh with a vendor source (NYCKELTAL_BILLING_SOURCE): its
+    landed tables mapped into the raw relations (nyckeltal.vendors), before they are
+    observed and validated. A missing landed table is a one-line failure, never retried."""
+    if run.settings.billing_source == vendors.FILES:
+        return
+    with stop_when_interrupted(), stage("map vendor sources") as progress:
+        try:
+            written = vendors.map_vendor_tables(run)
+        except vendors.VendorSourceError as error:
+            raise Failure(str(error), allow_retries=False) from None
+        progress.detail = f"{run.settings.billing_source}: {', '.join(written)}"
+    context.log.info(f"vendor source {run.settings.billing_source} mapped into {written}")
 
 
 def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksDefinition]:
