@@ -110,7 +110,11 @@ def map_vendor_sources(context: AssetExecutionContext, run: RunContext) -> None:
     observed and validated. A missing landed table is a one-line failure, never retried."""
     if run.settings.billing_source == vendors.FILES:
         return
-    with stop_when_interrupted(), stage("map vendor sources") as progress:
+    with (
+        stop_when_interrupted(),
+        stage("map vendor sources") as progress,
+        context.resources.nyckeltal.tool_output(),
+    ):
         try:
             written = vendors.map_vendor_tables(run)
         except vendors.VendorSourceError as error:
