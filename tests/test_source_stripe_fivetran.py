@@ -133,6 +133,14 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ('si_w', 'sub_mix', 'price_weekly', 2),
             ('si_d', 'sub_mix', 'price_daily', 1),
             ('si_q', 'sub_mix', 'price_quarterly', 1);
+            create table stripe.coupon (id varchar, duration varchar, percent_off double,
+                amount_off bigint, currency varchar);
+            insert into stripe.coupon values ('half', 'forever', 50, null, null),
+                ('tenner', 'forever', null, 1000, 'usd'), ('once', 'once', 90, null, null);
+            create table stripe.discount (id varchar, type varchar, subscription_id varchar,
+                coupon_id varchar);
+            insert into stripe.discount values ('di_1', 'subscription', 'S3', 'half'),
+                ('di_2', 'subscription', 'S2', 'tenner'), ('di_3', 'subscription', 'S1', 'once');
             """
         )
     warehouse = folder / "nyckeltal.duckdb"
@@ -165,6 +173,13 @@ def test_mrr_is_price_times_quantity_per_month_in_major_units(mapped: Path) -> N
     expected = Decimal(2 * 12 * 52) / 12 + Decimal(1000 * 365) / 12 + Decimal(100)
     assert mrr["sub_mix"][0] == expected.quantize(Decimal("0.0001"))
     assert mrr["sub_mix"][2] == "price_daily"
+
+
+def test_mrr_is_less_forever_coupons(mapped: Path) -> None:
+    mrr = _rows(mapped, "select subscription_id, mrr from raw_billing.subscriptions")
+    assert mrr["S3"] == (Decimal("24.5"),)  # 49 EUR, 50 % off forever
+    assert mrr["S2"] == (Decimal("989"),)  # 999 USD, 10 USD off every monthly invoice
+    assert mrr["S1"] == (Decimal("1000"),)  # a coupon for the first invoice only: no change
 
 
 def test_plans_are_named_by_lookup_key_else_price_id(mapped: Path) -> None:

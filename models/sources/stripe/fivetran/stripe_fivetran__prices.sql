@@ -56,9 +56,9 @@ final as (
         currency,
         recurring_interval,
         unit_price,
-        unit_price * {{
+        {{
             stripe_charges_per_month('recurring_interval', 'recurring_interval_count')
-        }} as monthly_unit_price,
+        }} as charges_per_month,
         case
             when recurring_interval = 'year' and coalesce(recurring_interval_count, 1) = 1
                 then 'year'
@@ -76,6 +76,7 @@ select
     currency,
     recurring_interval,
     unit_price,
-    monthly_unit_price,
+    charges_per_month,
+    unit_price * charges_per_month as monthly_unit_price,
     billing_interval
 from final

@@ -34,8 +34,19 @@ prices as (
         price_id,
         plan_id,
         currency,
+        charges_per_month,
         monthly_unit_price
     from {{ ref('stripe_fivetran__prices') }}
+
+),
+
+discounts as (
+
+    select
+        subscription_id,
+        percent_off,
+        amount_off
+    from {{ ref('stripe_fivetran__subscription_discounts') }}
 
 ),
 
@@ -55,6 +66,7 @@ items_priced as (
         items.id as subscription_item_id,
         prices.plan_id,
         prices.currency,
+        prices.charges_per_month,
         prices.monthly_unit_price * coalesce(items.quantity, 1) as item_mrr
     from items
     inner join prices on items.price_id = prices.price_id
@@ -67,6 +79,7 @@ items_ranked as (
         subscription_id,
         plan_id,
         currency,
+        charges_per_month,
         row_number() over (
             partition by subscription_id order by item_mrr desc, subscription_item_id asc
         ) as item_rank,
@@ -88,13 +101,20 @@ final as (
                 case when subscriptions.status = 'canceled' then subscriptions.canceled_at end
             ) as {{ dbt.type_timestamp() }}
         ) as ended_at,
-        cast(items_ranked.subscription_mrr as decimal(18, 4)) as mrr,
+        cast(
+            greatest(
+                items_ranked.subscription_mrr * (1 - coalesce(discounts.percent_off, 0) / 100)
+                - coalesce(discounts.amount_off, 0) * items_ranked.charges_per_month,
+                0
+            ) as decimal(18, 4)
+        ) as mrr,
         items_ranked.currency,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _loaded_at
     from subscriptions
     inner join items_ranked
         on subscriptions.id = items_ranked.subscription_id and items_ranked.item_rank = 1
     left join customer_ids on subscriptions.customer_id = customer_ids.stripe_customer_id
+    left join discounts on subscriptions.id = discounts.subscription_id
 
 )
 
