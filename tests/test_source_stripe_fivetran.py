@@ -251,3 +251,17 @@ def test_an_unsupported_billing_source_lists_the_supported_ones(value: str, monk
         settings.current()
     assert "NYCKELTAL_BILLING_SOURCE" in str(raised.value)
     assert "files, stripe:fivetran" in str(raised.value)
+
+
+def test_landed_tables_in_the_warehouse_are_looked_up_in_its_schema(
+    tmp_path: Path, monkeypatch
+) -> None:
+    warehouse = write_landing(_company(tmp_path / "billing"), tmp_path / "w.duckdb", "landed")
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("drop table landed.invoice")
+    monkeypatch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")
+    monkeypatch.setenv("NYCKELTAL_STRIPE_SCHEMA", "landed")
+    context = RunContext.build(warehouse=warehouse)
+    assert vendors.missing_landed_tables(context) == ["invoice"]
+    with pytest.raises(vendors.VendorSourceError, match=f"schema landed of {warehouse}$"):
+        vendors.map_vendor_tables(context)

@@ -1,32 +1,16 @@
 {{ config(materialized='ephemeral') }}
 -- depends_on: {{ source('stripe', 'discount') }}
 -- depends_on: {{ source('stripe', 'coupon') }}
-{#- Discounts are optional: without the landed `discount` and `coupon` tables, none. -#}
-{%- set landed = [] -%}
-{%- if execute -%}
-    {%- for name in ('discount', 'coupon') -%}
-        {%- set relation = source('stripe', name) -%}
-        {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
-            {%- do landed.append(name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-{%- endif -%}
-{%- set with_discounts = landed | length == 2 %}
+{#- Discounts are optional landed tables: without them, no rows (macro stripe_optional_source). #}
 
 with discounts as (
 
     select
         subscription_id,
         coupon_id
-    {% if with_discounts -%}
-        from {{ source('stripe', 'discount') }}
-    {%- else -%}
-        from (
-            select
-                cast(null as {{ dbt.type_string() }}) as subscription_id,
-                cast(null as {{ dbt.type_string() }}) as coupon_id
-        ) as no_discounts
-    {%- endif %}
+    from {{ stripe_optional_source(
+        'discount', {'subscription_id': 'varchar', 'coupon_id': 'varchar'}
+    ) }} as landed_discounts
     where subscription_id is not null
 
 ),
@@ -38,18 +22,13 @@ coupons as (
         percent_off,
         amount_off,
         currency
-    {% if with_discounts -%}
-        from {{ source('stripe', 'coupon') }}
-    {%- else -%}
-        from (
-            select
-                cast(null as {{ dbt.type_string() }}) as id,
-                cast(null as {{ nyckeltal.type_double() }}) as percent_off,
-                cast(null as {{ dbt.type_bigint() }}) as amount_off,
-                cast(null as {{ dbt.type_string() }}) as currency,
-                cast(null as {{ dbt.type_string() }}) as duration
-        ) as no_coupons
-    {%- endif %}
+    from {{ stripe_optional_source('coupon', {
+        'id': 'varchar',
+        'percent_off': 'double',
+        'amount_off': 'bigint',
+        'currency': 'varchar',
+        'duration': 'varchar',
+    }) }} as landed_coupons
     where duration = 'forever'
 
 ),
