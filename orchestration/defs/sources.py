@@ -3,7 +3,9 @@
 - `raw_tables`: the fifteen raw tables are observable external assets. Observing them reads
   each table's newest `_loaded_at` (the UTC time the loader wrote it, `nyckeltal.contract`)
   into the observation's `dagster/last_updated_timestamp`, the metadata Dagster's freshness
-  checks read. The daily refresh observes them first.
+  checks read. The daily refresh observes them first; with a vendor source
+  (NYCKELTAL_BILLING_SOURCE), the observation first maps the landed vendor tables into the
+  raw tables (`map_vendor_sources`, nyckeltal.vendors).
 - `build_raw_freshness_checks`: `build_last_update_freshness_checks` on every raw table,
   WARN when the last load is older than FRESHNESS_WARN_AFTER_HOURS. Not blocking: stale data
   is reported, never silently dropped. (`dbt source freshness` reads the same stamp with a
