@@ -137,14 +137,19 @@ def run_dbt(
     context: RunContext,
     dbt_vars: Mapping[str, object] | None = None,
     quiet: bool = False,
+    target_path: Path | None = None,
 ) -> None:
     """Run `dbt <arguments>` on the context's warehouse; raise DbtError when it fails.
-    dbt's own output goes to the console unless `quiet` (then it is in the error)."""
+    dbt's own output goes to the console unless `quiet` (then it is in the error).
+    `target_path`: dbt's target folder (default: the run's; another keeps the run's partial
+    parse when the vars differ)."""
     command = joined_selections(arguments)
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
     with dbt_cli(context) as cli:
-        invocation = cli.cli(command, raise_on_error=False, target_path=context.dbt_target_path)
+        invocation = cli.cli(
+            command, raise_on_error=False, target_path=target_path or context.dbt_target_path
+        )
         lines = []
         for line in invocation.stream_raw_events():
             text = str(getattr(line, "raw_event", {}).get("info", {}).get("msg", "")).rstrip()

@@ -48,7 +48,11 @@ PATH_FIELDS = (
     "publish_parquet_dir",
     "spark_dir",
     "dbt_profiles_dir",
+    "landing_database",
 )
+# NYCKELTAL_BILLING_SOURCE: what works today, and the layouts planned (issue 19).
+BILLING_SOURCES = ("files", "stripe:fivetran")
+PLANNED_SOURCES = ("stripe:dlt", "stripe:airbyte")
 # The settings profiles.yml reads (as NYCKELTAL_<FIELD>): RunContext.dbt_environment() passes
 # them to dbt, whether they came from the environment, .env or the defaults.
 ENGINE_FIELDS = (
@@ -140,6 +144,16 @@ class Settings(BaseSettings):
     spark_dir: Path = Path("warehouse") / "spark"
     spark_driver_memory: str = "2g"
 
+    # Vendor sources (docs/sources.md): where the billing tables come from. `files`: the
+    # contract's files (`nyckeltal load`); `stripe:fivetran`: Stripe as Fivetran lands it, in
+    # the schema stripe_schema of the warehouse, or of the DuckDB file landing_database
+    # (attached read-only), mapped into raw_billing by the refresh.
+    billing_source: str = "files"
+    stripe_schema: str = "stripe"
+    landing_database: Path | None = None
+    # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
+    stripe_customer_id_metadata_key: str | None = None
+
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
 
@@ -171,6 +185,17 @@ class Settings(BaseSettings):
     alert_apprise_urls: str | None = None  # Apprise URLs (Slack, Teams, mailto://...)
     alert_change_share: float = Field(default=0.25, ge=0)
     alert_include_incomplete: bool = False
+
+    @field_validator("billing_source")
+    @classmethod
+    def _billing_source(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in BILLING_SOURCES:
+            raise ValueError(
+                f"supported billing sources are {', '.join(BILLING_SOURCES)}"
+                + (" (this layout is not supported yet)" if value in PLANNED_SOURCES else "")
+            )
+        return value
 
     @field_validator("reporting_currency")
     @classmethod

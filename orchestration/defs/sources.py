@@ -3,7 +3,9 @@
 - `raw_tables`: the fifteen raw tables are observable external assets. Observing them reads
   each table's newest `_loaded_at` (the UTC time the loader wrote it, `nyckeltal.contract`)
   into the observation's `dagster/last_updated_timestamp`, the metadata Dagster's freshness
-  checks read. The daily refresh observes them first.
+  checks read. The daily refresh observes them first; with a vendor source
+  (NYCKELTAL_BILLING_SOURCE), the observation first maps the landed vendor tables into the
+  raw tables (`map_vendor_sources`, nyckeltal.vendors).
 - `build_raw_freshness_checks`: `build_last_update_freshness_checks` on every raw table,
   WARN when the last load is older than FRESHNESS_WARN_AFTER_HOURS. Not blocking: stale data
   is reported, never silently dropped. (`dbt source freshness` reads the same stamp with a
@@ -29,8 +31,11 @@ from dagster import (
     multi_observable_source_asset,
 )
 
+from nyckeltal import vendors
 from nyckeltal.availability import MANIFEST_SCHEMA, MANIFEST_TABLE
+from nyckeltal.context import RunContext
 from nyckeltal.contract import FRESHNESS_WARN_AFTER_HOURS, LOADED_AT_COLUMN, TABLES, Table
+from nyckeltal.progress import stage
 from orchestration.defs.quality import raw_asset_key, table_of
 from orchestration.resources import retry_only_transient, stop_when_interrupted
 
@@ -109,6 +114,7 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
         warehouse, engine = run.warehouse, run.engine
         if engine.embedded and not warehouse.exists():
             raise Failure(f"no warehouse at {warehouse}: load data first", allow_retries=False)
+        map_vendor_sources(context, run)
         with (
             stop_when_interrupted(),
             retry_only_transient(warehouse),
@@ -125,6 +131,25 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
                 yield ObserveResult(asset_key=key, metadata=metadata)
 
     return observe_raw_tables
+
+
+def map_vendor_sources(context: AssetExecutionContext, run: RunContext) -> None:
+    """The first step of a refresh with a vendor source (NYCKELTAL_BILLING_SOURCE): its
+    landed tables mapped into the raw relations (nyckeltal.vendors), before they are
+    observed and validated. A missing landed table is a one-line failure, never retried."""
+    if run.settings.billing_source == vendors.FILES:
+        return
+    with (
+        stop_when_interrupted(),
+        stage("map vendor sources") as progress,
+        context.resources.nyckeltal.tool_output(),
+    ):
+        try:
+            written = vendors.map_vendor_tables(run)
+        except vendors.VendorSourceError as error:
+            raise Failure(str(error), allow_retries=False) from None
+        progress.detail = f"{run.settings.billing_source}: {', '.join(written)}"
+    context.log.info(f"vendor source {run.settings.billing_source} mapped into {written}")
 
 
 def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksDefinition]:

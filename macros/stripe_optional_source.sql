@@ -1,0 +1,20 @@
+{#- A landed Stripe table that may be absent (`discount`, `coupon`): its source() when the
+    table exists, else an empty relation of `columns` (name -> contract type), so that the
+    model reading it yields no rows. -#}
+{% macro stripe_optional_source(table_name, columns) -%}
+    {%- set relation = source('stripe', table_name) -%}
+    {%- if execute and adapter.get_relation(
+        relation.database, relation.schema, relation.identifier
+    ) -%}
+        {{ relation }}
+    {%- else -%}
+        (
+            select
+            {%- for name, data_type in columns.items() %}
+                cast(null as {{ nyckeltal.portable_type(data_type) }}) as {{ name }}
+                {{- ',' if not loop.last }}
+            {%- endfor %}
+            where 1 = 0
+        )
+    {%- endif -%}
+{%- endmacro %}
