@@ -95,13 +95,16 @@ final as (
     select
         {{ series_period | join(', ') }},
         period_end,
-        cast(value as double) as value,
+        cast(value as {{ type_double() }}) as value,
         unit,
         cast(history_periods as integer) as history_periods,
         has_enough_history,
-        cast(case when has_enough_history then expected_value end as double) as expected_value,
-        cast(case when has_enough_history then expected_low end as double) as expected_low,
-        cast(case when has_enough_history then expected_high end as double) as expected_high,
+        cast(case when has_enough_history then expected_value end as {{ type_double() }})
+            as expected_value,
+        cast(case when has_enough_history then expected_low end as {{ type_double() }})
+            as expected_low,
+        cast(case when has_enough_history then expected_high end as {{ type_double() }})
+            as expected_high,
         coalesce(
             has_enough_history
             and has_large_sample
@@ -115,7 +118,7 @@ final as (
             when value < expected_low then 'below'
             else 'within'
         end as direction,
-        cast(case when has_enough_history then value - expected_value end as double)
+        cast(case when has_enough_history then value - expected_value end as {{ type_double() }})
             as deviation,
         cast(
             case
@@ -123,7 +126,7 @@ final as (
                     then
                         (value - expected_value) * {{ var('anomaly_mad_multiplier') }}
                         / band_half_width
-            end as double
+            end as {{ type_double() }}
         ) as robust_z
     from flagged
 )

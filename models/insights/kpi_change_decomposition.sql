@@ -237,7 +237,7 @@ worded as (
         -- in another physical order rounds the last bits differently.
         row_number() over (
             partition by kpi_code, period_grain, segment_type
-            order by round(abs(rate_effect + mix_effect), 9) desc, segment_value asc
+            order by {{ round_number('abs(rate_effect + mix_effect)', 9) }} desc, segment_value asc
         ) as effect_rank,
         case when unit = 'percent' then 'pp' else unit end as change_unit
     from effects
@@ -249,10 +249,10 @@ phrased as (
         {{ dbt.concat([
             "segment_type", "' '", "segment_value", "': '",
             "case when rate_effect >= 0 then '+' else '-' end",
-            "cast(round(abs(rate_effect), 2) as " ~ dbt.type_string() ~ ")", "' '", "change_unit",
+            nyckeltal.rounded_text('abs(rate_effect)', 2), "' '", "change_unit",
             "' from its own rate, '",
             "case when mix_effect >= 0 then '+' else '-' end",
-            "cast(round(abs(mix_effect), 2) as " ~ dbt.type_string() ~ ")", "' '", "change_unit",
+            nyckeltal.rounded_text('abs(mix_effect)', 2), "' '", "change_unit",
             "case when segment_share >= previous_segment_share then ' from a larger share'"
             ~ " else ' from a smaller share' end"
         ]) }} as effect_text
@@ -264,7 +264,7 @@ summaries as (
         kpi_code,
         period_grain,
         segment_type,
-        string_agg(effect_text, '; ' order by effect_rank) as top_effects
+        {{ sorted_list('effect_text', order_by='effect_rank', delimiter="'; '") }} as top_effects
     from phrased
     where effect_rank <= 2
     group by kpi_code, period_grain, segment_type
@@ -279,23 +279,23 @@ final as (
         phrased.segment_type,
         phrased.segment_value,
         phrased.unit,
-        cast(phrased.value as double) as value,
-        cast(phrased.previous_value as double) as previous_value,
-        cast(phrased.value_change as double) as value_change,
-        cast(phrased.segment_share as double) as segment_share,
-        cast(phrased.previous_segment_share as double) as previous_segment_share,
-        cast(phrased.segment_rate as double) as segment_rate,
-        cast(phrased.previous_segment_rate as double) as previous_segment_rate,
-        cast(phrased.rate_effect as double) as rate_effect,
-        cast(phrased.mix_effect as double) as mix_effect,
-        cast(phrased.total_effect as double) as total_effect,
+        cast(phrased.value as {{ type_double() }}) as value,
+        cast(phrased.previous_value as {{ type_double() }}) as previous_value,
+        cast(phrased.value_change as {{ type_double() }}) as value_change,
+        cast(phrased.segment_share as {{ type_double() }}) as segment_share,
+        cast(phrased.previous_segment_share as {{ type_double() }}) as previous_segment_share,
+        cast(phrased.segment_rate as {{ type_double() }}) as segment_rate,
+        cast(phrased.previous_segment_rate as {{ type_double() }}) as previous_segment_rate,
+        cast(phrased.rate_effect as {{ type_double() }}) as rate_effect,
+        cast(phrased.mix_effect as {{ type_double() }}) as mix_effect,
+        cast(phrased.total_effect as {{ type_double() }}) as total_effect,
         cast(phrased.effect_rank as integer) as effect_rank,
         phrased.effect_text,
         {{ dbt.concat([
             "phrased.kpi_code",
             "case when phrased.value_change > 0 then ' rose ' when phrased.value_change < 0 then ' fell '"
             ~ " else ' was unchanged at ' end",
-            "cast(round(abs(phrased.value_change), 2) as " ~ dbt.type_string() ~ ")",
+            nyckeltal.rounded_text('abs(phrased.value_change)', 2),
             "' '", "phrased.change_unit", "' by '", "phrased.segment_type", "': '",
             "summaries.top_effects"
         ]) }} as change_text

@@ -70,22 +70,22 @@ worded as (
             when total_value > 0 and value >= 0
                 then {{ dbt.concat([
                     "kpi_code", "' in '", "segment_type", "' '", "segment_value", "' is '",
-                    "cast(round(value / total_value, 1) as " ~ dbt.type_string() ~ ")",
+                    nyckeltal.rounded_text('value / total_value', 1),
                     "'x the company''s ('",
-                    "cast(round(value, 2) as " ~ dbt.type_string() ~ ")", "' vs '",
-                    "cast(round(total_value, 2) as " ~ dbt.type_string() ~ ")", "' '", "unit",
-                    "', '", "cast(cast(round(100 * denominator_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
+                    nyckeltal.rounded_text('value', 2), "' vs '",
+                    nyckeltal.rounded_text('total_value', 2), "' '", "unit",
+                    "', '", "cast(cast(" ~ nyckeltal.round_number('100 * denominator_share', 0) ~ " as integer) as " ~ dbt.type_string() ~ ")",
                     "'% of the base)'"
                 ]) }}
             else {{ dbt.concat([
                     "kpi_code", "' in '", "segment_type", "' '", "segment_value", "' is '",
-                    "cast(round(abs(value - total_value), 2) as " ~ dbt.type_string() ~ ")",
+                    nyckeltal.rounded_text('abs(value - total_value)', 2),
                     "' '", "unit",
                     "case when value > total_value then ' above' else ' below' end",
                     "' the company''s ('",
-                    "cast(round(value, 2) as " ~ dbt.type_string() ~ ")", "' vs '",
-                    "cast(round(total_value, 2) as " ~ dbt.type_string() ~ ")",
-                    "', '", "cast(cast(round(100 * denominator_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
+                    nyckeltal.rounded_text('value', 2), "' vs '",
+                    nyckeltal.rounded_text('total_value', 2),
+                    "', '", "cast(cast(" ~ nyckeltal.round_number('100 * denominator_share', 0) ~ " as integer) as " ~ dbt.type_string() ~ ")",
                     "'% of the base)'"
                 ]) }}
         end as callout_text
@@ -99,13 +99,13 @@ final as (
         segment_type,
         segment_value,
         unit,
-        cast(value as double) as value,
-        cast(total_value as double) as total_value,
-        cast(denominator as double) as denominator,
-        cast(total_denominator as double) as total_denominator,
-        cast(relative_deviation as double) as relative_deviation,
-        cast(denominator_share as double) as denominator_share,
-        cast(callout_score as double) as callout_score,
+        cast(value as {{ type_double() }}) as value,
+        cast(total_value as {{ type_double() }}) as total_value,
+        cast(denominator as {{ type_double() }}) as denominator,
+        cast(total_denominator as {{ type_double() }}) as total_denominator,
+        cast(relative_deviation as {{ type_double() }}) as relative_deviation,
+        cast(denominator_share as {{ type_double() }}) as denominator_share,
+        cast(callout_score as {{ type_double() }}) as callout_score,
         cast(callout_rank as integer) as callout_rank,
         callout_text
     from worded

@@ -25,14 +25,16 @@ import duckdb
 from nyckeltal.settings import Settings
 
 MARTS_SCHEMA = "marts"
-# The models that run on DuckDB only for now (README "Beyond one machine"): the insight
-# models and the churn-risk features. A dbt selection, excluded on the other engines.
+# The models that run on DuckDB only for now (README "Beyond one machine"): the dbt Python
+# models of the forecasts and the target outlook (models/intermediate/insights) with the two
+# marts that read them, and the churn-risk features. A dbt selection, excluded on the other
+# engines. The SQL insight marts (kpi_anomalies, kpi_segment_callouts,
+# kpi_change_decomposition) run everywhere.
 DUCKDB_ONLY_MODELS = (
-    "path:models/insights path:models/intermediate/insights int_customer_churn_features"
+    "path:models/intermediate/insights kpi_forecasts kpi_target_outlook int_customer_churn_features"
 )
 SKIPPED_ON_ENGINES = (
-    "DuckDB-only, skipped on this engine: the insight models (kpi_anomalies, "
-    "kpi_segment_callouts, kpi_forecasts, kpi_target_outlook, kpi_change_decomposition) "
+    "DuckDB-only, skipped on this engine: the forecasts (kpi_forecasts, kpi_target_outlook) "
     "and the churn-risk scores"
 )
 Progress = Callable[[str], None]

@@ -1,8 +1,8 @@
 """What the report shows of Foresight (docs/insights.md), read from the published marts:
 each card's forecast band (marts.kpi_forecasts) and outlook sentences
 (marts.kpi_target_outlook), each family page's change decompositions
-(marts.kpi_change_decomposition). Missing marts (PostgreSQL, Spark, an older publication)
-show nothing."""
+(marts.kpi_change_decomposition). Missing marts (the forecasts on PostgreSQL and Spark, an
+older publication) show nothing."""
 
 from __future__ import annotations
 
