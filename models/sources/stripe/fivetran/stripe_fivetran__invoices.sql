@@ -1,5 +1,10 @@
 {{ config(alias='invoices') }}
 
+{%- set columns = [
+    'invoice_id', 'customer_id', 'subscription_id', 'product_line',
+    'issued_at', 'amount', 'currency', 'status'
+] %}
+
 with invoices as (
 
     select
@@ -126,27 +131,9 @@ credit_notes_mapped as (
 
 unioned as (
 
-    select
-        invoice_id,
-        customer_id,
-        subscription_id,
-        product_line,
-        issued_at,
-        amount,
-        currency,
-        status
-    from invoices_mapped
+    select {{ columns | join(', ') }} from invoices_mapped
     union all
-    select
-        invoice_id,
-        customer_id,
-        subscription_id,
-        product_line,
-        issued_at,
-        amount,
-        currency,
-        status
-    from credit_notes_mapped
+    select {{ columns | join(', ') }} from credit_notes_mapped
 
 ),
 

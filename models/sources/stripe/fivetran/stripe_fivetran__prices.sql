@@ -1,5 +1,9 @@
 {{ config(materialized='ephemeral') }}
 
+{%- set charges_per_month = stripe_charges_per_month(
+    'recurring_interval', 'recurring_interval_count'
+) %}
+
 with prices as (
 
     select
@@ -56,9 +60,8 @@ final as (
         currency,
         recurring_interval,
         unit_price,
-        {{
-            stripe_charges_per_month('recurring_interval', 'recurring_interval_count')
-        }} as charges_per_month,
+        {{ charges_per_month }} as charges_per_month,
+        unit_price * {{ charges_per_month }} as monthly_unit_price,
         case
             when recurring_interval = 'year' and coalesce(recurring_interval_count, 1) = 1
                 then 'year'
@@ -68,15 +71,4 @@ final as (
 
 )
 
-select
-    price_id,
-    plan_id,
-    plan_name,
-    product_line,
-    currency,
-    recurring_interval,
-    unit_price,
-    charges_per_month,
-    unit_price * charges_per_month as monthly_unit_price,
-    billing_interval
-from final
+select * from final
