@@ -31,19 +31,12 @@ def run_checkpoint(
     run_started_at: dt.datetime | None = None,
     tables: Sequence[str] | None = None,
 ) -> ValidationOutcome:
-    """A checkpoint on the run's engine: the DuckDB warehouse file (quality.runner), or
-    PostgreSQL / Spark (quality.engine_runner: the same suites, the engine's execution)."""
-    if context.engine.embedded:
-        from nyckeltal.quality import runner
+    """A checkpoint on the run's engine (quality.runner: the same suites on every engine, the
+    DuckDB warehouse file in the committed GX file context, PostgreSQL / Spark on their own
+    execution)."""
+    from nyckeltal.quality import runner
 
-        return runner.run_checkpoint(name, context, run_started_at=run_started_at, tables=tables)
-    from nyckeltal.contract import TABLES_BY_KEY
-    from nyckeltal.quality import engine_runner
-
-    unknown = sorted(set(tables or ()) - set(TABLES_BY_KEY))
-    if unknown:
-        raise KeyError(f"unknown tables {unknown}; the contract has {sorted(TABLES_BY_KEY)}")
-    return engine_runner.run_checkpoint(name, context, run_started_at=run_started_at, tables=tables)
+    return runner.run_checkpoint(name, context, run_started_at=run_started_at, tables=tables)
 
 
 def require_warehouse(context: RunContext) -> None:

@@ -59,6 +59,11 @@ class Engine(ABC):
     # The warehouse is the local DuckDB file (it must exist before a run; the insight models
     # and row-count history live there).
     embedded: ClassVar[bool] = False
+    # Where Great Expectations validates (its names for a data context): `ephemeral`, an
+    # ephemeral GX context on the engine's data source (`gx_datasource`, `gx_batch`); `file`,
+    # the committed GX file context, whose data sources read the warehouse file, with Data
+    # Docs (nyckeltal.quality.batches).
+    gx_context_mode: ClassVar[str] = "ephemeral"
 
     def __init__(self, config: Settings) -> None:
         self.config = config
@@ -95,8 +100,8 @@ class Engine(ABC):
     # ------------------------------------------------------------------- Great Expectations
 
     def gx_datasource(self, context: Any, name: str) -> Any:
-        """The GX data source of the engine in an ephemeral GX context (the DuckDB file
-        context has its own, committed one)."""
+        """The GX data source of the engine in an ephemeral GX context (`gx_context_mode`
+        `file`: the file context has its own, committed one)."""
         raise NotImplementedError(f"{self.name} validates in the GX file context")
 
     def gx_batch(

@@ -14,6 +14,7 @@ from nyckeltal.engine.base import Engine, RawTables
 class DuckDBEngine(Engine):
     name = "duckdb"
     embedded = True
+    gx_context_mode = "file"
 
     def describe(self, warehouse: Path) -> str:
         return str(warehouse)

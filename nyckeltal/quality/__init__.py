@@ -9,7 +9,10 @@
   small DataFrame of facts about tables), and the SQL of the query assets;
 - `duckdb_sql_shim`: the fixes that make GX's SQL data source work on DuckDB;
 - `gx_api`: `gx_context` and `gx_parameters`, to run the checkpoints with GX's own API;
-- `runner`: running a checkpoint as SQL inside DuckDB, building Data Docs;
+- `runner`: running a checkpoint, one loop on every engine;
+- `batches`: where a suite's batch comes from on the run's engine (chosen by its
+  `gx_context_mode`): an ephemeral GX context on the engine's data source (PostgreSQL,
+  Spark), or `file_context`: the committed file context on DuckDB, with Data Docs;
 - `outcome`: what a validation found (`ValidationOutcome`) and how it reads;
 - `row_counts`: the row counts of the previous load, kept in the warehouse.
 

@@ -15,8 +15,8 @@ own `checkpoint.run()` runs them (see `gx_api`): the physical types of a raw tab
 one row, one column per existing column holding its DuckDB type, pivoted from
 `information_schema.columns`, so a missing column is a missing batch column) and the row
 counts against the previous load (`row_counts`: one row per contract table, previous counts
-from `nyckeltal_meta.row_counts`). The other engines (`engine_runner`) hand the same facts to
-GX as small DataFrames (`runtime_frame`).
+from `nyckeltal_meta.row_counts`). The other engines (`batches.EngineBatches`) hand the same
+facts to GX as small DataFrames (`runtime_frame`).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def quote(name: str) -> str:
 
 
 def engine_asset_type(suite: SuiteSpec) -> str:
-    """The asset of a suite on PostgreSQL and Spark (`engine_runner`): the facts about tables
-    are DataFrames there (types named the DuckDB way by `nyckeltal.engine`)."""
+    """The asset of a suite on PostgreSQL and Spark (`batches.EngineBatches`): the facts about
+    tables are DataFrames there (types named the DuckDB way by `nyckeltal.engine`)."""
     return DATAFRAME_ASSET if suite.kind in (SCHEMA, ROW_COUNTS) else asset_type(suite)
 
 
