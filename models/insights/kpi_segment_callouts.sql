@@ -71,7 +71,7 @@ worded as (
                 then {{ dbt.concat([
                     "kpi_code", "' in '", "segment_type", "' '", "segment_value", "' is '",
                     nyckeltal.rounded_text('value / total_value', 1),
-                    "'x the company''s ('",
+                    "'x the " ~ dbt.escape_single_quotes("company's") ~ " ('",
                     nyckeltal.rounded_text('value', 2), "' vs '",
                     nyckeltal.rounded_text('total_value', 2), "' '", "unit",
                     "', '", "cast(cast(" ~ nyckeltal.round_number('100 * denominator_share', 0) ~ " as integer) as " ~ dbt.type_string() ~ ")",
@@ -82,7 +82,7 @@ worded as (
                     nyckeltal.rounded_text('abs(value - total_value)', 2),
                     "' '", "unit",
                     "case when value > total_value then ' above' else ' below' end",
-                    "' the company''s ('",
+                    "' the " ~ dbt.escape_single_quotes("company's") ~ " ('",
                     nyckeltal.rounded_text('value', 2), "' vs '",
                     nyckeltal.rounded_text('total_value', 2),
                     "', '", "cast(cast(" ~ nyckeltal.round_number('100 * denominator_share', 0) ~ " as integer) as " ~ dbt.type_string() ~ ")",
