@@ -21,6 +21,9 @@ from nyckeltal.locking import add_wait_option, hold, print_waiting
 if TYPE_CHECKING:
     from nyckeltal.context import RunContext
 
+# `nyckeltal ingest VENDOR` (nyckeltal/ingest): the vendors it can pull so far.
+INGEST_VENDORS = ("stripe",)
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -147,6 +150,17 @@ def build_parser() -> Parser:
         "the raw tables in one transaction: all or nothing.",
     )
     load.add_argument("directory", type=Path, metavar="DIR")
+
+    ingest = _writer_command(
+        commands,
+        "ingest",
+        help="pull a vendor's API into the landing schema with dlt (incremental)",
+        description="Pull what changed since the last ingest from the vendor's public API "
+        "into its landing schema (NYCKELTAL_<VENDOR>_SCHEMA of the warehouse, or of "
+        "NYCKELTAL_LANDING_DATABASE), in dlt's layout; then `nyckeltal run` with "
+        "NYCKELTAL_BILLING_SOURCE=stripe:dlt maps it. docs/sources.md.",
+    )
+    ingest.add_argument("vendor", type=choice_type(INGEST_VENDORS), metavar="VENDOR")
 
     generate = commands.add_parser(
         "generate",
@@ -304,6 +318,14 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+@writes_warehouse
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from nyckeltal.ingest.stripe import ingest, stripe_config
+
+    print(ingest(stripe_config(_context(args))).summary())
+    return 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from nyckeltal.demo import generate
 
@@ -385,6 +407,7 @@ def _cmd_forecast_accuracy(args: argparse.Namespace) -> int:
 COMMANDS = {
     "demo": _cmd_demo,
     "load": _cmd_load,
+    "ingest": _cmd_ingest,
     "generate": _cmd_generate,
     "run": _cmd_run,
     "validate": _cmd_validate,

@@ -51,8 +51,8 @@ PATH_FIELDS = (
     "landing_database",
 )
 # NYCKELTAL_BILLING_SOURCE: what works today, and the layouts planned (issue 19).
-BILLING_SOURCES = ("files", "stripe:fivetran")
-PLANNED_SOURCES = ("stripe:dlt", "stripe:airbyte")
+BILLING_SOURCES = ("files", "stripe:fivetran", "stripe:dlt")
+PLANNED_SOURCES = ("stripe:airbyte",)
 # The settings profiles.yml reads (as NYCKELTAL_<FIELD>): RunContext.dbt_environment() passes
 # them to dbt, whether they came from the environment, .env or the defaults.
 ENGINE_FIELDS = (
@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     landing_database: Path | None = None
     # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
     stripe_customer_id_metadata_key: str | None = None
+    # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com/v1"
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml

@@ -1,8 +1,9 @@
 """Vendor sources: the billing tables from Stripe as an extract-load tool landed them.
 
-With NYCKELTAL_BILLING_SOURCE=stripe:fivetran, a refresh first maps the landed Stripe tables
-(Fivetran's layout, in the schema NYCKELTAL_STRIPE_SCHEMA of the warehouse, or of the DuckDB
-file NYCKELTAL_LANDING_DATABASE attached read-only) into the contract's raw relations
+With NYCKELTAL_BILLING_SOURCE=stripe:fivetran (or stripe:dlt), a refresh first maps the
+landed Stripe tables (Fivetran's layout, or dlt's as `nyckeltal ingest stripe` writes it;
+in the schema NYCKELTAL_STRIPE_SCHEMA of the warehouse, or of the DuckDB file
+NYCKELTAL_LANDING_DATABASE attached read-only) into the contract's raw relations
 raw_billing.plans, raw_billing.subscriptions and raw_billing.invoices with the dbt models of
 models/sources/stripe/fivetran, which also record them in the load manifest. Staging, the
 Great Expectations suites and every KPI then run unchanged. The mapping rules are in
@@ -34,10 +35,25 @@ LANDED_TABLES: Mapping[str, tuple[str, ...]] = {
         "invoice_line_item",
         "credit_note",
     ),
+    # dlt's names, as `nyckeltal ingest stripe` writes them (credit_notes and
+    # subscriptions__discounts are optional: dlt creates no table without rows).
+    "stripe:dlt": (
+        "customers",
+        "products",
+        "prices",
+        "subscriptions",
+        "subscriptions__items__data",
+        "invoices",
+        "invoices__lines__data",
+    ),
 }
 # The contract tables a billing vendor source writes (billing.fx_rates keeps coming from files).
 MAPPED_TABLES = ("billing.plans", "billing.subscriptions", "billing.invoices")
-MODELS = {"stripe:fivetran": "path:models/sources/stripe/fivetran"}
+# dlt's layout runs the same mapping, through the ephemeral models of models/sources/stripe/dlt.
+MODELS = {
+    "stripe:fivetran": "path:models/sources/stripe/fivetran",
+    "stripe:dlt": "path:models/sources/stripe/fivetran",
+}
 
 
 class VendorSourceError(NyckeltalError):

@@ -15,6 +15,7 @@ from nyckeltal.dbt_runner import dbt_project
 from nyckeltal.settings import Settings
 from orchestration.defs.alerts import build_kpi_alerts_asset, build_run_failure_sensor
 from orchestration.defs.dbt import build_dbt_assets, mart_asset_keys
+from orchestration.defs.ingest import INGESTED_BY, build_stripe_ingest_asset
 from orchestration.defs.insights import CHURN_RISK_KEY, build_churn_risk_asset
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.quality import build_mart_validation_checks, build_source_validation_checks
@@ -44,9 +45,13 @@ def build_definitions(config: Settings | None = None) -> Definitions:
     # (nyckeltal.engine; README "Beyond one machine").
     every_model = context.engine.runs_every_model
     insights = [build_churn_risk_asset()] if every_model else []
+    # With NYCKELTAL_BILLING_SOURCE=stripe:dlt, the refresh first ingests Stripe's API.
+    ingest = INGESTED_BY.get(config.billing_source)
+    ingests = [build_stripe_ingest_asset()] if ingest else []
     return Definitions(
         assets=[
-            build_raw_table_assets(raw_table_specs()),
+            *ingests,
+            build_raw_table_assets(raw_table_specs(ingest)),
             build_dbt_assets(
                 project,
                 manifest_path,

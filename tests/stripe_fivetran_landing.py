@@ -229,14 +229,13 @@ def _invoices(invoices: list[dict[str, str]], subscriptions: list[dict[str, str]
     return {"invoice": rows, "invoice_line_item": lines, "credit_note": notes}
 
 
-def write_landing(company: Path, landing: Path, schema: str = SCHEMA) -> Path:
-    """Write the billing of the contract files in `company` as Fivetran's Stripe tables in
-    the schema `schema` of the DuckDB file `landing`; return `landing`."""
+def landed_rows(company: Path) -> dict[str, list[tuple]]:
+    """The rows of each Fivetran table (TABLES' columns) for the contract files in `company`."""
     plans = _read(company, "billing__plans")
     subscriptions = _read(company, "billing__subscriptions")
     invoices = _read(company, "billing__invoices")
     customers = {row["customer_id"] for row in _read(company, "crm__customers")}
-    data = {
+    return {
         "customer": [
             (f"cus_{customer}", json.dumps({METADATA_KEY: customer}), True, False)
             for customer in sorted(customers)
@@ -245,6 +244,12 @@ def write_landing(company: Path, landing: Path, schema: str = SCHEMA) -> Path:
         **_subscriptions(subscriptions, plans),
         **_invoices(invoices, subscriptions),
     }
+
+
+def write_landing(company: Path, landing: Path, schema: str = SCHEMA) -> Path:
+    """Write the billing of the contract files in `company` as Fivetran's Stripe tables in
+    the schema `schema` of the DuckDB file `landing`; return `landing`."""
+    data = landed_rows(company)
     with duckdb.connect(str(landing)) as connection:
         connection.execute(f"create schema if not exists {schema}")
         for table, columns in TABLES.items():

@@ -20,6 +20,7 @@ from typing import Any
 from dagster import (
     AssetChecksDefinition,
     AssetExecutionContext,
+    AssetKey,
     AssetsDefinition,
     AssetSpec,
     BetaWarning,
@@ -164,11 +165,14 @@ def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksD
         )
 
 
-def raw_table_specs() -> list[AssetSpec]:
-    """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]."""
+def raw_table_specs(ingest: AssetKey | None = None) -> list[AssetSpec]:
+    """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]; the
+    tables a vendor source maps (vendors.MAPPED_TABLES) downstream of `ingest`, the asset
+    that pulls the vendor's API (orchestration.defs.ingest), when there is one."""
     return [
         AssetSpec(
             raw_asset_key(table),
+            deps=[ingest] if ingest and table.key in vendors.MAPPED_TABLES else [],
             description=f"{table.description} Raw table {table.schema}.{table.name}, "
             "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
             group_name="raw",

@@ -6,7 +6,7 @@ with customers as (
     select
         id,
         metadata
-    from {{ source('stripe', 'customer') }}
+    from {{ stripe_landed('customer') }}
 
 ),
 

@@ -16,7 +16,7 @@ with invoices as (
         status,
         total,
         tax
-    from {{ source('stripe', 'invoice') }}
+    from {{ stripe_landed('invoice') }}
     where
         coalesce(livemode, true)
         and not coalesce(is_deleted, false)
@@ -31,7 +31,7 @@ line_items as (
         invoice_id,
         coalesce(price_id, plan_id) as price_id,
         amount
-    from {{ source('stripe', 'invoice_line_item') }}
+    from {{ stripe_landed('invoice_line_item') }}
 
 ),
 
@@ -45,7 +45,7 @@ credit_notes as (
         subtotal,
         discount_amount,
         status
-    from {{ source('stripe', 'credit_note') }}
+    from {{ stripe_landed('credit_note') }}
     where coalesce(livemode, true)
 
 ),

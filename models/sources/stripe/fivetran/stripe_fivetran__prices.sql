@@ -15,7 +15,7 @@ with prices as (
         unit_amount,
         recurring_interval,
         recurring_interval_count
-    from {{ source('stripe', 'price') }}
+    from {{ stripe_landed('price') }}
     where coalesce(livemode, true)
 
 ),
@@ -26,7 +26,7 @@ products as (
         id,
         name,
         metadata
-    from {{ source('stripe', 'product') }}
+    from {{ stripe_landed('product') }}
 
 ),
 

@@ -1,6 +1,6 @@
 {{ config(materialized='ephemeral') }}
--- depends_on: {{ source('stripe', 'discount') }}
--- depends_on: {{ source('stripe', 'coupon') }}
+-- depends_on: {{ stripe_landed('discount') }}
+-- depends_on: {{ stripe_landed('coupon') }}
 {#- Discounts are optional landed tables: without them, no rows (macro stripe_optional_source). #}
 
 with discounts as (

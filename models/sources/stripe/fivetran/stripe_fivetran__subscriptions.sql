@@ -9,7 +9,7 @@ with subscriptions as (
         start_date,
         ended_at,
         canceled_at
-    from {{ source('stripe', 'subscription_history') }}
+    from {{ stripe_landed('subscription_history') }}
     where
         coalesce(_fivetran_active, true)
         and coalesce(livemode, true)
@@ -24,7 +24,7 @@ items as (
         subscription_id,
         plan_id as price_id,
         quantity
-    from {{ source('stripe', 'subscription_item') }}
+    from {{ stripe_landed('subscription_item') }}
 
 ),
 

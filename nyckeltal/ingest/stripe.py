@@ -1,0 +1,262 @@
+"""`nyckeltal ingest stripe`: Stripe's public API into the landing schema, with dlt's
+`rest_api` source (docs/sources.md "Stripe with dlt").
+
+- Tables, as dlt writes them (schema `IngestConfig.dataset`): customers, products, prices,
+  subscriptions (+ subscriptions__items__data, subscriptions__discounts), invoices
+  (+ invoices__lines__data), credit_notes. Every table is merged on Stripe's `id`.
+- Incremental: each list endpoint is read with `created[gte]` from the cursor dlt keeps (the
+  newest `created` seen), paginated by `starting_after` while `has_more`. Objects that change
+  after they are created (a subscription canceled, an invoice paid or voided) are found in
+  /v1/events (`customer.subscription.*`, `invoice.*`, `credit_note.*`) since the events'
+  own cursor and fetched again by id, so that their current state is merged. Events are kept
+  30 days by Stripe: an ingest at least every 30 days misses no change.
+- Retries: 429 (honouring Retry-After) and 5xx, with exponential backoff (dlt's requests
+  client); a 401 is one line naming NYCKELTAL_STRIPE_API_KEY.
+- Atomic: nothing is loaded unless every endpoint was read; a failed ingest drops its
+  half-extracted package, so the data landed before stays as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nyckeltal.context import RunContext
+from nyckeltal.errors import NyckeltalError
+
+PIPELINE_NAME = "nyckeltal_stripe"
+DEFAULT_API_BASE = "https://api.stripe.com/v1"
+KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
+# Objects that change after creation, and the events that say so (Stripe's event types).
+CHANGED_BY_EVENTS = {
+    "subscriptions": "customer.subscription.*",
+    "invoices": "invoice.*",
+    "credit_notes": "credit_note.*",
+}
+LISTS = ("customers", "products", "prices", "subscriptions", "invoices", "credit_notes")
+# Columns kept as JSON (not flattened into metadata__<key> columns), and a type for every
+# column the mapping reads, so that a column only ever null (dlt leaves those out) exists.
+JSON_COLUMNS = {"metadata": {"data_type": "json"}}
+COLUMN_TYPES: dict[str, dict[str, str]] = {
+    "prices": {"lookup_key": "text", "nickname": "text", "unit_amount": "bigint"},
+    "subscriptions": {"ended_at": "bigint", "canceled_at": "bigint", "start_date": "bigint"},
+    "invoices": {"subscription": "text", "tax": "bigint", "total": "bigint"},
+}
+
+
+class IngestError(NyckeltalError):
+    """The ingest failed; the data landed before is unchanged. One line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestConfig:
+    """Where and how to ingest (read from the settings at the edge)."""
+
+    api_key: str
+    destination: Path  # the DuckDB file of the landing schema
+    dataset: str = "stripe"  # the landing schema
+    api_base: str = DEFAULT_API_BASE
+    pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
+    max_attempts: int = 5
+    backoff_factor: float = 1.0
+    max_retry_delay: float = 60.0
+    now: Callable[[], float] = time.time
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestResult:
+    """What one ingest landed: rows per table (dlt's normalize counts)."""
+
+    rows: dict[str, int]
+    destination: Path
+    dataset: str
+
+    def summary(self) -> str:
+        landed = ", ".join(f"{table} {count}" for table, count in sorted(self.rows.items()))
+        where = f"schema {self.dataset} of {self.destination}"
+        return f"stripe: landed in the {where}: {landed or 'nothing new'}"
+
+
+def _paginator() -> Any:
+    from dlt.sources.helpers.rest_client.paginators import BasePaginator
+
+    class StripePaginator(BasePaginator):
+        """Stripe's list pagination: `starting_after` = the last object's id, while has_more."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._last_id: str | None = None
+
+        def update_state(self, response: Any, data: list[Any] | None = None) -> None:
+            body = response.json()
+            items = body.get("data") or []
+            self._has_next_page = bool(body.get("has_more")) and bool(items)
+            self._last_id = items[-1]["id"] if items else None
+
+        def update_request(self, request: Any) -> None:
+            request.params = {**(request.params or {}), "starting_after": self._last_id}
+
+    return StripePaginator()
+
+
+def _columns(table: str) -> dict[str, Any]:
+    types = COLUMN_TYPES.get(table, {})
+    return {**JSON_COLUMNS, **{column: {"data_type": kind} for column, kind in types.items()}}
+
+
+def _list(name: str, path: str, params: dict[str, Any], since: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "primary_key": "id",
+        "write_disposition": "merge",
+        "columns": _columns(name),
+        "endpoint": {
+            "path": path,
+            "data_selector": "data",
+            "paginator": _paginator(),
+            "params": {
+                "limit": 100,
+                **params,
+                "created[gte]": {
+                    "type": "incremental",
+                    "cursor_path": "created",
+                    "initial_value": since,
+                },
+            },
+        },
+    }
+
+
+def source_config(config: IngestConfig) -> dict[str, Any]:
+    """The rest_api source's configuration: the lists, then the events and re-fetches."""
+    started = int(config.now())
+    resources: list[dict[str, Any]] = [
+        _list("customers", "customers", {}, 0),
+        _list("products", "products", {}, 0),
+        _list("prices", "prices", {}, 0),
+        _list(
+            "subscriptions",
+            "subscriptions",
+            {"status": "all", "expand[]": "data.discounts"},
+            0,
+        ),
+        _list("invoices", "invoices", {}, 0),
+        _list("credit_notes", "credit_notes", {}, 0),
+    ]
+    for table, event_type in CHANGED_BY_EVENTS.items():
+        events = _list(f"{table}_events", "events", {"type": event_type}, started)
+        events.update({"selected": False, "write_disposition": "append"})
+        resources.append(events)
+        resources.append(
+            {
+                "name": f"{table}_changed",
+                "table_name": table,
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "columns": _columns(table),
+                "endpoint": {
+                    "path": f"{table}/{{resources.{table}_events.data.object.id}}",
+                    "data_selector": "$",
+                    "paginator": "single_page",
+                    "params": {"expand[]": "discounts"} if table == "subscriptions" else {},
+                },
+            }
+        )
+    return {
+        "client": {
+            "base_url": config.api_base.rstrip("/") + "/",
+            "auth": {"type": "bearer", "token": config.api_key},
+            "session": _session(config),
+        },
+        "resources": resources,
+    }
+
+
+def _session(config: IngestConfig) -> Any:
+    from dlt.sources.helpers.requests import Client
+
+    return Client(
+        request_max_attempts=config.max_attempts,
+        request_backoff_factor=config.backoff_factor,
+        request_max_retry_delay=config.max_retry_delay,
+        respect_retry_after_header=True,
+        raise_for_status=False,  # the REST client raises, after the retries
+    ).session
+
+
+def _one_line(error: BaseException, config: IngestConfig) -> str:
+    """The cause of a failed ingest on one line (a 401 names the setting)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        response = getattr(cause, "response", None)
+        status = getattr(response, "status_code", None)
+        if status in (401, 403):
+            return (
+                f"Stripe refused the API key ({status}): check {KEY_SETTING}; "
+                "the data landed before is unchanged"
+            )
+        if status is not None:
+            return (
+                f"Stripe answered {status} for {response.url} after retries; "
+                "the data landed before is unchanged"
+            )
+        if cause.__cause__ is None and cause.__context__ is None:
+            break
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(cause or error).split())
+    return f"{text[:300]}; the data landed before is unchanged"
+
+
+def ingest(config: IngestConfig) -> IngestResult:
+    """Pull what changed since the last ingest into `config.dataset` of `config.destination`."""
+    import dlt
+    from dlt.sources.rest_api import rest_api_source
+
+    if not config.api_key:
+        raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
+    config.destination.parent.mkdir(parents=True, exist_ok=True)
+    pipeline = dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        pipelines_dir=str(config.pipelines_dir or config.destination.parent / ".dlt_pipelines"),
+        destination=dlt.destinations.duckdb(str(config.destination)),
+        dataset_name=config.dataset,
+    )
+    source = rest_api_source(source_config(config), name="stripe")
+    try:
+        info = pipeline.run(source)
+    except Exception as error:  # dlt wraps every step's failure (PipelineStepFailed)
+        pipeline.drop_pending_packages()
+        raise IngestError(_one_line(error, config)) from None
+    rows = {
+        table: count
+        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
+        if not table.startswith("_dlt")
+    }
+    info.raise_on_failed_jobs()
+    return IngestResult(rows=rows, destination=config.destination, dataset=config.dataset)
+
+
+def stripe_config(context: RunContext) -> IngestConfig:
+    """The ingest's configuration from the run context's settings (NYCKELTAL_STRIPE_API_KEY,
+    NYCKELTAL_STRIPE_API_BASE, NYCKELTAL_STRIPE_SCHEMA, NYCKELTAL_LANDING_DATABASE): the
+    landing file when set, else the embedded warehouse."""
+    settings = context.settings
+    if settings.stripe_api_key is None:
+        raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
+    destination = settings.landing_database
+    if destination is None:
+        if not context.engine.embedded:
+            raise IngestError(
+                "dlt lands Stripe in a DuckDB file: set NYCKELTAL_LANDING_DATABASE "
+                "(the warehouse of this engine is not one)"
+            )
+        destination = context.warehouse
+    return IngestConfig(
+        api_key=settings.stripe_api_key.get_secret_value(),
+        destination=destination,
+        dataset=settings.stripe_schema,
+        api_base=settings.stripe_api_base,
+    )

@@ -1,0 +1,109 @@
+"""A local stand-in for Stripe's API (https://docs.stripe.com/api), on 127.0.0.1.
+
+`StripeApi(objects)` serves, from a thread with http.server, the list endpoints
+(`GET /v1/<objects>`: a list object with `object: "list"`, `data`, `has_more`, `url`, newest
+first, `limit`, `starting_after`, `created[gte]`, `status`, events' `type` with a trailing
+`*`), one object by id (`GET /v1/<objects>/<id>`) and `/v1/events`. Requests need
+`Authorization: Bearer <key>` (else a 401 shaped like Stripe's error). `fail(path, 429, ...)`
+queues answers for the next requests of a path: a 429 carries `Retry-After: 1`. Every
+request is recorded in `requests` (path, query).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+API_KEY = "sk_test_nyckeltal"
+
+
+class StripeApi:
+    def __init__(self, objects: dict[str, list[dict[str, Any]]]) -> None:
+        self.objects = objects  # "customers" -> [object, ...]; "events" too
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.failures: dict[str, list[int]] = {}
+        self.base_url = ""
+
+    def fail(self, path: str, *statuses: int) -> None:
+        self.failures.setdefault(path, []).extend(statuses)
+
+    def answer(self, path: str, query: dict[str, str], auth: str) -> tuple[int, dict, dict]:
+        self.requests.append((path, query))
+        if auth != f"Bearer {API_KEY}":
+            return 401, {}, _error("invalid_request_error", "Invalid API Key provided: sk_***")
+        queued = self.failures.get(path)
+        if queued:
+            status = queued.pop(0)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            return status, headers, _error("api_error", f"planted {status}")
+        parts = path.strip("/").split("/")  # v1, objects[, id]
+        kind = parts[1]
+        if len(parts) == 3:
+            found = [o for o in self.objects.get(kind, []) if o["id"] == parts[2]]
+            if not found:
+                return 404, {}, _error("invalid_request_error", f"No such object: {parts[2]}")
+            return 200, {}, found[0]
+        return 200, {}, self._list(kind, path, query)
+
+    def _list(self, kind: str, path: str, query: dict[str, str]) -> dict[str, Any]:
+        rows = sorted(self.objects.get(kind, []), key=lambda o: (-o["created"], o["id"]))
+        if "created[gte]" in query:
+            rows = [o for o in rows if o["created"] >= int(query["created[gte]"])]
+        status = query.get("status")
+        if status and status != "all":
+            rows = [o for o in rows if o.get("status") == status]
+        elif kind == "subscriptions" and status != "all":
+            rows = [o for o in rows if o.get("status") != "canceled"]
+        event_type = query.get("type")
+        if event_type:
+            prefix = event_type.rstrip("*")
+            rows = [o for o in rows if o["type"].startswith(prefix)]
+        if "starting_after" in query:
+            ids = [o["id"] for o in rows]
+            rows = rows[ids.index(query["starting_after"]) + 1 :]
+        limit = int(query.get("limit", 10))
+        return {"object": "list", "data": rows[:limit], "has_more": len(rows) > limit, "url": path}
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message}}
+
+
+@contextmanager
+def serving(api: StripeApi) -> Iterator[StripeApi]:
+    """Serve `api` on 127.0.0.1 (a free port) while in the block; `api.base_url` is set."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            url = urlparse(self.path)
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            status, headers, body = api.answer(
+                url.path, query, self.headers.get("Authorization", "")
+            )
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    api.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
