@@ -115,7 +115,7 @@ def api_objects(company: Path) -> dict[str, list[dict[str, Any]]]:
                 "ended_at": unix(sub["canceled_at"]),  # the API sets both when canceled
                 "canceled_at": unix(sub["canceled_at"]),
                 "livemode": sub["livemode"],
-                "items": _list(items[sub["id"]], f"/v1/subscription_items?subscription={sub['id']}"),
+                "items": _list(items[sub["id"]], "/v1/subscription_items"),
                 "discounts": [],
             }
             for sub in _records(rows, "subscription_history")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,29 +55,47 @@ def _stripe_env(patch: pytest.MonkeyPatch, landing: Path, metadata_key: str | No
         patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", metadata_key)
 
 
+def refresh_company(
+    folder: Path,
+    prepare: Callable[[pytest.MonkeyPatch], None] | None = None,
+    before_run: tuple[str, ...] = (),
+) -> Path:
+    """The planted company loaded into folder/nyckeltal.duckdb and refreshed (`nyckeltal
+    run`, its output in folder/run.log): from its contract files only, or, with `prepare`
+    (setting the vendor source up), without its Stripe billing files; `before_run`: a
+    command run between the load and the refresh. The warehouse."""
+    company = _company(folder / "company", with_billing=prepare is None)
+    warehouse = folder / "nyckeltal.duckdb"
+    output = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(output):
+        runs_write_under(patch, folder, alerts=True)
+        if prepare is not None:
+            prepare(patch)
+        assert main(["load", str(company), "--warehouse", str(warehouse)]) == 0
+        if before_run:
+            assert main([*before_run, "--warehouse", str(warehouse)]) == 0, output.getvalue()
+        code = main(["run", "--warehouse", str(warehouse)])
+    (folder / "run.log").write_text(output.getvalue())
+    assert code == 0, output.getvalue()
+    return warehouse
+
+
+def files_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The planted company refreshed from its contract files (shared by the vendor tests)."""
+    folder = build_once(tmp_path_factory, "stripe_files_twin", refresh_company)
+    return folder / "nyckeltal.duckdb"
+
+
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The company refreshed from files and from Stripe: {"files": warehouse, "stripe": ...}."""
 
     def build(folder: Path) -> None:
-        for name in ("files", "stripe"):
-            company = _company(folder / name / "company", with_billing=name == "files")
-            warehouse = folder / name / "nyckeltal.duckdb"
-            output = io.StringIO()
-            with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(output):
-                runs_write_under(patch, folder / name, alerts=True)
-                if name == "stripe":
-                    landing = write_landing(
-                        _company(folder / "billing"), folder / name / "landing.duckdb"
-                    )
-                    _stripe_env(patch, landing, METADATA_KEY)
-                assert main(["load", str(company), "--warehouse", str(warehouse)]) == 0
-                code = main(["run", "--warehouse", str(warehouse)])
-            (folder / name / "run.log").write_text(output.getvalue())
-            assert code == 0, output.getvalue()
+        landing = write_landing(_company(folder / "billing"), folder / "landing.duckdb")
+        refresh_company(folder, lambda patch: _stripe_env(patch, landing, METADATA_KEY))
 
-    folder = build_once(tmp_path_factory, "stripe_fivetran_twins", build)
-    return {name: folder / name / "nyckeltal.duckdb" for name in ("files", "stripe")}
+    stripe = build_once(tmp_path_factory, "stripe_fivetran_twin", build)
+    return {"files": files_twin(tmp_path_factory), "stripe": stripe / "nyckeltal.duckdb"}
 
 
 @pytest.mark.dbt
@@ -96,14 +115,19 @@ def test_the_scorecard_from_stripe_equals_the_one_from_files(twins: dict[str, Pa
     assert "Running with dbt" not in log  # dbt's lines only with --verbose
 
 
-@pytest.mark.dbt
-def test_the_mapped_tables_are_recorded_as_loaded(twins: dict[str, Path]) -> None:
-    with duckdb.connect(str(twins["stripe"]), read_only=True) as connection:
-        manifest = dict(
+def loaded_row_counts(warehouse: Path) -> dict[str, int]:
+    """The load manifest's row count of every table recorded as loaded."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return dict(
             connection.execute(
                 "select table_key, row_count from raw_nyckeltal.tables_loaded where is_loaded"
             ).fetchall()
         )
+
+
+@pytest.mark.dbt
+def test_the_mapped_tables_are_recorded_as_loaded(twins: dict[str, Path]) -> None:
+    manifest = loaded_row_counts(twins["stripe"])
     assert manifest["billing.plans"] == 4
     assert manifest["billing.subscriptions"] == 4
     assert manifest["billing.invoices"] == 7

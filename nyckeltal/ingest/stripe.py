@@ -30,6 +30,8 @@ from nyckeltal.errors import NyckeltalError
 PIPELINE_NAME = "nyckeltal_stripe"
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
 KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
+# The API version asked for (the shapes read: invoice.tax, discount.coupon, line.price).
+STRIPE_API_VERSION = "2024-06-20"
 # Objects that change after creation, and the events that say so (Stripe's event types).
 CHANGED_BY_EVENTS = {
     "subscriptions": "customer.subscription.*",
@@ -60,6 +62,7 @@ class IngestConfig:
     dataset: str = "stripe"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
+    page_size: int = 100  # Stripe's `limit` (1 to 100)
     max_attempts: int = 5
     backoff_factor: float = 1.0
     max_retry_delay: float = 60.0
@@ -107,7 +110,9 @@ def _columns(table: str) -> dict[str, Any]:
     return {**JSON_COLUMNS, **{column: {"data_type": kind} for column, kind in types.items()}}
 
 
-def _list(name: str, path: str, params: dict[str, Any], since: int) -> dict[str, Any]:
+def _list(
+    name: str, path: str, params: dict[str, Any], since: int, page_size: int
+) -> dict[str, Any]:
     return {
         "name": name,
         "primary_key": "id",
@@ -118,7 +123,7 @@ def _list(name: str, path: str, params: dict[str, Any], since: int) -> dict[str,
             "data_selector": "data",
             "paginator": _paginator(),
             "params": {
-                "limit": 100,
+                "limit": page_size,
                 **params,
                 "created[gte]": {
                     "type": "incremental",
@@ -132,22 +137,13 @@ def _list(name: str, path: str, params: dict[str, Any], since: int) -> dict[str,
 
 def source_config(config: IngestConfig) -> dict[str, Any]:
     """The rest_api source's configuration: the lists, then the events and re-fetches."""
-    started = int(config.now())
-    resources: list[dict[str, Any]] = [
-        _list("customers", "customers", {}, 0),
-        _list("products", "products", {}, 0),
-        _list("prices", "prices", {}, 0),
-        _list(
-            "subscriptions",
-            "subscriptions",
-            {"status": "all", "expand[]": "data.discounts"},
-            0,
-        ),
-        _list("invoices", "invoices", {}, 0),
-        _list("credit_notes", "credit_notes", {}, 0),
-    ]
+    started, size = int(config.now()), config.page_size
+    # Every list from the beginning (created >= 0) on the first ingest; the events from its
+    # start (what changed before is in the lists already).
+    extra = {"subscriptions": {"status": "all", "expand[]": "data.discounts"}}
+    resources = [_list(name, name, extra.get(name, {}), 0, size) for name in LISTS]
     for table, event_type in CHANGED_BY_EVENTS.items():
-        events = _list(f"{table}_events", "events", {"type": event_type}, started)
+        events = _list(f"{table}_events", "events", {"type": event_type}, started, size)
         events.update({"selected": False, "write_disposition": "append"})
         resources.append(events)
         resources.append(
@@ -169,6 +165,7 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
         "client": {
             "base_url": config.api_base.rstrip("/") + "/",
             "auth": {"type": "bearer", "token": config.api_key},
+            "headers": {"Stripe-Version": STRIPE_API_VERSION},
             "session": _session(config),
         },
         "resources": resources,
@@ -228,7 +225,7 @@ def ingest(config: IngestConfig) -> IngestResult:
     try:
         info = pipeline.run(source)
     except Exception as error:  # dlt wraps every step's failure (PipelineStepFailed)
-        pipeline.drop_pending_packages()
+        pipeline.abort_packages()  # the half-extracted package; the state as before
         raise IngestError(_one_line(error, config)) from None
     rows = {
         table: count

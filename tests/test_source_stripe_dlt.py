@@ -1,0 +1,214 @@
+"""Stripe with dlt: `nyckeltal ingest stripe` and the layout `stripe:dlt` (docs/sources.md
+"Stripe with dlt").
+
+A local stand-in for Stripe's API (tests/stripe_api_server.py, on 127.0.0.1) serves the
+planted company of test_source_stripe_fivetran (tests/stripe_api_objects.py: the same
+objects as its Fivetran tables, as the API returns them). The ingest is run twice on one
+landing file: the first run pages through every list (pages of 2, a 429 with Retry-After
+and a 500 answered on the way), the second fetches only what is new since the cursor and the
+invoices changed since (an open invoice paid, found in /v1/events). A bad key and a failing
+endpoint leave the landed data as it was. Then the company, ingested by the CLI into its
+warehouse and refreshed with NYCKELTAL_BILLING_SOURCE=stripe:dlt (the refresh ingests
+again: nothing new), has the same scorecard as from its contract files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from stripe_api_objects import api_objects, event
+from stripe_api_server import API_KEY, StripeApi, serving
+from stripe_fivetran_landing import METADATA_KEY
+from test_optional_tables import _scorecard
+from test_source_stripe_fivetran import _company, files_twin, loaded_row_counts, refresh_company
+
+from nyckeltal.cli import main
+from nyckeltal.ingest.stripe import IngestConfig, IngestError, ingest
+
+FIRST_RUN = 1_735_689_600  # 2025-01-01: the first ingest's clock
+LATER = FIRST_RUN + 86_400
+
+
+def _config(api: StripeApi, landing: Path, key: str = API_KEY, now: int = FIRST_RUN) -> Any:
+    return IngestConfig(
+        api_key=key,
+        destination=landing,
+        api_base=api.base_url,
+        page_size=2,
+        backoff_factor=0.01,
+        max_attempts=3,
+        now=lambda: now,
+    )
+
+
+def _landed(landing: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(landing), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def _counts(landing: Path) -> dict[str, int]:
+    tables = ("customers", "invoices", "subscriptions", "prices")
+    return {t: _landed(landing, f"select count(*) from stripe.{t}")[0][0] for t in tables}
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two ingests into one landing file, the API's requests of each, and the API."""
+    folder = tmp_path_factory.mktemp("stripe_dlt_ingest")
+    objects = api_objects(_company(folder / "billing"))
+    api = StripeApi(objects)
+    api.fail("/v1/customers", 429)
+    api.fail("/v1/prices", 500)
+    landing = folder / "landing.duckdb"
+    with serving(api):
+        first = ingest(_config(api, landing))
+        first_requests = list(api.requests)
+        api.requests.clear()
+        # Between the runs: a new customer and invoice; the open invoice I5 is paid.
+        objects["customers"].append(
+            {"id": "cus_new", "object": "customer", "created": LATER, "metadata": {}}
+        )
+        new_invoice = dict(next(i for i in objects["invoices"] if i["id"] == "I2"))
+        objects["invoices"].append({**new_invoice, "id": "I7", "created": LATER})
+        paid = next(i for i in objects["invoices"] if i["id"] == "I5")
+        paid["status"] = "paid"
+        objects["events"].append(event(1, "invoice.paid", LATER + 60, paid))
+        second = ingest(_config(api, landing, now=LATER + 3600))
+    return {
+        "landing": landing,
+        "first": first,
+        "second": second,
+        "first_requests": first_requests,
+        "second_requests": list(api.requests),
+        "api": api,
+    }
+
+
+def test_every_list_is_paged_with_starting_after(ingested: dict[str, Any]) -> None:
+    pages = [query for path, query in ingested["first_requests"] if path == "/v1/invoices"]
+    # 8 invoices (with the draft and test-mode ones; the API lists no deleted one) in pages
+    # of 2: 4 pages, each after the last id of the one before.
+    assert len(pages) == 4
+    assert "starting_after" not in pages[0] and all("starting_after" in q for q in pages[1:])
+    assert ingested["first"].rows["invoices"] == 8
+    assert _counts(ingested["landing"])["subscriptions"] == 5  # with incomplete_expired
+
+
+def test_a_429_and_a_500_are_retried(ingested: dict[str, Any]) -> None:
+    paths = [path for path, _ in ingested["first_requests"]]
+    # customers: 3 in pages of 2 = 2 pages, plus the 429's retry; prices: 8 = 4, plus the 500's
+    assert paths.count("/v1/customers") == 3
+    assert paths.count("/v1/prices") == 5
+    assert ingested["first"].rows["customers"] == 3
+
+
+def test_the_second_ingest_fetches_only_what_changed(ingested: dict[str, Any]) -> None:
+    requests = ingested["second_requests"]
+    customers = [query for path, query in requests if path == "/v1/customers"]
+    newest_customer = max(o["created"] for o in ingested["api"].objects["customers"][:3])
+    assert customers == [{"limit": "2", "created[gte]": str(newest_customer)}]
+    assert ("/v1/invoices/I5", {}) in requests  # the paid invoice, by id (its event)
+    # The newest of the first run is read again (created >= cursor), dropped by dlt's cursor.
+    assert ingested["second"].rows["customers"] == 1
+    assert ingested["second"].rows["invoices"] == 2  # I7 new, I5 re-fetched
+
+
+def test_an_invoice_paid_after_creation_is_updated(ingested: dict[str, Any]) -> None:
+    landing = ingested["landing"]
+    assert _landed(landing, "select status from stripe.invoices where id = 'I5'") == [("paid",)]
+    assert _counts(landing) == {"customers": 4, "invoices": 9, "subscriptions": 5, "prices": 8}
+    lines = _landed(landing, "select count(*) from stripe.invoices__lines__data")
+    assert lines == [(7,)]  # one per invoice with lines; I5's replaced, not doubled
+
+
+def _copy(ingested: dict[str, Any], folder: Path) -> Path:
+    """A private copy of the landing file and dlt's state beside it."""
+    source = ingested["landing"]
+    shutil.copytree(source.parent / ".dlt_pipelines", folder / ".dlt_pipelines")
+    return Path(shutil.copyfile(source, folder / source.name))
+
+
+def test_a_bad_key_is_one_line_and_changes_nothing(ingested: dict[str, Any], tmp_path) -> None:
+    landing = _copy(ingested, tmp_path)
+    before = _counts(landing)
+    with serving(StripeApi(ingested["api"].objects)) as api, pytest.raises(IngestError) as raised:
+        ingest(_config(api, landing, key="sk_test_expired", now=LATER + 7200))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("Stripe refused the API key (401): check NYCKELTAL_STRIPE_API_KEY")
+    assert _counts(landing) == before
+
+
+def test_a_failed_ingest_leaves_the_landed_data_as_it_was(
+    ingested: dict[str, Any], tmp_path: Path
+) -> None:
+    landing = _copy(ingested, tmp_path)
+    before = _counts(landing)
+    objects = {name: list(rows) for name, rows in ingested["api"].objects.items()}
+    objects["customers"].append({"id": "cus_late", "object": "customer", "created": LATER + 10})
+    with serving(StripeApi(objects)) as api:
+        api.fail("/v1/invoices", 500, 500, 500)  # every attempt: the ingest fails
+        with pytest.raises(IngestError, match="answered 500 .* after retries"):
+            ingest(_config(api, landing, now=LATER + 7200))
+        assert _counts(landing) == before  # the new customer was read, never loaded
+        ingest(_config(api, landing, now=LATER + 7200))  # the next ingest lands it
+    assert _counts(landing)["customers"] == before["customers"] + 1
+
+
+def test_the_cli_names_the_key_setting(tmp_path: Path, monkeypatch, capsys) -> None:
+    with serving(StripeApi({})) as api:
+        monkeypatch.setenv("NYCKELTAL_STRIPE_API_KEY", "sk_test_wrong")
+        monkeypatch.setenv("NYCKELTAL_STRIPE_API_BASE", api.base_url)
+        code = main(["ingest", "stripe", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert code == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("nyckeltal ingest: error: Stripe refused the API key (401)")
+    assert "\n" not in error
+
+
+# --------------------------------------------------------------------------- the twin
+
+
+@pytest.fixture(scope="module")
+def dlt_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The company ingested by `nyckeltal ingest stripe` into its warehouse's schema
+    `stripe`, then refreshed with NYCKELTAL_BILLING_SOURCE=stripe:dlt."""
+    folder = tmp_path_factory.mktemp("stripe_dlt_twin")
+    api = StripeApi(api_objects(_company(folder / "billing")))
+
+    def prepare(patch: pytest.MonkeyPatch) -> None:
+        patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:dlt")
+        patch.setenv("NYCKELTAL_STRIPE_API_KEY", API_KEY)
+        patch.setenv("NYCKELTAL_STRIPE_API_BASE", api.base_url)
+        patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", METADATA_KEY)
+
+    with serving(api):
+        warehouse = refresh_company(folder, prepare, before_run=("ingest", "stripe"))
+    assert any(path == "/v1/events" for path, _ in api.requests[-6:])  # the run's ingest
+    return warehouse
+
+
+@pytest.mark.dbt
+def test_the_scorecard_from_stripe_via_dlt_equals_the_one_from_files(
+    dlt_twin: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from_files, from_dlt = _scorecard(files_twin(tmp_path_factory)), _scorecard(dlt_twin)
+    for code in ("churn_rate", "revenue_churn_rate", "net_revenue_retention"):
+        assert code in from_files, code
+    assert from_dlt.keys() == from_files.keys()
+    for code in sorted(from_files):
+        assert from_dlt[code] == from_files[code], code
+    log = dlt_twin.with_name("run.log").read_text()
+    assert "stripe: landed in the schema stripe of" in log
+
+
+@pytest.mark.dbt
+def test_the_mapped_tables_from_dlt_are_recorded_as_loaded(dlt_twin: Path) -> None:
+    manifest = loaded_row_counts(dlt_twin)
+    assert manifest["billing.plans"] == 4
+    assert manifest["billing.subscriptions"] == 4
+    assert manifest["billing.invoices"] == 7
