@@ -15,19 +15,24 @@ again: nothing new), has the same scorecard as from its contract files.
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from run_folders import runs_write_under
 from stripe_api_objects import api_objects, event
 from stripe_api_server import API_KEY, StripeApi, serving
 from stripe_fivetran_landing import METADATA_KEY
 from test_optional_tables import _scorecard
 from test_source_stripe_fivetran import _company, files_twin, loaded_row_counts, refresh_company
 
+from nyckeltal import pipeline, vendors
 from nyckeltal.cli import main
+from nyckeltal.context import RunContext
 from nyckeltal.ingest.stripe import IngestConfig, IngestError, ingest
+from nyckeltal.loader import load_directory
 
 FIRST_RUN = 1_735_689_600  # 2025-01-01: the first ingest's clock
 LATER = FIRST_RUN + 86_400
@@ -168,6 +173,89 @@ def test_the_cli_names_the_key_setting(tmp_path: Path, monkeypatch, capsys) -> N
     error = capsys.readouterr().err.strip()
     assert error.startswith("nyckeltal ingest: error: Stripe refused the API key (401)")
     assert "\n" not in error
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+@pytest.fixture(scope="module")
+def mapped(ingested: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ingested landing, plus two expanded discounts (S3 50 % off forever, S2 10 USD off
+    forever), mapped with NYCKELTAL_BILLING_SOURCE=stripe:dlt and the Stripe customer ids;
+    billing.subscriptions validated (validation.txt): the warehouse."""
+    folder = tmp_path_factory.mktemp("stripe_dlt_rules")
+    landing = _copy(ingested, folder)
+    objects = ingested["api"].objects
+    coupons = {
+        "S3": {"id": "half", "object": "coupon", "duration": "forever", "percent_off": 50.0},
+        "S2": {"id": "tenner", "duration": "forever", "amount_off": 1000, "currency": "usd"},
+    }
+    changed = []
+    for number, subscription in enumerate(objects["subscriptions"]):
+        if subscription["id"] in coupons:
+            subscription["discounts"] = [
+                {"id": f"di_{number}", "object": "discount", "coupon": coupons[subscription["id"]]}
+            ]
+            changed.append(event(10 + number, "customer.subscription.updated", LATER + 90, {}))
+            changed[-1]["data"]["object"] = {"id": subscription["id"]}
+    objects["events"].extend(changed)
+    with serving(StripeApi(objects)) as api:
+        ingest(_config(api, landing, now=LATER + 7200))
+    warehouse = folder / "nyckeltal.duckdb"
+    company = _company(folder / "company", with_billing=False)
+    load_directory(company, RunContext.build(warehouse=warehouse), progress=lambda _: None)
+    with pytest.MonkeyPatch.context() as patch:
+        runs_write_under(patch, folder)
+        patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:dlt")
+        patch.setenv("NYCKELTAL_LANDING_DATABASE", str(landing))
+        context = RunContext.build(warehouse=warehouse)
+        assert vendors.map_vendor_tables(context) == vendors.MAPPED_TABLES
+        outcome = pipeline.validate_sources(context, tables=["billing.subscriptions"])
+    (folder / "validation.txt").write_text(outcome.summary())
+    return warehouse
+
+
+def _mapped(warehouse: Path, sql: str) -> dict:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {row[0]: row[1:] for row in connection.execute(sql).fetchall()}
+
+
+@pytest.mark.dbt
+def test_mrr_from_dlt_is_per_month_in_major_units_less_forever_coupons(mapped: Path) -> None:
+    mrr = _mapped(mapped, "select subscription_id, mrr, currency from raw_billing.subscriptions")
+    assert mrr["S1"] == (Decimal("1000"), "SEK")  # 12,000 SEK a year / 12
+    assert mrr["S4"] == (Decimal("15000"), "JPY")  # 5,000 JPY x 3: zero-decimal
+    assert mrr["S3"] == (Decimal("24.5"), "EUR")  # 49 EUR, 50 % off forever
+    assert mrr["S2"] == (Decimal("989"), "USD")  # 999 USD, 10 USD off every month
+    assert "sub_expired" not in mrr
+
+
+@pytest.mark.dbt
+def test_invoices_from_dlt_are_net_of_tax_without_drafts(mapped: Path) -> None:
+    invoices = _mapped(
+        mapped, "select invoice_id, amount, status, product_line from raw_billing.invoices"
+    )
+    assert set(invoices) == {"I1", "I2", "I3", "I4", "I5", "I6", "I7", "CN1"}  # no draft, test
+    assert invoices["I1"] == (Decimal("12000"), "paid", "analytics")  # 15,000 SEK - 3,000 tax
+    assert invoices["I5"] == (Decimal("500"), "paid", "services")  # paid after creation
+    assert invoices["CN1"] == (Decimal("-20"), "paid", "analytics")
+    plans = _mapped(mapped, "select plan_id, list_price from raw_billing.plans")
+    assert plans["pro_yearly"] == (Decimal("12000"),)  # the lookup key
+    assert plans["price_seats_jpy"] == (Decimal("5000"),)  # no lookup key: the price id
+
+
+@pytest.mark.dbt
+def test_subscriptions_from_dlt_end_when_canceled(mapped: Path) -> None:
+    ended = _mapped(mapped, "select subscription_id, ended_at from raw_billing.subscriptions")
+    assert ended["S3"][0].isoformat(" ") == "2024-03-10 09:00:00"
+    assert ended["S1"] == (None,)
+
+
+@pytest.mark.dbt
+def test_billing_customers_from_dlt_matching_no_crm_customer_are_reported(mapped: Path) -> None:
+    report = mapped.with_name("validation.txt").read_text()
+    assert "FAILED" in report
+    assert "customer_id" in report and "cus_C1" in report
 
 
 # --------------------------------------------------------------------------- the twin
