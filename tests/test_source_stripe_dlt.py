@@ -21,18 +21,21 @@ from typing import Any
 
 import duckdb
 import pytest
-from run_folders import runs_write_under
 from stripe_api_objects import api_objects, event
 from stripe_api_server import API_KEY, StripeApi, serving
 from stripe_fivetran_landing import METADATA_KEY
 from test_optional_tables import _scorecard
-from test_source_stripe_fivetran import _company, files_twin, loaded_row_counts, refresh_company
+from test_source_stripe_fivetran import (
+    _company,
+    files_twin,
+    loaded_row_counts,
+    map_and_validate,
+    refresh_company,
+    rows_by_key,
+)
 
-from nyckeltal import pipeline, vendors
 from nyckeltal.cli import main
-from nyckeltal.context import RunContext
 from nyckeltal.ingest.stripe import IngestConfig, IngestError, ingest
-from nyckeltal.loader import load_directory
 
 FIRST_RUN = 1_735_689_600  # 2025-01-01: the first ingest's clock
 LATER = FIRST_RUN + 86_400
@@ -201,28 +204,19 @@ def mapped(ingested: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
     objects["events"].extend(changed)
     with serving(StripeApi(objects)) as api:
         ingest(_config(api, landing, now=LATER + 7200))
-    warehouse = folder / "nyckeltal.duckdb"
-    company = _company(folder / "company", with_billing=False)
-    load_directory(company, RunContext.build(warehouse=warehouse), progress=lambda _: None)
-    with pytest.MonkeyPatch.context() as patch:
-        runs_write_under(patch, folder)
+
+    def prepare(patch: pytest.MonkeyPatch) -> None:
         patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:dlt")
         patch.setenv("NYCKELTAL_LANDING_DATABASE", str(landing))
-        context = RunContext.build(warehouse=warehouse)
-        assert vendors.map_vendor_tables(context) == vendors.MAPPED_TABLES
-        outcome = pipeline.validate_sources(context, tables=["billing.subscriptions"])
-    (folder / "validation.txt").write_text(outcome.summary())
-    return warehouse
 
-
-def _mapped(warehouse: Path, sql: str) -> dict:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return {row[0]: row[1:] for row in connection.execute(sql).fetchall()}
+    return map_and_validate(folder, prepare)
 
 
 @pytest.mark.dbt
 def test_mrr_from_dlt_is_per_month_in_major_units_less_forever_coupons(mapped: Path) -> None:
-    mrr = _mapped(mapped, "select subscription_id, mrr, currency from raw_billing.subscriptions")
+    mrr = rows_by_key(
+        mapped, "select subscription_id, mrr, currency from raw_billing.subscriptions"
+    )
     assert mrr["S1"] == (Decimal("1000"), "SEK")  # 12,000 SEK a year / 12
     assert mrr["S4"] == (Decimal("15000"), "JPY")  # 5,000 JPY x 3: zero-decimal
     assert mrr["S3"] == (Decimal("24.5"), "EUR")  # 49 EUR, 50 % off forever
@@ -232,21 +226,21 @@ def test_mrr_from_dlt_is_per_month_in_major_units_less_forever_coupons(mapped: P
 
 @pytest.mark.dbt
 def test_invoices_from_dlt_are_net_of_tax_without_drafts(mapped: Path) -> None:
-    invoices = _mapped(
+    invoices = rows_by_key(
         mapped, "select invoice_id, amount, status, product_line from raw_billing.invoices"
     )
     assert set(invoices) == {"I1", "I2", "I3", "I4", "I5", "I6", "I7", "CN1"}  # no draft, test
     assert invoices["I1"] == (Decimal("12000"), "paid", "analytics")  # 15,000 SEK - 3,000 tax
     assert invoices["I5"] == (Decimal("500"), "paid", "services")  # paid after creation
     assert invoices["CN1"] == (Decimal("-20"), "paid", "analytics")
-    plans = _mapped(mapped, "select plan_id, list_price from raw_billing.plans")
+    plans = rows_by_key(mapped, "select plan_id, list_price from raw_billing.plans")
     assert plans["pro_yearly"] == (Decimal("12000"),)  # the lookup key
     assert plans["price_seats_jpy"] == (Decimal("5000"),)  # no lookup key: the price id
 
 
 @pytest.mark.dbt
 def test_subscriptions_from_dlt_end_when_canceled(mapped: Path) -> None:
-    ended = _mapped(mapped, "select subscription_id, ended_at from raw_billing.subscriptions")
+    ended = rows_by_key(mapped, "select subscription_id, ended_at from raw_billing.subscriptions")
     assert ended["S3"][0].isoformat(" ") == "2024-03-10 09:00:00"
     assert ended["S1"] == (None,)
 

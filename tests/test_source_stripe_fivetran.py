@@ -167,12 +167,19 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ('di_2', 'subscription', 'S2', 'tenner'), ('di_3', 'subscription', 'S1', 'once');
             """
         )
+    return map_and_validate(folder, lambda patch: _stripe_env(patch, landing, None))
+
+
+def map_and_validate(folder: Path, prepare: Callable[[pytest.MonkeyPatch], None]) -> Path:
+    """The company's other files loaded into folder/nyckeltal.duckdb, the billing mapped from
+    the vendor source `prepare` sets up, and billing.subscriptions validated (the report in
+    folder/validation.txt): the warehouse."""
     warehouse = folder / "nyckeltal.duckdb"
     company = _company(folder / "company", with_billing=False)
     load_directory(company, RunContext.build(warehouse=warehouse), progress=lambda _: None)
     with pytest.MonkeyPatch.context() as patch:
         runs_write_under(patch, folder)
-        _stripe_env(patch, landing, None)
+        prepare(patch)
         context = RunContext.build(warehouse=warehouse)
         assert vendors.map_vendor_tables(context) == vendors.MAPPED_TABLES
         outcome = pipeline.validate_sources(context, tables=["billing.subscriptions"])
@@ -180,13 +187,14 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-def _rows(warehouse: Path, sql: str) -> dict:
+def rows_by_key(warehouse: Path, sql: str) -> dict:
+    """The rows of `sql` by their first column."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return {row[0]: row[1:] for row in connection.execute(sql).fetchall()}
 
 
 def test_mrr_is_price_times_quantity_per_month_in_major_units(mapped: Path) -> None:
-    mrr = _rows(
+    mrr = rows_by_key(
         mapped, "select subscription_id, mrr, currency, plan_id from raw_billing.subscriptions"
     )
     assert mrr["S1"] == (Decimal("1000"), "SEK", "pro_yearly")  # 12,000 SEK a year / 12
@@ -200,14 +208,14 @@ def test_mrr_is_price_times_quantity_per_month_in_major_units(mapped: Path) -> N
 
 
 def test_mrr_is_less_forever_coupons(mapped: Path) -> None:
-    mrr = _rows(mapped, "select subscription_id, mrr from raw_billing.subscriptions")
+    mrr = rows_by_key(mapped, "select subscription_id, mrr from raw_billing.subscriptions")
     assert mrr["S3"] == (Decimal("24.5"),)  # 49 EUR, 50 % off forever
     assert mrr["S2"] == (Decimal("989"),)  # 999 USD, 10 USD off every monthly invoice
     assert mrr["S1"] == (Decimal("1000"),)  # a coupon for the first invoice only: no change
 
 
 def test_plans_are_named_by_lookup_key_else_price_id(mapped: Path) -> None:
-    plans = _rows(
+    plans = rows_by_key(
         mapped,
         "select plan_id, product_line, billing_interval, list_price from raw_billing.plans",
     )
@@ -220,14 +228,14 @@ def test_plans_are_named_by_lookup_key_else_price_id(mapped: Path) -> None:
 def test_product_line_is_the_metadata_else_the_product_name(mapped: Path) -> None:
     # prod_analytics is named "Analytics suite" with metadata product_line=analytics;
     # prod_platform and prod_services have only their names.
-    lines = _rows(mapped, "select invoice_id, product_line from raw_billing.invoices")
+    lines = rows_by_key(mapped, "select invoice_id, product_line from raw_billing.invoices")
     assert lines["I1"] == ("analytics",)
     assert lines["I2"] == ("platform",)
     assert lines["I5"] == ("services",)  # no subscription: its line's one-off price
 
 
 def test_subscriptions_are_current_live_and_end_when_canceled(mapped: Path) -> None:
-    subscriptions = _rows(
+    subscriptions = rows_by_key(
         mapped,
         "select subscription_id, customer_id, started_at, ended_at from raw_billing.subscriptions",
     )
@@ -238,7 +246,7 @@ def test_subscriptions_are_current_live_and_end_when_canceled(mapped: Path) -> N
 
 
 def test_invoices_are_net_of_tax_with_negative_credit_notes(mapped: Path) -> None:
-    invoices = _rows(mapped, "select invoice_id, amount, status from raw_billing.invoices")
+    invoices = rows_by_key(mapped, "select invoice_id, amount, status from raw_billing.invoices")
     assert set(invoices) == {"I1", "I2", "I3", "I4", "I5", "I6", "CN1"}  # no draft, deleted, test
     assert invoices["I1"] == (Decimal("12000"), "paid")  # total 15,000 SEK - tax 3,000
     assert invoices["I6"] == (Decimal("15000"), "paid")  # JPY
