@@ -160,7 +160,9 @@ def build_parser() -> Parser:
         "NYCKELTAL_LANDING_DATABASE), in dlt's layout; then `nyckeltal run` with "
         "NYCKELTAL_BILLING_SOURCE=stripe:dlt maps it. docs/sources.md.",
     )
-    ingest.add_argument("vendor", type=choice_type(INGEST_VENDORS), metavar="VENDOR")
+    ingest.add_argument(
+        "vendor", type=choice_type(INGEST_VENDORS), metavar="VENDOR", help="stripe (so far)"
+    )
 
     generate = commands.add_parser(
         "generate",
