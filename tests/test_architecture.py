@@ -129,12 +129,12 @@ def _in(module: str, package: str = "orchestration") -> bool:
 
 
 def test_no_private_dagster_or_dagster_dbt_names() -> None:
-    """Public APIs only: no import of `dagster._...` or `dagster_dbt._...` (a private module
-    may change in any release, breaking an upgrade silently)."""
+    """Public APIs only, in the tests too: no import of `dagster._...` or `dagster_dbt._...`
+    (a private module may change in any release, breaking an upgrade silently)."""
     private = re.compile(r"^\s*(?:from|import)\s+(dagster|dagster_dbt)\._", re.MULTILINE)
     attribute = re.compile(r"\b(dagster|dagster_dbt)\._[a-z]")
     found = set()
-    for package in PACKAGES:
+    for package in (*PACKAGES, "tests"):
         for path in sorted((PROJECT / package).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             for match in (*private.finditer(text), *attribute.finditer(text)):
@@ -176,7 +176,7 @@ def private_overrides(tree: ast.Module) -> list[int]:
 def test_no_override_of_a_private_dagster_or_dagster_dbt_method() -> None:
     found = {
         f"{path}:{line}"
-        for path, tree in python_files().items()
+        for path, tree in python_files((*PACKAGES, "tests")).items()
         for line in private_overrides(tree)
     }
     assert sorted(found) == []
@@ -228,11 +228,11 @@ ENVIRONMENT_READERS = {
 }
 
 
-def python_files() -> dict[str, ast.Module]:
+def python_files(folders: tuple[str, ...] = PACKAGES) -> dict[str, ast.Module]:
     return {
         str(path.relative_to(PROJECT)): ast.parse(path.read_text(encoding="utf-8"))
-        for package in PACKAGES
-        for path in sorted((PROJECT / package).rglob("*.py"))
+        for folder in folders
+        for path in sorted((PROJECT / folder).rglob("*.py"))
     }
 
 
@@ -342,10 +342,11 @@ def settings_reads(tree: ast.Module) -> list[int]:
 
 
 def test_nothing_changes_the_process_environment() -> None:
-    """dbt gets its variables per invocation (nyckeltal.dbt_runner.dbt_cli)."""
-    found = {
-        path: lines for path, tree in python_files().items() if (lines := environment_writes(tree))
-    }
+    """dbt gets its variables per invocation (nyckeltal.dbt_runner.dbt_cli); the tests and
+    the benchmark scripts too: a child process gets its own environment (`env=`), a test
+    sets variables through pytest's monkeypatch, which undoes them."""
+    files = python_files(PACKAGES + ("tests", "benchmarks"))
+    found = {path: lines for path, tree in files.items() if (lines := environment_writes(tree))}
     assert found == {}
 
 
