@@ -157,7 +157,7 @@ def _prepare(root: Path) -> None:
 
     context = RunContext.build(warehouse=active_warehouse(root))
     run_dbt(["parse", "--quiet"], context, quiet=True)
-    write_project(context.gx_dir)
+    write_project(context.gx_dir, context.project_dir)
 
 
 def _compile(root: Path) -> None:

@@ -11,6 +11,9 @@ summary and the targets of docs/kpis.md, nyckeltal.kpi_docs, the tables each fam
 docs/data-contract.md, from `seeds/kpi_family_inputs.csv`) and files (the semantic layer's
 metrics and saved queries, nyckeltal.semantic); `--check`
 exits 1 when one is stale (tests/test_catalogue.py fails then too).
+
+Every function reads the files of `project` (default: this package's project folder); only
+the command above reads the settings (NYCKELTAL_PROJECT_DIR) and passes that folder down.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nyckeltal import kpi_docs, semantic, settings
+from nyckeltal import kpi_docs, semantic
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 CATALOGUE_FILE = Path("seeds") / "kpi_catalogue.csv"
 COLUMNS = (
@@ -91,8 +95,8 @@ class CatalogueError(ValueError):
     """The catalogue file breaks one of its own rules."""
 
 
-def catalogue_path() -> Path:
-    return settings.project_dir() / CATALOGUE_FILE
+def catalogue_path(project: Path = PACKAGE_PROJECT_DIR) -> Path:
+    return project / CATALOGUE_FILE
 
 
 def _number(text: str) -> float | None:
@@ -156,33 +160,33 @@ def _load(path: Path) -> tuple[Kpi, ...]:
     return entries
 
 
-def kpis() -> tuple[Kpi, ...]:
-    """Every catalogue entry, in file order."""
-    return _load(catalogue_path())
+def kpis(project: Path = PACKAGE_PROJECT_DIR) -> tuple[Kpi, ...]:
+    """Every catalogue entry of `project`, in file order."""
+    return _load(catalogue_path(project))
 
 
-def kpi_codes() -> tuple[str, ...]:
-    return tuple(kpi.code for kpi in kpis())
+def kpi_codes(project: Path = PACKAGE_PROJECT_DIR) -> tuple[str, ...]:
+    return tuple(kpi.code for kpi in kpis(project))
 
 
-def families() -> tuple[str, ...]:
+def families(project: Path = PACKAGE_PROJECT_DIR) -> tuple[str, ...]:
     """The families, in order of first appearance."""
-    return tuple(dict.fromkeys(kpi.family for kpi in kpis()))
+    return tuple(dict.fromkeys(kpi.family for kpi in kpis(project)))
 
 
-def segment_types() -> tuple[str, ...]:
+def segment_types(project: Path = PACKAGE_PROJECT_DIR) -> tuple[str, ...]:
     """Every segment type of any KPI, in order of first appearance."""
-    return tuple(dict.fromkeys(t for kpi in kpis() for t in kpi.segment_types))
+    return tuple(dict.fromkeys(t for kpi in kpis(project) for t in kpi.segment_types))
 
 
-def family_inputs() -> dict[str, tuple[str, ...]]:
+def family_inputs(project: Path = PACKAGE_PROJECT_DIR) -> dict[str, tuple[str, ...]]:
     """The raw tables (`<system>.<table>`) each family needs, by family in catalogue order:
     the sources of its `int_kpi_rows_<family>` model in the dbt lineage (a test checks it).
     A family with an absent table is not available (docs/data-contract.md#optional-tables)."""
     from nyckeltal.contract import TABLES_BY_KEY
 
-    path = settings.project_dir() / INPUTS_FILE
-    inputs: dict[str, list[str]] = {family: [] for family in families()}
+    path = project / INPUTS_FILE
+    inputs: dict[str, list[str]] = {family: [] for family in families(project)}
     with path.open(newline="", encoding="utf-8") as handle:
         for line, row in enumerate(csv.DictReader(handle), 2):
             family, table = row["family"], row["table_key"]
@@ -195,7 +199,9 @@ def family_inputs() -> dict[str, tuple[str, ...]]:
     return {family: tuple(sorted(tables)) for family, tables in inputs.items()}
 
 
-def lineage_inputs(manifest: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def lineage_inputs(
+    manifest: dict[str, Any], project: Path = PACKAGE_PROJECT_DIR
+) -> dict[str, tuple[str, ...]]:
     """The raw tables each family reads in dbt's lineage (a `manifest.json`): the sources
     upstream of its `int_kpi_rows_<family>` model. References that only set the span of
     dates do not count: none of a model with meta `calendar_extent`, and the ones a model
@@ -223,33 +229,33 @@ def lineage_inputs(manifest: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     models = {node["name"]: unique_id for unique_id, node in nodes.items()}
     return {
         family: tuple(sorted(sources(models[f"int_kpi_rows_{family}"], set())))
-        for family in families()
+        for family in families(project)
     }
 
 
-def family_inputs_table() -> str:
+def family_inputs_table(project: Path = PACKAGE_PROJECT_DIR) -> str:
     """The docs/data-contract.md table: one row per family, the tables it needs."""
-    names = {kpi.family: kpi.family_name for kpi in kpis()}
+    names = {kpi.family: kpi.family_name for kpi in kpis(project)}
     lines = ["| family | needs the tables |", "|---|---|"]
-    for family, tables in family_inputs().items():
+    for family, tables in family_inputs(project).items():
         listed = ", ".join(f"`{table}`" for table in tables)
         lines.append(f"| {names[family]} (`{family}`) | {listed} |")
     return "\n".join(lines)
 
 
-def contract_doc_with_inputs(document: str) -> str:
+def contract_doc_with_inputs(document: str, project: Path = PACKAGE_PROJECT_DIR) -> str:
     return kpi_docs.replace_between(
-        document, INPUTS_START, INPUTS_END, family_inputs_table(), str(CONTRACT_DOC)
+        document, INPUTS_START, INPUTS_END, family_inputs_table(project), str(CONTRACT_DOC)
     )
 
 
-def readme_table() -> str:
+def readme_table(project: Path = PACKAGE_PROJECT_DIR) -> str:
     """The README KPI table: one row per kpi_code."""
     lines = [
         "| family | kpi_code | unit | grain | better | definition |",
         "|---|---|---|---|---|---|",
     ]
-    for kpi in kpis():
+    for kpi in kpis(project):
         better = "higher" if kpi.direction == "higher_is_better" else "lower"
         grains = ", ".join(kpi.period_grains)
         lines.append(
@@ -259,39 +265,41 @@ def readme_table() -> str:
     return "\n".join(lines)
 
 
-def readme_with_table(readme: str) -> str:
+def readme_with_table(readme: str, project: Path = PACKAGE_PROJECT_DIR) -> str:
     """`readme` with the text between the catalogue markers replaced by `readme_table()`."""
-    return kpi_docs.replace_between(readme, README_START, README_END, readme_table(), "README.md")
-
-
-def union_families() -> str:
-    """The Jinja list of families int_kpi_rows_unioned stacks (dbt cannot read the seed or
-    the graph while it parses, so the list is generated into the model)."""
-    names = "".join(f"    '{family}',\n" for family in families())
-    return f"{{%- set families = [\n{names}] -%}}"
-
-
-def union_with_families(model: str) -> str:
     return kpi_docs.replace_between(
-        model, UNION_START, UNION_END, union_families(), str(UNION_MODEL)
+        readme, README_START, README_END, readme_table(project), "README.md"
     )
 
 
-def targets() -> list[dict[str, str]]:
+def union_families(project: Path = PACKAGE_PROJECT_DIR) -> str:
+    """The Jinja list of families int_kpi_rows_unioned stacks (dbt cannot read the seed or
+    the graph while it parses, so the list is generated into the model)."""
+    names = "".join(f"    '{family}',\n" for family in families(project))
+    return f"{{%- set families = [\n{names}] -%}}"
+
+
+def union_with_families(model: str, project: Path = PACKAGE_PROJECT_DIR) -> str:
+    return kpi_docs.replace_between(
+        model, UNION_START, UNION_END, union_families(project), str(UNION_MODEL)
+    )
+
+
+def targets(project: Path = PACKAGE_PROJECT_DIR) -> list[dict[str, str]]:
     """The rows of the targets seed (`seeds/kpi_targets.csv`), in file order."""
-    path = settings.project_dir() / kpi_docs.TARGETS_FILE
+    path = project / kpi_docs.TARGETS_FILE
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
-def kpis_md_with_summary(document: str) -> str:
+def kpis_md_with_summary(document: str, project: Path = PACKAGE_PROJECT_DIR) -> str:
     """docs/kpis.md with its per-KPI summary and targets generated (nyckeltal.kpi_docs)."""
-    return kpi_docs.kpis_md(document, kpis(), targets())
+    return kpi_docs.kpis_md(document, kpis(project), targets(project))
 
 
-def generated_files() -> dict[Path, tuple[str, str]]:
-    """Each file holding a generated section: (current text, text it should have)."""
-    project = settings.project_dir()
+def generated_files(project: Path = PACKAGE_PROJECT_DIR) -> dict[Path, tuple[str, str]]:
+    """Each file of `project` holding a generated section: (current text, text it should
+    have)."""
     files = {}
     for relative, update in (
         ("README.md", readme_with_table),
@@ -301,32 +309,35 @@ def generated_files() -> dict[Path, tuple[str, str]]:
     ):
         path = project / relative
         current = path.read_text(encoding="utf-8")
-        files[path] = (current, update(current))
-    for relative, text in semantic.generated(kpis()).items():  # whole files
+        files[path] = (current, update(current, project))
+    for relative, text in semantic.generated(kpis(project)).items():  # whole files
         path = project / relative
         files[path] = (path.read_text(encoding="utf-8") if path.exists() else "", text)
     return files
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, project: Path = PACKAGE_PROJECT_DIR) -> int:
     parser = argparse.ArgumentParser(prog="python -m nyckeltal.catalogue", description=__doc__)
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", action="store_true", help="rewrite the generated sections")
     action.add_argument("--check", action="store_true", help="exit 1 if one is stale")
     args = parser.parse_args(argv)
     if not (args.write or args.check):
-        print(readme_table())
+        print(readme_table(project))
         return 0
-    stale = [path for path, (current, expected) in generated_files().items() if current != expected]
+    files = generated_files(project)
+    stale = [path for path, (current, expected) in files.items() if current != expected]
     if args.check:
         for path in stale:
             print(f"{path} is stale: run python -m nyckeltal.catalogue --write")
         return 1 if stale else 0
     for path in stale:
-        path.write_text(generated_files()[path][1], encoding="utf-8")
+        path.write_text(generated_files(project)[path][1], encoding="utf-8")
         print(f"wrote {path}")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the process's edge: the project of the settings
+    from nyckeltal import settings
+
+    sys.exit(main(project=settings.current().project_dir))

@@ -53,9 +53,10 @@ def _scale(text: str) -> str:
 
 def _kpi_code(text: str) -> str:
     """`--kpi`: a kpi_code of the catalogue (seeds/kpi_catalogue.csv)."""
+    from nyckeltal import settings
     from nyckeltal.catalogue import kpi_codes
 
-    return choice_type(kpi_codes())(text)
+    return choice_type(kpi_codes(settings.current().project_dir))(text)
 
 
 def _context(args: argparse.Namespace, **run: object) -> RunContext:
@@ -386,7 +387,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     context = _context(args)
     result = build_report(
-        context.published, context.report_dir, context.reporting_currency, context.dbt_target_path
+        context.published,
+        context.report_dir,
+        context.reporting_currency,
+        context.dbt_target_path,
+        context.project_dir,
     )
     print(result.summary())
     return 0

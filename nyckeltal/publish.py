@@ -4,7 +4,7 @@ dbt builds into the warehouse file, which DuckDB lets only one process write. BI
 what publishing makes of its `marts` schema, in up to three places, all carrying the same run
 id in their `publication` record (when, as of which date, which run, how many rows per table):
 
-1. **The DuckDB snapshot** (`settings.published_path`, always): every table of `marts` plus
+1. **The DuckDB snapshot** (`RunContext.published`, always): every table of `marts` plus
    `marts.publication`, with the dbt descriptions as table and column comments, written to a
    new file in the same folder, checkpointed, closed and `os.replace`d over the published
    file. Readers that already have the old file open keep reading the old snapshot (the old

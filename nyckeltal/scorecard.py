@@ -1,6 +1,6 @@
 """Reading and printing the kpi_scorecard mart.
 
-The CLI reads the PUBLISHED marts file (`settings.published_path`), never the warehouse dbt
+The CLI reads the PUBLISHED marts file (`RunContext.published`), never the warehouse dbt
 writes to; any DuckDB file holding `marts.kpi_scorecard` can be read.
 """
 

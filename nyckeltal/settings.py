@@ -35,7 +35,10 @@ DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
 ALERTS_FILE_NAME = "alerts.jsonl"
 DEFAULT_REPORT_DIR_NAME = "report"
-_PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The project folder of this package (the repository root): the default of
+# NYCKELTAL_PROJECT_DIR, and of the `project` parameter of the library's functions that
+# read the project's files (a constant, not a setting: the edges pass the configured one).
+PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PARQUET_DIR_NAME = "published"
 PATH_FIELDS = (
     "warehouse",
@@ -79,14 +82,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="NYCKELTAL_",
-        env_file=_PACKAGE_PROJECT_DIR / ".env",
+        env_file=PACKAGE_PROJECT_DIR / ".env",
         env_ignore_empty=True,
         extra="ignore",
         frozen=True,
     )
 
     # Where things are.
-    project_dir: Path = _PACKAGE_PROJECT_DIR
+    project_dir: Path = PACKAGE_PROJECT_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
     published: Path | None = None  # None: nyckeltal_published.duckdb beside the warehouse
     target: Literal["duckdb", "postgres", "spark"] = "duckdb"  # the dbt target of profiles.yml
@@ -217,7 +220,7 @@ class Settings(BaseSettings):
         if value is None:
             return None
         value = value.expanduser()
-        project = info.data.get("project_dir", _PACKAGE_PROJECT_DIR)
+        project = info.data.get("project_dir", PACKAGE_PROJECT_DIR)
         return (value if value.is_absolute() else project / value).resolve()
 
 
@@ -313,15 +316,13 @@ def project_vars(project: Path) -> dict[str, object]:
         return dict(yaml.safe_load(handle).get("vars") or {})
 
 
-def dbt_project_vars() -> dict[str, object]:
-    """The `vars:` block of dbt_project.yml (the defaults of every KPI setting)."""
-    return project_vars(project_dir())
-
-
 def reporting_currency() -> str:
     """The reporting currency: NYCKELTAL_REPORTING_CURRENCY, else the dbt var default."""
-    configured = current().reporting_currency
-    return configured or str(dbt_project_vars()["reporting_currency"]).upper()
+    config = current()
+    return (
+        config.reporting_currency
+        or str(project_vars(config.project_dir)["reporting_currency"]).upper()
+    )
 
 
 def engine_environment(config: Settings | None = None) -> dict[str, str]:

@@ -65,7 +65,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         ],
         asset_checks=checks,
         jobs=[job],
-        sensors=[build_run_failure_sensor(config.schedule_enabled)],
+        sensors=[build_run_failure_sensor(config, config.schedule_enabled)],
         schedules=[
             build_daily_schedule(
                 job,

@@ -13,7 +13,7 @@ import pytest
 from alert_rows import kpi_row as _row
 from webhook_recorder import Webhook
 
-from nyckeltal import alerts
+from nyckeltal import alerts, settings
 from nyckeltal.context import RunContext
 
 
@@ -236,8 +236,8 @@ def test_the_run_failure_sensor_posts_the_failed_steps(
             dagster_instance=instance,
             dagster_run=result.dagster_run,
         ).for_run_failure()
-        sensor = build_run_failure_sensor()
-        sensor._run_status_sensor_fn(context)  # noqa: SLF001 (the sensor's body)
+        sensor = build_run_failure_sensor(settings.current())
+        sensor(context)  # Dagster's direct invocation of a sensor, as its docs test them
     (post,) = webhook.posts
     assert post["body"]["kind"] == "failure"
     assert "step load_invoices failed" in post["body"]["text"]

@@ -129,12 +129,12 @@ def _in(module: str, package: str = "orchestration") -> bool:
 
 
 def test_no_private_dagster_or_dagster_dbt_names() -> None:
-    """Public APIs only: no import of `dagster._...` or `dagster_dbt._...` (a private module
-    may change in any release, breaking an upgrade silently)."""
+    """Public APIs only, in the tests too: no import of `dagster._...` or `dagster_dbt._...`
+    (a private module may change in any release, breaking an upgrade silently)."""
     private = re.compile(r"^\s*(?:from|import)\s+(dagster|dagster_dbt)\._", re.MULTILINE)
     attribute = re.compile(r"\b(dagster|dagster_dbt)\._[a-z]")
     found = set()
-    for package in PACKAGES:
+    for package in (*PACKAGES, "tests"):
         for path in sorted((PROJECT / package).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             for match in (*private.finditer(text), *attribute.finditer(text)):
@@ -176,7 +176,7 @@ def private_overrides(tree: ast.Module) -> list[int]:
 def test_no_override_of_a_private_dagster_or_dagster_dbt_method() -> None:
     found = {
         f"{path}:{line}"
-        for path, tree in python_files().items()
+        for path, tree in python_files((*PACKAGES, "tests")).items()
         for line in private_overrides(tree)
     }
     assert sorted(found) == []
@@ -198,26 +198,41 @@ def test_the_private_override_check_finds_one() -> None:
 
 ENGINE_NAMES = {"duckdb", "postgres", "spark"}
 ENGINE_PACKAGE = "nyckeltal/engine/"
-# The edges: where a command, a Dagster code location or run, or a user's own script starts,
-# and the run context is built from the settings (RunContext.build) and passed down.
+# The edges: where a process, a command, a Dagster code location or run, or a user's own
+# script starts, and the settings or the environment are read into the run context
+# (RunContext.build), which is passed down. Every other module gets its values from that
+# context or from parameters. Code under `if __name__ == "__main__":` is a process's edge
+# wherever it is (`python -m nyckeltal.catalogue`, `python -m nyckeltal.quality.project`).
 EDGES = {
-    "nyckeltal/settings.py",  # the settings themselves
-    "nyckeltal/context.py",  # RunContext.build
-    "nyckeltal/cli.py",  # the command line
-    "nyckeltal/benchmark.py",  # `nyckeltal bench`, which launches its own refreshes
-    "nyckeltal/quality/gx_api.py",  # `gx_context()` / `gx_parameters()` for a user's script
-    "nyckeltal/quality/project.py",  # `python -m nyckeltal.quality.project`
-    "orchestration/definitions.py",  # the code location (`dagster dev`)
-    "orchestration/resources.py",  # a run's NyckeltalResource config
-    "orchestration/defs/alerts.py",  # the run-failure sensor (outside any run)
+    "nyckeltal/settings.py": "the settings themselves",
+    "nyckeltal/context.py": "RunContext.build: the run context from the settings",
+    "nyckeltal/cli.py": "the command line (`nyckeltal ...`; cli_parser.py reads nothing)",
+    "nyckeltal/benchmark.py": "`nyckeltal bench` and its stage processes",
+    "nyckeltal/children.py": "`nyckeltal-dbt`, the dbt child process's entry point",
+    "nyckeltal/quality/gx_api.py": "`gx_context()` / `gx_parameters()` for a user's script",
+    "orchestration/definitions.py": "the code location (`dagster dev`, `nyckeltal run`)",
+    "orchestration/resources.py": "a run's NyckeltalResource config",
+}
+# The functions of nyckeltal.settings that read the environment (or .env) when called.
+ENVIRONMENT_READERS = {
+    "current",
+    "Settings",
+    "project_dir",
+    "dbt_project_vars",
+    "warehouse_path",
+    "published_path",
+    "alerts_path",
+    "report_dir",
+    "reporting_currency",
+    "environment_without_settings",
 }
 
 
-def python_files() -> dict[str, ast.Module]:
+def python_files(folders: tuple[str, ...] = PACKAGES) -> dict[str, ast.Module]:
     return {
         str(path.relative_to(PROJECT)): ast.parse(path.read_text(encoding="utf-8"))
-        for package in PACKAGES
-        for path in sorted((PROJECT / package).rglob("*.py"))
+        for folder in folders
+        for path in sorted((PROJECT / folder).rglob("*.py"))
     }
 
 
@@ -269,23 +284,69 @@ def engine_comparisons(tree: ast.Module) -> list[int]:
     return lines
 
 
+def _main_blocks(tree: ast.Module) -> set[int]:
+    """The ids of the nodes under `if __name__ == "__main__":` (a process's edge)."""
+    return {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'"
+        for child in ast.walk(node)
+    }
+
+
 def settings_reads(tree: ast.Module) -> list[int]:
-    """Lines building the settings or the run context: `settings.current()`, `Settings()`,
-    `RunContext.build(...)`."""
-    lines = []
+    """Lines reading the settings or the environment: a call of a function of
+    nyckeltal.settings that reads them (`settings.current()`, `settings.project_dir()`,
+    `settings.dbt_project_vars()`, `Settings()`, ...; imported by name or through the
+    module), `settings.engine_environment()` or `RunContext.build(...)` without settings
+    given, `os.environ` / `os.getenv` in any form. Code under `if __name__ == "__main__":`
+    does not count."""
+    modules = {"settings", "nyckeltal.settings"}  # names of the module nyckeltal.settings
+    functions: dict[str, str] = {}  # local name -> function of nyckeltal.settings
+    environ = {"os.environ", "os.environb"}
+    getenv = {"os.getenv", "os.getenvb"}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            called = ast.unparse(node.func)
-            if called in ("settings.current", "current", "Settings", "RunContext.build"):
-                lines.append(node.lineno)
-    return lines
+        if isinstance(node, ast.ImportFrom) and node.module == "nyckeltal":
+            modules |= {a.asname or a.name for a in node.names if a.name == "settings"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "nyckeltal.settings":
+            functions |= {alias.asname or alias.name: alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            for alias in node.names:
+                if alias.name in ("environ", "environb"):
+                    environ.add(alias.asname or alias.name)
+                elif alias.name in ("getenv", "getenvb"):
+                    getenv.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name == "nyckeltal.settings" and a.asname}
+    skipped = _main_blocks(tree)
+    lines = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Attribute | ast.Name) and ast.unparse(node) in environ:
+            lines.add(node.lineno)
+        if not isinstance(node, ast.Call):
+            continue
+        called = ast.unparse(node.func)
+        owner, _, name = called.rpartition(".")
+        function = name if owner in modules else functions.get(called, "")
+        unconfigured = not node.args and not any(k.arg == "config" for k in node.keywords)
+        if (
+            function in ENVIRONMENT_READERS
+            or (function == "engine_environment" and unconfigured)
+            or (called == "RunContext.build" and unconfigured)
+            or called in getenv
+        ):
+            lines.add(node.lineno)
+    return sorted(lines)
 
 
 def test_nothing_changes_the_process_environment() -> None:
-    """dbt gets its variables per invocation (nyckeltal.dbt_runner.dbt_cli)."""
-    found = {
-        path: lines for path, tree in python_files().items() if (lines := environment_writes(tree))
-    }
+    """dbt gets its variables per invocation (nyckeltal.dbt_runner.dbt_cli); the tests and
+    the benchmark scripts too: a child process gets its own environment (`env=`), a test
+    sets variables through pytest's monkeypatch, which undoes them."""
+    files = python_files(PACKAGES + ("tests", "benchmarks"))
+    found = {path: lines for path, tree in files.items() if (lines := environment_writes(tree))}
     assert found == {}
 
 
@@ -299,7 +360,8 @@ def test_engine_names_are_compared_only_in_the_engine_package() -> None:
 
 
 def test_settings_are_read_only_at_the_edges() -> None:
-    """Below the edges everything comes from the RunContext passed down."""
+    """Below the edges (EDGES) everything comes from the RunContext passed down, or from
+    parameters (the project folder of the catalogue, the GX suites, the report)."""
     found = {
         path: lines
         for path, tree in python_files().items()
@@ -325,4 +387,25 @@ def test_the_architecture_checks_find_what_they_look_for() -> None:
     )
     assert environment_writes(tree) == [2, 3, 4, 5]
     assert engine_comparisons(tree) == [6, 7]
-    assert settings_reads(tree) == [8, 9]
+    assert settings_reads(tree) == [2, 3, 4, 8, 9, 10]
+
+
+def test_the_settings_check_finds_every_kind_of_read() -> None:
+    tree = ast.parse(
+        "import os\n"
+        "from os import getenv as env\n"
+        "from nyckeltal import settings as configured\n"
+        "from nyckeltal.settings import PACKAGE_PROJECT_DIR, Settings, dbt_project_vars\n"
+        "root = configured.project_dir()\n"
+        "currency = dbt_project_vars()['reporting_currency']\n"
+        "home = env('HOME')\n"
+        "variables = dict(os.environ)\n"
+        "config = Settings()\n"
+        "fine = RunContext.build(config, warehouse=root)\n"
+        "also_fine = settings.engine_environment(config)\n"
+        "folder = PACKAGE_PROJECT_DIR / 'seeds'\n"
+        "def annotated(config: Settings) -> None: ...\n"
+        "if __name__ == '__main__':\n"
+        "    main(project=settings.current().project_dir)\n"
+    )
+    assert settings_reads(tree) == [5, 6, 7, 8, 9]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -68,16 +69,15 @@ def test_the_catalogue_is_valid_and_lists_every_kpi_once() -> None:
         assert tuple(csv.DictReader(handle).fieldnames or ()) == catalogue.COLUMNS
 
 
-def test_a_broken_entry_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_entry_is_refused(tmp_path: Path) -> None:
     text = catalogue.catalogue_path().read_text(encoding="utf-8")
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "kpi_catalogue.csv").write_text(
         text.replace(",percent,month,lower_is_better,0,100,", ",percents,month,lower,0,100,", 1),
         encoding="utf-8",
     )
-    monkeypatch.setenv("NYCKELTAL_PROJECT_DIR", str(tmp_path))
     with pytest.raises(catalogue.CatalogueError, match="churn_rate.*unit 'percents'.*direction"):
-        catalogue.kpis()
+        catalogue.kpis(tmp_path)
 
 
 @pytest.mark.parametrize("kpi", catalogue.kpis(), ids=lambda kpi: kpi.code)
@@ -171,13 +171,13 @@ def test_targets_name_catalogue_kpis_with_the_catalogue_direction() -> None:
 
 
 def test_great_expectations_suites_derive_from_the_catalogue() -> None:
-    assert {kpi.code: kpi.unit for kpi in catalogue.kpis()} == mart_suites.KPI_UNITS
+    assert {kpi.code: kpi.unit for kpi in catalogue.kpis()} == mart_suites.kpi_units(PROJECT)
     assert {
         kpi.code: kpi.reconciled_segment_types
         for kpi in catalogue.kpis()
         if kpi.reconciled_segment_types
-    } == mart_suites.RECONCILED
-    bounded = {code for codes, *_ in mart_suites.RANGES for code in codes}
+    } == mart_suites.reconciled(PROJECT)
+    bounded = {code for codes, *_ in mart_suites.ranges(PROJECT) for code in codes}
     assert bounded == {
         kpi.code
         for kpi in catalogue.kpis()
@@ -201,6 +201,31 @@ def test_great_expectations_suites_derive_from_the_catalogue() -> None:
     assert ranges["engagement_score"] == (1, 5)
     assert ranges["churn_rate"] == (0, 100)
     assert ranges["cpl"] == (0, None)
+
+
+def test_the_suites_are_those_of_the_project_folder_given(tmp_path: Path) -> None:
+    """The catalogue and the suites made of it come from the project folder passed down (the
+    run's RunContext.project_dir), not from the environment: a copy with one more KPI has
+    one more kpi_code in its scorecard suite, the package's own project does not."""
+    shutil.copytree(PROJECT / "seeds", tmp_path / "seeds")
+    shutil.copytree(PROJECT / "models" / "marts", tmp_path / "models" / "marts")
+    seed = tmp_path / catalogue.CATALOGUE_FILE
+    text = seed.read_text(encoding="utf-8")
+    churn = next(line for line in text.splitlines() if line.startswith("churn_rate,"))
+    seed.write_text(text + churn.replace("churn_rate,", "churn_rate_copy,", 1) + "\n")
+
+    def kpi_codes_of_the_suite(project: Path) -> list[str]:
+        (values,) = [
+            check.kwargs["value_set"]
+            for check in mart_suites.scorecard_suite(project).checks
+            if check.type == "expect_column_values_to_be_in_set"
+            and check.kwargs["column"] == "kpi_code"
+        ]
+        return values
+
+    assert kpi_codes_of_the_suite(tmp_path) == [*catalogue.kpi_codes(), "churn_rate_copy"]
+    assert kpi_codes_of_the_suite(PROJECT) == list(catalogue.kpi_codes())
+    assert "churn_rate_copy" in mart_suites.reconciled(tmp_path)
 
 
 def test_singular_dbt_tests_read_the_catalogue() -> None:

@@ -22,15 +22,15 @@ facts to GX as small DataFrames (`runtime_frame`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from nyckeltal import settings
 from nyckeltal.availability import absent_tables
 from nyckeltal.contract import TABLES_BY_KEY, Table
 from nyckeltal.quality import source_suites
-from nyckeltal.quality.mart_suites import RECONCILED
+from nyckeltal.quality.mart_suites import reconciled
 from nyckeltal.quality.spec import (
     INTEGRITY,
     MART,
@@ -42,6 +42,7 @@ from nyckeltal.quality.spec import (
     SuiteSpec,
 )
 from nyckeltal.scorecard import PUBLISHED_COLUMNS, SCORECARD_RELATION
+from nyckeltal.settings import PACKAGE_PROJECT_DIR, project_vars
 
 META_SCHEMA = "nyckeltal_meta"
 ROW_COUNTS_RELATION = f"{META_SCHEMA}.row_counts"
@@ -97,14 +98,19 @@ def table_asset(suite: SuiteSpec) -> dict[str, str]:
     return {"table_name": name, "schema_name": schema}
 
 
-def asset_query(suite: SuiteSpec, reporting_currency: str | None = None) -> str:
-    """The SQL of a query asset (`reporting_currency`: see `integrity_query`)."""
+def asset_query(
+    suite: SuiteSpec,
+    reporting_currency: str | None = None,
+    project: Path = PACKAGE_PROJECT_DIR,
+) -> str:
+    """The SQL of a query asset (`reporting_currency`: see `integrity_query`) of `project`
+    (the run's RunContext.project_dir: its catalogue and dbt vars)."""
     if suite.kind == INTEGRITY:
-        return integrity_query(TABLES_BY_KEY[suite.table or ""], reporting_currency)
+        return integrity_query(TABLES_BY_KEY[suite.table or ""], reporting_currency, project)
     if suite.kind == SCORECARD:
         return scorecard_query()
     if suite.kind == RECONCILIATION:
-        return reconciliation_query()
+        return reconciliation_query(project)
     if suite.kind == SCHEMA:
         return schema_query(TABLES_BY_KEY[suite.table or ""])
     if suite.kind == ROW_COUNTS:
@@ -155,12 +161,15 @@ def row_count(connection: duckdb.DuckDBPyConnection, suite: SuiteSpec) -> int:
 # --------------------------------------------------------------------------- queries
 
 
-def integrity_query(table: Table, reporting_currency: str | None = None) -> str:
+def integrity_query(
+    table: Table, reporting_currency: str | None = None, project: Path = PACKAGE_PROJECT_DIR
+) -> str:
     """SQL returning the rows of `table` that fail a key, reference or exchange-rate check:
     the identifying columns and one boolean per check. Every check is a left join on a small
     relation (duplicate keys, distinct parent keys, first rate date per currency), so DuckDB
     scans the table once with hash joins. The reporting currency is DuckDB's session variable,
-    or the literal `reporting_currency` on the other engines (the SQL is otherwise the same)."""
+    or the literal `reporting_currency` on the other engines (the SQL is otherwise the same);
+    without either, the dbt var of `project`'s dbt_project.yml."""
     name = relation(table)
     key = [quote(column) for column in table.primary_key]
     shown = list(table.primary_key)
@@ -203,7 +212,7 @@ def integrity_query(table: Table, reporting_currency: str | None = None) -> str:
                 shown.append(table.conversion_date_column)
         else:
             has_rate = "first_rates.first_rate_date is not null"
-        default = str(settings.dbt_project_vars()["reporting_currency"]).upper()
+        default = str(project_vars(project)["reporting_currency"]).upper()
         reporting = f"coalesce(getvariable('{REPORTING_CURRENCY_VARIABLE}'), '{default}')"
         if reporting_currency is not None:  # another engine: no session variable
             reporting = "'" + reporting_currency.upper().replace("'", "''") + "'"
@@ -279,10 +288,10 @@ def scorecard_query() -> str:
     )
 
 
-def reconciliation_query() -> str:
+def reconciliation_query(project: Path = PACKAGE_PROJECT_DIR) -> str:
     rules = ", ".join(
         f"('{code}', '{segment_type}')"
-        for code, types in RECONCILED.items()
+        for code, types in reconciled(project).items()
         for segment_type in types
     )
 

@@ -129,7 +129,11 @@ class EngineBatches(SuiteBatches):
         return assets.engine_asset_type(spec)
 
     def query(self, spec: SuiteSpec) -> str:
-        return assets.asset_query(spec, reporting_currency=self.context.reporting_currency)
+        return assets.asset_query(
+            spec,
+            reporting_currency=self.context.reporting_currency,
+            project=self.context.project_dir,
+        )
 
     def parameters(self, spec: SuiteSpec, in_scope: Sequence[str]) -> dict[str, Any] | None:
         kind = self.kind(spec)

@@ -20,6 +20,7 @@ from nyckeltal.quality import assets, duckdb_sql_shim, project
 from nyckeltal.quality.batches import SuiteBatches
 from nyckeltal.quality.row_counts import ensure_row_counts_table
 from nyckeltal.quality.spec import SuiteSpec
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 if TYPE_CHECKING:
     from nyckeltal.context import RunContext
@@ -89,7 +90,7 @@ class FileContextBatches(SuiteBatches):
         if checkpoint == project.SOURCES_CHECKPOINT:
             ensure_row_counts_table(warehouse)  # before any read-only connection opens
         self.directory = context.gx_dir
-        self.changed = project.write_project(self.directory)
+        self.changed = project.write_project(self.directory, context.project_dir)
         self.gx = project.load_context(self.directory, warehouse)
         self.definitions = {
             definition.name: definition
@@ -115,7 +116,7 @@ class FileContextBatches(SuiteBatches):
         return assets.asset_type(spec)
 
     def query(self, spec: SuiteSpec) -> str:
-        return assets.asset_query(spec)
+        return assets.asset_query(spec, project=self.context.project_dir)
 
     def before(self, spec: SuiteSpec) -> None:
         self.engines.prepare(self.definitions[spec.name])
@@ -126,11 +127,15 @@ class FileContextBatches(SuiteBatches):
 
     def data_docs(self, run_id: str) -> Path | None:
         changed = {path.stem for path in self.changed if path.parent.name == "expectations"}
-        return build_data_docs(self.gx, self.directory, run_id, changed)
+        return build_data_docs(self.gx, self.directory, run_id, changed, self.context.project_dir)
 
 
 def build_data_docs(
-    context: Any, directory: Path, run_id: str, changed_suites: set[str] | None = None
+    context: Any,
+    directory: Path,
+    run_id: str,
+    changed_suites: set[str] | None = None,
+    project_dir: Path = PACKAGE_PROJECT_DIR,
 ) -> Path | None:
     """The checkpoint's action: render this run's results (and suite pages that are missing or
     changed) into the local Data Docs site, rebuild its index; return the index page."""
@@ -144,7 +149,7 @@ def build_data_docs(
         for key in context.validation_results_store.list_keys()
         if str(key.run_id.run_name).startswith(run_id)
     ]
-    for name in project.suites_by_name():
+    for name in project.suites_by_name(project_dir):
         if (
             name in (changed_suites or set())
             or not (site / "expectations" / f"{name}.html").exists()

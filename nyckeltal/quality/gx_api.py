@@ -38,8 +38,9 @@ def gx_context(warehouse: str | Path, directory: str | Path | None = None) -> Fi
     `context.checkpoints.get("sources" | "marts").run()`."""
     duckdb_sql_shim.apply()
     ensure_row_counts_table(Path(warehouse))
-    folder = Path(directory) if directory else RunContext.build(warehouse=warehouse).gx_dir
-    project.write_project(folder)  # a no-op when the committed files are current
+    context = RunContext.build(warehouse=warehouse)
+    folder = Path(directory) if directory else context.gx_dir
+    project.write_project(folder, context.project_dir)  # a no-op when the files are current
     return project.load_context(folder, Path(warehouse))
 
 

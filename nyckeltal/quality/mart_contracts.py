@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from nyckeltal import settings
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 MARTS_SCHEMA = "marts"
 MARTS_MODELS = Path("models") / "marts"
@@ -97,10 +97,10 @@ def _contract(model: Mapping[str, Any], path: str) -> MartContract:
     )
 
 
-def mart_contracts(project: Path | None = None) -> dict[str, MartContract]:
+def mart_contracts(project: Path = PACKAGE_PROJECT_DIR) -> dict[str, MartContract]:
     """Mart name -> its contract, for every model with an enforced contract under
-    models/marts, in name order. Parsed again only when a YAML file changes."""
-    project = project or settings.project_dir()
+    models/marts of `project` (the run's RunContext.project_dir), in name order. Parsed
+    again only when a YAML file changes."""
     files = tuple(
         (path, path.stat().st_mtime_ns)
         for path in sorted((project / MARTS_MODELS).rglob("_*__models.yml"))

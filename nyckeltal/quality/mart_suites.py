@@ -18,6 +18,7 @@ and the wide marts BI tools read beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nyckeltal import catalogue
@@ -25,6 +26,7 @@ from nyckeltal.quality.mart_contracts import MartContract, mart_contracts
 from nyckeltal.quality.severity import ERROR
 from nyckeltal.quality.spec import MART, RECONCILIATION, SCORECARD, Check, SuiteSpec
 from nyckeltal.scorecard import PUBLISHED_COLUMNS, SCORECARD_RELATION, STATUSES
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 SCORECARD_SUITE = "marts__kpi_scorecard"
 RECONCILIATION_SUITE = "marts__kpi_scorecard__reconciliation"
@@ -34,8 +36,11 @@ def bounds(kpi: catalogue.Kpi) -> tuple[float | None, float | None, str]:
     return (kpi.min_value, kpi.max_value, kpi.bounds_reason)
 
 
-# Every kpi_code of the catalogue (seeds/kpi_catalogue.csv) and its unit.
-KPI_UNITS = {kpi.code: kpi.unit for kpi in catalogue.kpis()}
+def kpi_units(project: Path = PACKAGE_PROJECT_DIR) -> dict[str, str]:
+    """Every kpi_code of the catalogue (seeds/kpi_catalogue.csv) and its unit."""
+    return {kpi.code: kpi.unit for kpi in catalogue.kpis(project)}
+
+
 # Columns that may be null: no number for a suppressed row or a zero denominator, no target,
 # no previous period.
 NULLABLE = (
@@ -48,33 +53,40 @@ NULLABLE = (
     "currency_code",
 )
 REQUIRED = tuple(column for column in PUBLISHED_COLUMNS if column not in NULLABLE)
-# The enumerated columns of the contract: their values and why.
-ENUMERATIONS = {
-    "kpi_code": (tuple(KPI_UNITS), "a kpi_code of the catalogue"),
-    "unit": (catalogue.UNITS, "a unit of the contract"),
-    "status": (STATUSES, "a status of the contract"),
-    "period_grain": (catalogue.GRAINS, "a period grain of the contract"),
-}
-# Value bounds of the catalogue, one check per (low, high, reason): shares of a whole 0..100 %,
-# NPS -100..100, engagement 1-5; ad spend and MRR KPIs >= 0. (ROI, market share and the rest
-# are unbounded.)
-RANGES: tuple[tuple[tuple[str, ...], float | None, float | None, str], ...] = tuple(
-    (
-        tuple(kpi.code for kpi in catalogue.kpis() if bounds(kpi) == bound),
-        *bound,
+
+
+def enumerations(project: Path = PACKAGE_PROJECT_DIR) -> dict[str, tuple[tuple[Any, ...], str]]:
+    """The enumerated columns of the contract: their values and why."""
+    return {
+        "kpi_code": (tuple(kpi_units(project)), "a kpi_code of the catalogue"),
+        "unit": (catalogue.UNITS, "a unit of the contract"),
+        "status": (STATUSES, "a status of the contract"),
+        "period_grain": (catalogue.GRAINS, "a period grain of the contract"),
+    }
+
+
+def ranges(
+    project: Path = PACKAGE_PROJECT_DIR,
+) -> tuple[tuple[tuple[str, ...], float | None, float | None, str], ...]:
+    """Value bounds of the catalogue, one check per (low, high, reason): shares of a whole
+    0..100 %, NPS -100..100, engagement 1-5; ad spend and MRR KPIs >= 0. (ROI, market share
+    and the rest are unbounded.)"""
+    kpis = catalogue.kpis(project)
+    return tuple(
+        (tuple(kpi.code for kpi in kpis if bounds(kpi) == bound), *bound)
+        for bound in dict.fromkeys(
+            bounds(kpi) for kpi in kpis if kpi.min_value is not None or kpi.max_value is not None
+        )
     )
-    for bound in dict.fromkeys(
-        bounds(kpi)
-        for kpi in catalogue.kpis()
-        if kpi.min_value is not None or kpi.max_value is not None
-    )
-)
-# KPI -> segment types whose rows partition the total/all row of the same period.
-RECONCILED = {
-    kpi.code: kpi.reconciled_segment_types
-    for kpi in catalogue.kpis()
-    if kpi.reconciled_segment_types
-}
+
+
+def reconciled(project: Path = PACKAGE_PROJECT_DIR) -> dict[str, tuple[str, ...]]:
+    """KPI -> segment types whose rows partition the total/all row of the same period."""
+    return {
+        kpi.code: kpi.reconciled_segment_types
+        for kpi in catalogue.kpis(project)
+        if kpi.reconciled_segment_types
+    }
 
 
 def _condition(column: str, operator: str, parameter: object) -> dict[str, object]:
@@ -97,8 +109,9 @@ VALUE_EXPECTED = _condition("is_value_expected", "==", True)
 SUPPRESSED = _condition("is_suppressed", "==", True)
 
 
-def scorecard_suite() -> SuiteSpec:
-    key = mart_contracts()[SCORECARD_MART].grain
+def scorecard_suite(project: Path = PACKAGE_PROJECT_DIR) -> SuiteSpec:
+    key = mart_contracts(project)[SCORECARD_MART].grain
+    units = kpi_units(project)
     checks = [
         Check(
             "expect_table_columns_to_match_set",
@@ -125,7 +138,7 @@ def scorecard_suite() -> SuiteSpec:
             {"column": column, "value_set": list(values)},
             reason=reason,
         )
-        for column, (values, reason) in ENUMERATIONS.items()
+        for column, (values, reason) in enumerations(project).items()
     ]
     checks += [
         Check(
@@ -144,7 +157,7 @@ def scorecard_suite() -> SuiteSpec:
         ),
     ]
     for unit in catalogue.UNITS:
-        codes = tuple(code for code, code_unit in KPI_UNITS.items() if code_unit == unit)
+        codes = tuple(code for code, code_unit in units.items() if code_unit == unit)
         checks.append(
             Check(
                 "expect_column_values_to_be_in_set",
@@ -177,7 +190,7 @@ def scorecard_suite() -> SuiteSpec:
             reason="only money rows carry a currency code",
         ),
     ]
-    for codes, low, high, reason in RANGES:
+    for codes, low, high, reason in ranges(project):
         kwargs: dict[str, Any] = {"column": "value"}
         if low is not None:
             kwargs["min_value"] = low
@@ -222,8 +235,9 @@ def scorecard_suite() -> SuiteSpec:
     )
 
 
-def reconciliation_suite() -> SuiteSpec:
-    rules = "; ".join(f"{code}: {', '.join(types)}" for code, types in RECONCILED.items())
+def reconciliation_suite(project: Path = PACKAGE_PROJECT_DIR) -> SuiteSpec:
+    rules = reconciled(project)
+    described = "; ".join(f"{code}: {', '.join(types)}" for code, types in rules.items())
     checks = tuple(
         Check(
             "expect_column_values_to_be_in_set",
@@ -237,10 +251,10 @@ def reconciliation_suite() -> SuiteSpec:
         name=RECONCILIATION_SUITE,
         kind=RECONCILIATION,
         description="Segments that partition the total must add up to it. One row per KPI, "
-        f"period and segment type of: {rules}.",
+        f"period and segment type of: {described}.",
         checks=checks,
         table=SCORECARD_RELATION,
-        meta={"reconciled": {code: list(types) for code, types in RECONCILED.items()}},
+        meta={"reconciled": {code: list(types) for code, types in rules.items()}},
     )
 
 
@@ -582,14 +596,19 @@ def wide_mart_suite(contract: MartContract) -> SuiteSpec:
     )
 
 
-def wide_mart_suites() -> list[SuiteSpec]:
+def wide_mart_suites(project: Path = PACKAGE_PROJECT_DIR) -> list[SuiteSpec]:
     """One suite per mart with an enforced contract, kpi_scorecard excepted (its own suites)."""
     return [
         wide_mart_suite(contract)
-        for name, contract in mart_contracts().items()
+        for name, contract in mart_contracts(project).items()
         if name != SCORECARD_MART
     ]
 
 
-def mart_suites() -> list[SuiteSpec]:
-    return [scorecard_suite(), reconciliation_suite(), *wide_mart_suites()]
+def mart_suites(project: Path = PACKAGE_PROJECT_DIR) -> list[SuiteSpec]:
+    """The suites of the marts of `project` (the run's RunContext.project_dir)."""
+    return [
+        scorecard_suite(project),
+        reconciliation_suite(project),
+        *wide_mart_suites(project),
+    ]

@@ -9,7 +9,8 @@ committed files are exactly what the code generates, so that suites never drift 
 contract.
 
 NYCKELTAL_GX_DIR points the runtime at another directory (tests use a temporary one); it is
-filled with the same generated files.
+filled with the same generated files. The suites are those of `project_dir` (the run's
+RunContext.project_dir: its catalogue, model YAML and dbt vars; default: this package's).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from nyckeltal.quality.spec import (
     SuiteSpec,
     stable_id,
 )
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
@@ -61,16 +63,16 @@ CONFIG_HEADER = """\
 WAREHOUSE_URL_VARIABLE = "NYCKELTAL_GX_WAREHOUSE_URL"
 
 
-def all_suites() -> list[SuiteSpec]:
-    return source_suites() + mart_suites()
+def all_suites(project_dir: Path = PACKAGE_PROJECT_DIR) -> list[SuiteSpec]:
+    return source_suites() + mart_suites(project_dir)
 
 
-def suites_by_name() -> dict[str, SuiteSpec]:
-    return {suite.name: suite for suite in all_suites()}
+def suites_by_name(project_dir: Path = PACKAGE_PROJECT_DIR) -> dict[str, SuiteSpec]:
+    return {suite.name: suite for suite in all_suites(project_dir)}
 
 
-def checkpoint_suites() -> dict[str, list[SuiteSpec]]:
-    return {SOURCES_CHECKPOINT: source_suites(), MARTS_CHECKPOINT: mart_suites()}
+def checkpoint_suites(project_dir: Path = PACKAGE_PROJECT_DIR) -> dict[str, list[SuiteSpec]]:
+    return {SOURCES_CHECKPOINT: source_suites(), MARTS_CHECKPOINT: mart_suites(project_dir)}
 
 
 def _json(document: dict[str, Any]) -> str:
@@ -81,7 +83,9 @@ def _reference(kind: str, name: str) -> dict[str, str]:
     return {"id": stable_id(kind, name), "name": name}
 
 
-def context_config(suites: Sequence[SuiteSpec]) -> dict[str, Any]:
+def context_config(
+    suites: Sequence[SuiteSpec], project_dir: Path = PACKAGE_PROJECT_DIR
+) -> dict[str, Any]:
     def store(class_name: str, base_directory: str) -> dict[str, Any]:
         return {
             "class_name": class_name,
@@ -108,7 +112,7 @@ def context_config(suites: Sequence[SuiteSpec]) -> dict[str, Any]:
         if kind == TABLE_ASSET:
             document.update(table_asset(suite))
         elif kind == QUERY_ASSET:
-            document["query"] = asset_query(suite)
+            document["query"] = asset_query(suite, project=project_dir)
         return document
 
     def assets_of(kind: str, batch_definition: str) -> dict[str, Any]:
@@ -211,10 +215,10 @@ def checkpoint(name: str, suites: Sequence[SuiteSpec]) -> dict[str, Any]:
     }
 
 
-def project_files() -> dict[str, str]:
+def project_files(project_dir: Path = PACKAGE_PROJECT_DIR) -> dict[str, str]:
     """Relative path -> content of every committed file of the GX project."""
-    suites = all_suites()
-    config = yaml.safe_dump(context_config(suites), sort_keys=False, width=100)
+    suites = all_suites(project_dir)
+    config = yaml.safe_dump(context_config(suites, project_dir), sort_keys=False, width=100)
     files = {
         "great_expectations.yml": CONFIG_HEADER + config,
         ".gitignore": "uncommitted/\n",
@@ -222,14 +226,14 @@ def project_files() -> dict[str, str]:
     for suite in suites:
         files[f"expectations/{suite.name}.json"] = _json(suite.to_json_dict())
         files[f"validation_definitions/{suite.name}.json"] = _json(validation_definition(suite))
-    for name, members in checkpoint_suites().items():
+    for name, members in checkpoint_suites(project_dir).items():
         files[f"checkpoints/{name}.json"] = _json(checkpoint(name, members))
     return files
 
 
-def write_project(directory: Path) -> list[Path]:
+def write_project(directory: Path, project_dir: Path = PACKAGE_PROJECT_DIR) -> list[Path]:
     """Write the generated files that differ, delete stale generated JSON; return the changes."""
-    files = project_files()
+    files = project_files(project_dir)
     changed: list[Path] = []
     for relative, content in files.items():
         path = directory / relative
@@ -246,9 +250,9 @@ def write_project(directory: Path) -> list[Path]:
     return changed
 
 
-def open_context(directory: Path) -> FileDataContext:
+def open_context(directory: Path, project_dir: Path = PACKAGE_PROJECT_DIR) -> FileDataContext:
     """The GX file context, after making sure its generated files are current."""
-    write_project(directory)
+    write_project(directory, project_dir)
     return load_context(directory)
 
 
@@ -272,9 +276,10 @@ def data_docs_index(directory: Path) -> Path:
     return directory / "uncommitted" / "data_docs" / DATA_DOCS_SITE / "index.html"
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the process's edge: the settings' GX folder and project
     from nyckeltal.context import RunContext
 
-    for changed_path in write_project(RunContext.build().gx_dir):
+    context = RunContext.build()
+    for changed_path in write_project(context.gx_dir, context.project_dir):
         print(f"wrote {changed_path}")
     sys.exit(0)

@@ -205,7 +205,7 @@ def run_checkpoint(
     in_scope = tuple(tables) if tables is not None else tuple(t.key for t in TABLES)
     specs = [
         spec
-        for spec in project.checkpoint_suites()[name]
+        for spec in project.checkpoint_suites(context.project_dir)[name]
         if not (spec.table in TABLES_BY_KEY and spec.table not in in_scope)
     ]
     moment = utc_naive(run_started_at)

@@ -21,6 +21,7 @@ from nyckeltal.availability import UnavailableFamily, unavailable_families
 from nyckeltal.relations import has_relation
 from nyckeltal.report.foresight import Foresight, load_foresight
 from nyckeltal.scorecard import STATUSES, read_scorecard
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 FAMILIES_FILE = Path(__file__).with_name("families.yaml")
 TREND_PERIODS = 12
@@ -148,8 +149,10 @@ def _campaign_names(published: Path) -> dict[tuple[str, str], str]:
 
 
 @cache
-def load_families() -> tuple[tuple[Family, ...], dict[str, str]]:
-    """The KPI families of families.yaml, their KPIs from the KPI catalogue (in catalogue
+def load_families(
+    project: Path = PACKAGE_PROJECT_DIR,
+) -> tuple[tuple[Family, ...], dict[str, str]]:
+    """The KPI families of families.yaml, their KPIs from `project`'s KPI catalogue (in catalogue
     order), and the labels of the segment types. A family's `card_segments` name the segment
     type a KPI's card shows instead of its total (a total that would mislead on a card)."""
     document = _document()
@@ -167,7 +170,7 @@ def load_families() -> tuple[tuple[Family, ...], dict[str, str]]:
                 grain=kpi.period_grains[0],
                 unit_wording=kpi.unit_wording,
             )
-            for kpi in catalogue.kpis()
+            for kpi in catalogue.kpis(project)
             if kpi.family == entry["family"]
         )
         if not kpis:
@@ -297,10 +300,13 @@ def build_view(info: KpiInfo, rows: list[Row], labels: dict[str, str]) -> KpiVie
     return view
 
 
-def load_report_data(published: Path, currency: str) -> ReportData:
-    """Read the published scorecard and arrange it by family and KPI."""
+def load_report_data(
+    published: Path, currency: str, project: Path = PACKAGE_PROJECT_DIR
+) -> ReportData:
+    """Read the published scorecard and arrange it by family and KPI (of `project`'s
+    catalogue: the run's RunContext.project_dir)."""
     rows = read_scorecard(published)
-    families, labels = load_families()
+    families, labels = load_families(project)
     by_code: dict[str, list[Row]] = {}
     for row in rows:
         by_code.setdefault(row["kpi_code"], []).append(row)

@@ -36,6 +36,7 @@ from nyckeltal.report.data import (
     segment_name,
     short_period_label,
 )
+from nyckeltal.settings import PACKAGE_PROJECT_DIR
 
 ASSETS = "assets"
 BUNDLE_NAME = "vega.js"
@@ -282,7 +283,14 @@ def _write(path: Path, html: str) -> Path:
     return path
 
 
-def build_report(published: Path, out: Path, currency: str, cache_dir: Path) -> ReportResult:
+def build_report(
+    published: Path,
+    out: Path,
+    currency: str,
+    cache_dir: Path,
+    project: Path = PACKAGE_PROJECT_DIR,
+) -> ReportResult:
     """Read the published marts file and write the KPI report into `out` (amounts in the
-    reporting `currency`; `cache_dir`: the dbt target folder, where the chart bundle is kept)."""
-    return write_report(load_report_data(published, currency), out, cache_dir)
+    reporting `currency`; `cache_dir`: the dbt target folder, where the chart bundle is kept;
+    the KPIs of `project`'s catalogue, the run's RunContext.project_dir)."""
+    return write_report(load_report_data(published, currency, project), out, cache_dir)

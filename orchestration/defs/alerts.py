@@ -20,6 +20,7 @@ from nyckeltal import alerts, failures
 from nyckeltal.context import RunContext
 from nyckeltal.progress import stage
 from nyckeltal.scorecard import SCORECARD_RELATION
+from nyckeltal.settings import Settings
 from orchestration.defs.publish import PUBLISHED_MARTS_KEY
 from orchestration.resources import (
     AlertsResource,
@@ -114,10 +115,11 @@ def raise_alerts(
     return record, findings, rows
 
 
-def build_run_failure_sensor(default_running: bool = True) -> SensorDefinition:
+def build_run_failure_sensor(config: Settings, default_running: bool = True) -> SensorDefinition:
     """A run-failure sensor raising the failure digest of every failed run of the code
     location (scheduled runs, UI backfills); `nyckeltal run` raises it itself, through the
-    same route (nyckeltal.alerts.alert_run_failure, reasons by failure_reasons)."""
+    same route (nyckeltal.alerts.alert_run_failure, reasons by failure_reasons). `config`:
+    the code location's settings (read at its edge, orchestration.definitions)."""
 
     @run_failure_sensor(
         name="refresh_failure_alert",
@@ -137,8 +139,9 @@ def build_run_failure_sensor(default_running: bool = True) -> SensorDefinition:
         reasons = failure_reasons(events) or [context.failure_event.message or "the run failed"]
         config = (run.run_config or {}).get("resources", {}).get("nyckeltal", {})
         warehouse = (config.get("config") or {}).get("warehouse")
-        # The sensor runs outside any run: it is an edge, building the failed run's context.
-        channels = alerts.channels_of(RunContext.build(warehouse=warehouse))
+        # The sensor runs outside any run: the failed run's context, from the code
+        # location's settings and the run's warehouse.
+        channels = alerts.channels_of(RunContext.build(config, warehouse=warehouse))
         problem = alerts.alert_run_failure(run.run_id, reasons, channels, run.job_name)
         if problem:
             context.log.warning(problem)

@@ -60,7 +60,9 @@ def build_report_asset(
             retry_only_transient(published, remedies),
             stage("report") as progress,
         ):
-            result = build_report(published, out, run.reporting_currency, run.dbt_target_path)
+            result = build_report(
+                published, out, run.reporting_currency, run.dbt_target_path, run.project_dir
+            )
             progress.detail = f"{result.chart_count} charts, {result.overview}"
         context.log.info(result.summary())
         return MaterializeResult(

@@ -77,6 +77,7 @@ def test_without_the_shim_gx_computes_nothing_on_duckdb(tmp_path: Path) -> None:
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb", "main")
     completed = subprocess.run(
         [sys.executable, __file__, str(warehouse), "main"],
+        env={**os.environ, "GX_ANALYTICS_ENABLED": "false"},  # the child's own environment
         capture_output=True,
         text=True,
         check=True,
@@ -136,5 +137,4 @@ def test_column_types_of_duckdb_spellings() -> None:
 
 
 if __name__ == "__main__":  # the unshimmed run of test_without_the_shim_...
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
     print(json.dumps(gx_results(Path(sys.argv[1]), sys.argv[2]), default=str))

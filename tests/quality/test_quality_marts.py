@@ -25,6 +25,7 @@ from nyckeltal.quality.mart_contracts import mart_contracts
 from nyckeltal.quality.mart_suites import SCORECARD_MART, mart_suite_name
 from nyckeltal.quality.outcome import Failure, ValidationOutcome
 from nyckeltal.scorecard import SCORECARD_RELATION
+from nyckeltal.settings import PACKAGE_PROJECT_DIR as PROJECT_DIR
 
 ROW = (
     "insert into marts.kpi_scorecard values ('{kpi}', '2024-02-01', '2024-02-29', 'month', "
@@ -73,8 +74,8 @@ def scorecard_suites_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The `marts` checkpoint holds the kpi_scorecard suites only (keeps each case quick)."""
     every = project.checkpoint_suites
 
-    def scorecard_only() -> dict[str, list[Any]]:
-        checkpoints = every()
+    def scorecard_only(project_dir: Path = PROJECT_DIR) -> dict[str, list[Any]]:
+        checkpoints = every(project_dir)
         checkpoints[project.MARTS_CHECKPOINT] = [
             suite
             for suite in checkpoints[project.MARTS_CHECKPOINT]
