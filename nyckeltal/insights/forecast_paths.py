@@ -4,8 +4,9 @@ One row per series (kpi_code, segment_type, segment_value, period_grain of a reg
 and horizon 1..HORIZON: horizon 1 is the period after the latest complete one (the period in
 progress on the as-of date, when it has started), each with the chosen model's forecast and
 80 % / 95 % intervals (nyckeltal.insights.forecast), calibrated on the backtest of every
-series of the same model (nyckeltal.insights.calibration). A series with fewer complete periods than
-forecast.min_periods() has one row, horizon 1, forecast_state 'too_short' and no forecast.
+series of the same model (nyckeltal.insights.calibration). A series with fewer complete
+periods than forecast.min_periods() has one row, horizon 1, forecast_state 'too_short' and no
+forecast.
 """
 
 from __future__ import annotations
