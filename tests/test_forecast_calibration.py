@@ -114,3 +114,39 @@ def test_published_intervals_are_the_models_own_scaled_by_their_backtest() -> No
     assert figures["held_out"]["Naive"]["raw_80"] == 1.0
     assert figures["held_out"]["Naive"]["80"] == pytest.approx(10 / 12)
     assert figures["coverage_80"] == pytest.approx(34 / 36)
+
+
+def test_the_accuracy_table_shows_coverage_before_and_after_calibration() -> None:
+    held_out = {
+        "Naive": {
+            "steps": 4,
+            "raw_80": 1.0,
+            "80": 0.75,
+            "raw_95": 1.0,
+            "95": 1.0,
+            "factor_80": 0.4,
+            "factor_95": 0.6,
+        },
+        "all": {"steps": 4, "raw_80": 1.0, "80": 0.75, "raw_95": 1.0, "95": 1.0},
+    }
+    figures = {
+        "series": 2,
+        "series_forecast": 1,
+        "series_too_short": 1,
+        "share_beating_naive": 0.0,
+        "median_mase": 0.5,
+        "median_naive_mase": 0.5,
+        "backtest_points": 9,
+        "raw_coverage_80": 8 / 9,
+        "raw_coverage_95": 1.0,
+        "coverage_80": 0.75,
+        "coverage_95": 1.0,
+        "held_out": held_out,
+        "interval_factors": {"Naive": {"80": 0.35, "95": 0.7}},
+        "seconds": {phase: {"cpu": 1.0, "wall": 2.0} for phase in ("import", "backtest", "fit")},
+    }
+    text = accuracy.markdown({"s": figures, "demo": figures}, "x")
+    assert "| 89 % / 100 % | 75 % / 100 % | 9 |" in text
+    assert text.index("| demo | all | 4 |") < text.index("| demo | Naive | 4 |")
+    assert text.index("| demo | Naive |") < text.index("| s | all |")
+    assert "| demo | Naive | 4 | 100 % / 100 % | 75 % / 100 % | 0.40 / 0.60 | 0.35 / 0.70 |" in text

@@ -158,7 +158,7 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
         "| fit | refresh, new period | refresh, same period | load average |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, r in results.items():
+    for label, r in _in_order(results):
         seconds = r["seconds"]
         lines.append(
             f"| {label} | {r['series']} | {r['series_forecast']} | {r['series_too_short']} | "
@@ -171,6 +171,13 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
             f"{_cost(seconds, ('import', 'fit'))} | {r.get('load_average', 'n/a')} |"
         )
     return "\n".join([*lines, *_by_model(results)]) + "\n"
+
+
+def _in_order(results: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The labels in the order of the scales (demo, s, m, l), others after, by name."""
+    scales = ["demo", "s", "m", "l"]
+    rank = {name: index for index, name in enumerate(scales)}
+    return sorted(results.items(), key=lambda item: (rank.get(item[0], len(scales)), item[0]))
 
 
 def _by_model(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -186,9 +193,11 @@ def _by_model(results: dict[str, dict[str, Any]]) -> list[str]:
         "| factor 80 % / 95 %, earlier origins | published factor 80 % / 95 % |",
         "|---|---|---|---|---|---|---|",
     ]
-    for label, r in results.items():
+    for label, r in _in_order(results):
         published = r.get("interval_factors", {})
-        for model, f in r.get("held_out", {}).items():
+        held_out = r.get("held_out", {})
+        for model in sorted(held_out, key=lambda name: (name != "all", name)):
+            f = held_out[model]
             factors = published.get(model, {})
             lines.append(
                 f"| {label} | {model} | {f['steps']} | {_pair(f['raw_80'], f['raw_95'])} | "
