@@ -3,9 +3,12 @@
 Re-runs the forecasts on the warehouse's scorecard, each phase timed (importing statsforecast,
 the backtest selecting every series' model, the fit of the chosen models), and summarises their
 rolling-origin backtest: the share of series whose chosen model beats Naive on MASE, the median
-MASE of the chosen model and of Naive, the empirical coverage of the 80 % and 95 % intervals
-(actual values inside them over all backtest steps). Writes one section per label into a
-Markdown file and a JSON file beside it (benchmarks/).
+MASE of the chosen model and of Naive, and the empirical coverage of the 80 % and 95 %
+intervals: of the models' own intervals over all backtest steps (the figure before the
+intervals were calibrated), and out of sample, on the held-out latest origins, of the models'
+own and of the calibrated intervals (nyckeltal.insights.calibration.held_out_coverage), per
+model too. Writes one section per label into a Markdown file and a JSON file beside it
+(benchmarks/).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from nyckeltal.insights import calibration as cal
 from nyckeltal.insights.forecast_paths import forecast_paths
-from nyckeltal.insights.selection import model_selection
+from nyckeltal.insights.selection import SCORES, model_selection
 
 
 def read_inputs(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, dt.date]:
@@ -52,10 +56,31 @@ def summarise(paths: pd.DataFrame) -> dict[str, Any]:
         "share_beating_naive": float(beats.mean()) if len(forecast) else None,
         "median_mase": float(mase.median()) if len(mase) else None,
         "median_naive_mase": float(forecast["naive_mase"].dropna().median()) if len(mase) else None,
-        "coverage_80": float(forecast["backtest_covered_80"].sum() / points) if points else None,
-        "coverage_95": float(forecast["backtest_covered_95"].sum() / points) if points else None,
+        "raw_coverage_80": _ratio(forecast["backtest_covered_80"].sum(), points),
+        "raw_coverage_95": _ratio(forecast["backtest_covered_95"].sum(), points),
         "backtest_points": points,
         "models": {str(k): int(v) for k, v in forecast["model"].value_counts().items()},
+    }
+
+
+def _ratio(part: float, whole: int) -> float | None:
+    return float(part / whole) if whole else None
+
+
+def calibration_figures(selection: pd.DataFrame) -> dict[str, Any]:
+    """The out-of-sample coverage of the calibrated intervals (`coverage_80`, `coverage_95`),
+    the held-out figures per model and the published factors, from the stored selection."""
+    table = cal.score_table(
+        {index: (str(row["model"]), cal.decode(row[SCORES])) for index, row in selection.iterrows()}
+    )
+    held_out = cal.held_out_coverage(table)
+    return {
+        "coverage_80": held_out["all"]["80"],
+        "coverage_95": held_out["all"]["95"],
+        "held_out": held_out,
+        "interval_factors": {
+            m: {str(k): v for k, v in f.items()} for m, f in cal.factors(table).items()
+        },
     }
 
 
@@ -79,6 +104,7 @@ def measure(warehouse: Path) -> dict[str, Any]:
     paths, fit = _timed(lambda: forecast_paths(scorecard, catalogue, as_of, selection))
     return {
         **summarise(paths),
+        **calibration_figures(selection),
         "seconds": {"import": imports, "backtest": backtest, "fit": fit},
         "load_average": round(os.getloadavg()[0], 1),
         "as_of_date": str(as_of),
@@ -99,37 +125,87 @@ def _cost(seconds: dict[str, dict[str, float]], phases: tuple[str, ...]) -> str:
     return f"{cpu:.1f} ({wall:.1f})"
 
 
+def _pair(first: float | None, second: float | None) -> str:
+    return f"{_percent(first)} / {_percent(second)}"
+
+
+_HEADER = [
+    "# KPI forecast accuracy and cost",
+    "",
+    "Written by `nyckeltal forecast-accuracy` (nyckeltal/insights/accuracy.py): the rolling-",
+    "origin backtest of marts.kpi_forecasts (docs/insights.md#kpi-forecasts) on a refreshed",
+    "warehouse, and what the forecasts add to a refresh (n_jobs=1), in CPU seconds (wall",
+    "seconds in brackets): importing statsforecast, the backtest of every series (the first",
+    "refresh, and a refresh after a period completes) and the fit of the chosen models (every",
+    "refresh; a refresh in the same period re-uses the stored selection: import + fit).",
+    "The load average (1 minute, at the end) says how busy the shared machine was: wall",
+    "time grows with it, CPU time much less.",
+    "Coverage, 80 % / 95 %: *own* is the models' own intervals over every backtest step (what",
+    "was published before the intervals were calibrated); *calibrated, held out* is the",
+    "published, calibrated intervals on the steps of the latest two origins, with the",
+    "calibration factors estimated on the earlier origins only (out of sample;",
+    "nyckeltal/insights/calibration.py).",
+]
+
+
 def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
     lines = [
-        "# KPI forecast accuracy and cost",
-        "",
-        "Written by `nyckeltal forecast-accuracy` (nyckeltal/insights/accuracy.py): the rolling-",
-        "origin backtest of marts.kpi_forecasts (docs/insights.md#kpi-forecasts) on a refreshed",
-        "warehouse, and what the forecasts add to a refresh (n_jobs=1), in CPU seconds (wall",
-        "seconds in brackets): importing statsforecast, the backtest of every series (the first",
-        "refresh, and a refresh after a period completes) and the fit of the chosen models (every",
-        "refresh; a refresh in the same period re-uses the stored selection: import + fit).",
-        "The load average (1 minute, at the end) says how busy the shared machine was: wall",
-        "time grows with it, CPU time much less.",
+        *_HEADER,
         f"Machine: {machine}.",
         "",
         "| scale | series | forecast | too short | beat Naive | median MASE | median Naive MASE "
-        "| 80 % coverage | 95 % coverage | backtest steps | import | backtest | fit "
-        "| refresh, new period | refresh, same period | load average |",
+        "| coverage, own | coverage, calibrated, held out | backtest steps | import | backtest "
+        "| fit | refresh, new period | refresh, same period | load average |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, r in results.items():
+    for label, r in _in_order(results):
         seconds = r["seconds"]
         lines.append(
             f"| {label} | {r['series']} | {r['series_forecast']} | {r['series_too_short']} | "
             f"{_percent(r['share_beating_naive'])} | {_number(r['median_mase'])} | "
-            f"{_number(r['median_naive_mase'])} | {_percent(r['coverage_80'])} | "
-            f"{_percent(r['coverage_95'])} | {r['backtest_points']} | "
+            f"{_number(r['median_naive_mase'])} | "
+            f"{_pair(r.get('raw_coverage_80'), r.get('raw_coverage_95'))} | "
+            f"{_pair(r.get('coverage_80'), r.get('coverage_95'))} | {r['backtest_points']} | "
             f"{_cost(seconds, ('import',))} | {_cost(seconds, ('backtest',))} | "
             f"{_cost(seconds, ('fit',))} | {_cost(seconds, ('import', 'backtest', 'fit'))} | "
             f"{_cost(seconds, ('import', 'fit'))} | {r.get('load_average', 'n/a')} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_by_model(results)]) + "\n"
+
+
+def _in_order(results: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The labels in the order of the scales (demo, s, m, l), others after, by name."""
+    scales = ["demo", "s", "m", "l"]
+    rank = {name: index for index, name in enumerate(scales)}
+    return sorted(results.items(), key=lambda item: (rank.get(item[0], len(scales)), item[0]))
+
+
+def _by_model(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The held-out coverage per scale and model, with the factors estimated before them and
+    those published (every origin)."""
+    lines = [
+        "",
+        "Held out, per model: the steps of the latest two origins, the share within the model's",
+        "own intervals and within the calibrated ones (factors from the earlier origins), and the",
+        "factors of the published intervals (from every origin).",
+        "",
+        "| scale | model | held-out steps | own 80 % / 95 % | calibrated 80 % / 95 % "
+        "| factor 80 % / 95 %, earlier origins | published factor 80 % / 95 % |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in _in_order(results):
+        published = r.get("interval_factors", {})
+        held_out = r.get("held_out", {})
+        for model in sorted(held_out, key=lambda name: (name != "all", name)):
+            f = held_out[model]
+            factors = published.get(model, {})
+            lines.append(
+                f"| {label} | {model} | {f['steps']} | {_pair(f['raw_80'], f['raw_95'])} | "
+                f"{_pair(f['80'], f['95'])} | "
+                f"{_number(f.get('factor_80'))} / {_number(f.get('factor_95'))} | "
+                f"{_number(factors.get('80'))} / {_number(factors.get('95'))} |"
+            )
+    return lines
 
 
 def run(warehouse: Path, label: str, out: Path) -> dict[str, Any]:

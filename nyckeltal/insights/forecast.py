@@ -17,7 +17,8 @@ compared with the actual values. MASE = mean absolute error / the mean absolute 
 difference of the training periods before the first origin (the non-seasonal difference when
 those periods hold fewer than two seasons); sMAPE = mean of 200 |y - f| / (|y| + |f|).
 The model with the lowest backtest error is chosen; when it does not beat Naive strictly, the
-series gets Naive's forecast and `beats_naive` false.
+series gets Naive's forecast and `beats_naive` false. The chosen model's backtest steps keep
+their interval scores, from which its published intervals are calibrated (calibration.py).
 
 Cost: the selection is ONE StatsForecast call per season length over every backtest cut of
 every series (stacked, n_jobs=1); the forecast then fits each series' chosen model only (one
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from nyckeltal.insights.calibration import step_scores
 
 SEASON = {"month": 12, "ttm": 12, "quarter": 4, "year": 1}
 GRAIN_MONTHS = {"month": 1, "ttm": 1, "quarter": 3, "year": 12}
@@ -81,6 +84,8 @@ class Choice:
     points: int
     covered_80: int
     covered_95: int
+    # The chosen model's backtest steps (cut, step, score at 80 %, at 95 %): calibration.py.
+    scores: tuple[tuple[int, int, float, float], ...] = ()
 
 
 # --------------------------------------------------------------------------- series
@@ -263,6 +268,23 @@ def choose(errors: pd.DataFrame, candidates: list[str], scale: float) -> Choice:
         points=len(errors),
         covered_80=int(((actual >= lower80) & (actual <= upper80)).sum()),
         covered_95=int(((actual >= lower95) & (actual <= upper95)).sum()),
+        scores=_scores(errors, model),
+    )
+
+
+def _scores(errors: pd.DataFrame, model: str) -> tuple[tuple[int, int, float, float], ...]:
+    """The model's backtest steps with their interval scores (calibration.step_scores)."""
+    actual = errors["actual"].to_numpy(dtype=float)
+    predicted = errors[model].to_numpy(dtype=float)
+    by_level = [
+        step_scores(actual, predicted, errors[f"{model}-lo-{level}"], errors[f"{model}-hi-{level}"])
+        for level in LEVELS
+    ]
+    cuts = errors["cut"] if "cut" in errors else pd.Series(0, index=errors.index)
+    steps = errors["step"] if "step" in errors else pd.Series(0, index=errors.index)
+    return tuple(
+        (int(cut), int(step), float(a), float(b))
+        for cut, step, a, b in zip(cuts, steps, *by_level, strict=True)
     )
 
 

@@ -3,8 +3,10 @@
 One row per series (kpi_code, segment_type, segment_value, period_grain of a regular grain)
 and horizon 1..HORIZON: horizon 1 is the period after the latest complete one (the period in
 progress on the as-of date, when it has started), each with the chosen model's forecast and
-80 % / 95 % intervals (nyckeltal.insights.forecast). A series with fewer complete periods than
-forecast.min_periods() has one row, horizon 1, forecast_state 'too_short' and no forecast.
+80 % / 95 % intervals (nyckeltal.insights.forecast), calibrated on the backtest of every
+series of the same model (nyckeltal.insights.calibration). A series with fewer complete
+periods than forecast.min_periods() has one row, horizon 1, forecast_state 'too_short' and no
+forecast.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nyckeltal.insights import calibration as cal
 from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import selection as sel
 
@@ -68,7 +71,15 @@ def forecast_paths(
         if not subset.empty:
             paths.append(fc.fit_chosen(subset, season, choices))
     forecasts = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+    if not forecasts.empty:
+        forecasts = cal.scaled(forecasts, interval_factors(choices))
     return _path_rows(summary, choices, forecasts, catalogue, as_of_date)[COLUMNS]
+
+
+def interval_factors(choices: dict[str, fc.Choice]) -> dict[str, dict[int, float]]:
+    """The calibration factor per model and level from the backtest of every series."""
+    table = cal.score_table({key: (c.model, c.scores) for key, c in choices.items()})
+    return cal.factors(table)
 
 
 def _bounds(catalogue: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:

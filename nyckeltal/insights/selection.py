@@ -17,6 +17,7 @@ import hashlib
 
 import pandas as pd
 
+from nyckeltal.insights import calibration as cal
 from nyckeltal.insights import forecast as fc
 
 CHOICE_COLUMNS = {
@@ -40,8 +41,12 @@ BACKTEST_PROJECTION = (
     "cast(backtest_covered_80 as integer) as backtest_covered_80, "
     "cast(backtest_covered_95 as integer) as backtest_covered_95"
 )
+# The chosen model's backtest steps and their interval scores (calibration.encode): the
+# published intervals are calibrated on the scores of every series (forecast_paths).
+SCORES = "backtest_interval_scores"
+SCORES_PROJECTION = f"cast({SCORES} as varchar) as {SCORES}"
 STATE = ["last_complete_period_start", "history_periods", "history_fingerprint"]
-COLUMNS = [*fc.SERIES_KEY, *STATE, *CHOICE_COLUMNS]
+COLUMNS = [*fc.SERIES_KEY, *STATE, *CHOICE_COLUMNS, SCORES]
 
 
 def series_summary(series: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +82,7 @@ def stored_choices(summary: pd.DataFrame, stored: pd.DataFrame | None) -> dict[s
     """The stored choices (rows of COLUMNS) still valid for the series of `summary`: same
     latest complete period, number of complete periods and fingerprint of their values."""
     if stored is None or stored.empty or not set(COLUMNS) <= set(stored.columns):
-        return {}
+        return {}  # also a selection stored before a column was added: backtested again
     stored = stored.assign(
         unique_id=fc.series_id(stored),
         last_complete_period_start=pd.to_datetime(stored["last_complete_period_start"]),
@@ -115,6 +120,7 @@ def model_selection(scorecard: pd.DataFrame, stored: pd.DataFrame | None = None)
         return pd.DataFrame(columns=COLUMNS)
     backtest = pd.DataFrame([choice_columns(choices[key]) for key in rows["unique_id"]])
     rows = pd.concat([rows, backtest], axis=1)
+    rows[SCORES] = [cal.encode(choices[key].scores) for key in rows["unique_id"]]
     rows["last_complete_period_start"] = rows["last_complete_period_start"].dt.date
     return rows[COLUMNS].reset_index(drop=True)
 
@@ -141,4 +147,5 @@ def _choice(row: dict[str, object]) -> fc.Choice:
         points=int(row["backtest_points"]),
         covered_80=int(row["backtest_covered_80"]),
         covered_95=int(row["backtest_covered_95"]),
+        scores=cal.decode(row[SCORES]),
     )

@@ -7,7 +7,7 @@ backtests the others; `dbt build --full-refresh` backtests every series again. A
 model: DuckDB only.
 """
 
-from nyckeltal.insights.selection import BACKTEST_PROJECTION, model_selection
+from nyckeltal.insights.selection import BACKTEST_PROJECTION, SCORES_PROJECTION, model_selection
 
 
 def model(dbt, session):
@@ -29,5 +29,8 @@ def model(dbt, session):
         "cast(history_periods as integer) as history_periods, "
         "cast(history_fingerprint as varchar) as history_fingerprint, "
         "cast(model as varchar) as model, "
-        "cast(beats_naive as boolean) as beats_naive, " + BACKTEST_PROJECTION
+        "cast(beats_naive as boolean) as beats_naive, "
+        + BACKTEST_PROJECTION
+        + ", "
+        + SCORES_PROJECTION
     )
