@@ -11,13 +11,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scorecard_series import CATALOGUE, scorecard_series
 
 from nyckeltal.insights import accuracy
 from nyckeltal.insights import calibration as cal
 from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import selection as sel
 from nyckeltal.insights.forecast_paths import forecast_paths, interval_factors
-from tests.test_foresight import CATALOGUE, _scorecard
 
 
 def test_a_score_is_the_miss_in_half_widths_of_the_interval_on_its_side() -> None:
@@ -82,7 +82,7 @@ def _turbulent_then_calm() -> pd.DataFrame:
     frames = []
     for index in range(12):
         steps = np.concatenate([rng.normal(0, 2.0, 14), rng.normal(0, 0.2, 12)])
-        frames.append(_scorecard(list(50 + np.cumsum(steps)), segment=("plan", f"p{index}")))
+        frames.append(scorecard_series(list(50 + np.cumsum(steps)), segment=("plan", f"p{index}")))
     return pd.concat(frames, ignore_index=True)
 
 

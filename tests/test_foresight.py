@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from scorecard_series import CATALOGUE, scorecard_series
 
 from nyckeltal.insights import accuracy
 from nyckeltal.insights import forecast as fc
@@ -18,59 +19,6 @@ from nyckeltal.insights import outlook as ol
 from nyckeltal.insights.forecast_paths import forecast_paths
 from nyckeltal.insights.outlook_rows import target_outlook
 from nyckeltal.insights.selection import model_selection
-
-CATALOGUE = pd.DataFrame(
-    {
-        "kpi_code": ["churn_rate", "cpl"],
-        "direction": ["lower_is_better", "lower_is_better"],
-        "min_value": [0.0, 0.0],
-        "max_value": [100.0, None],
-    }
-)
-
-
-def _month_end(start: dt.date) -> dt.date:
-    return (pd.Timestamp(start) + pd.DateOffset(months=1) - pd.Timedelta(days=1)).date()
-
-
-def _scorecard(
-    values: list[float],
-    kpi_code: str = "churn_rate",
-    segment: tuple[str, str] = ("total", "all"),
-    start: dt.date = dt.date(2022, 1, 1),
-    target: float | None = 2.0,
-    in_progress_value: float | None = None,
-) -> pd.DataFrame:
-    """A monthly scorecard series: the values as complete months, then (optionally) an
-    in-progress month."""
-    rows = []
-    months = [
-        (pd.Timestamp(start) + pd.DateOffset(months=i)).date() for i in range(len(values) + 1)
-    ]
-    for index, month in enumerate(months):
-        complete = index < len(values)
-        if not complete and in_progress_value is None:
-            break
-        value = values[index] if complete else in_progress_value
-        rows.append(
-            {
-                "kpi_code": kpi_code,
-                "period_start": month,
-                "period_end": _month_end(month),
-                "period_grain": "month",
-                "segment_type": segment[0],
-                "segment_value": segment[1],
-                "numerator": value * 10,
-                "denominator": 1000.0,
-                "value": value,
-                "unit": "percent",
-                "target_value": target,
-                "is_complete_period": complete,
-                "is_suppressed": False,
-            }
-        )
-    return pd.DataFrame(rows)
-
 
 # --------------------------------------------------------------------------- model selection
 
@@ -121,7 +69,7 @@ def test_a_series_of_lasting_level_shifts_gets_the_naive_forecast() -> None:
     """Levels that jump and then hold: nothing beats carrying the last value forward."""
     values = [10.0] * 3 + [20.0] * 3 + [5.0] * 3 + [15.0] * 3 + [8.0] * 3 + [25.0] * 3
     values += [12.0] * 3 + [30.0] * 3
-    series = fc.series_frame(_scorecard(values))
+    series = fc.series_frame(scorecard_series(values))
     rows, choices = fc.forecast_series(series, season=12)
     (choice,) = choices.values()
     assert choice.model == "Naive" and choice.beats_naive is False
@@ -131,7 +79,7 @@ def test_a_series_of_lasting_level_shifts_gets_the_naive_forecast() -> None:
 def test_a_seasonal_series_beats_naive() -> None:
     pattern = [2.0, 2.2, 2.6, 3.0, 3.4, 3.1, 2.7, 2.3, 2.0, 1.8, 1.7, 1.9]
     values = [pattern[i % 12] + 0.05 * ((i * 7) % 5) for i in range(48)]
-    series = fc.series_frame(_scorecard(values))
+    series = fc.series_frame(scorecard_series(values))
     _, choices = fc.forecast_series(series, season=12)
     (choice,) = choices.values()
     assert choice.beats_naive is True
@@ -167,7 +115,7 @@ def test_interval_bounds_are_put_back_in_order() -> None:
 
 def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
     values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
-    scorecard = _scorecard(values)
+    scorecard = scorecard_series(values)
     stored = model_selection(scorecard)
     assert len(stored) == 1 and stored["history_periods"].iloc[0] == 14
     assert stored["last_complete_period_start"].iloc[0] == dt.date(2023, 2, 1)
@@ -183,10 +131,10 @@ def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
     assert set(reused["backtest_points"]) == {99}
     assert model_selection(scorecard, marked)["backtest_points"].iloc[0] == 99
     # A restated complete period (same latest period, another value): backtested again.
-    restated = model_selection(_scorecard([0.35, *values[1:]]), marked)
+    restated = model_selection(scorecard_series([0.35, *values[1:]]), marked)
     assert restated["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
     # One more complete month: the series is backtested again.
-    longer = _scorecard([*values, 0.3])
+    longer = scorecard_series([*values, 0.3])
     again = model_selection(longer, marked)
     assert again["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
     assert again["history_periods"].iloc[0] == 15
@@ -198,7 +146,7 @@ def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
 
 def test_intervals_are_ordered_and_within_bounds() -> None:
     values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
-    scorecard = _scorecard(values, in_progress_value=0.2)
+    scorecard = scorecard_series(values, in_progress_value=0.2)
     paths = forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15))
     assert list(paths["horizon"]) == list(range(1, fc.HORIZON + 1))
     assert (paths["forecast_state"] == "forecast").all()
@@ -215,11 +163,26 @@ def test_intervals_are_ordered_and_within_bounds() -> None:
     assert width.iloc[3] >= width.iloc[0]
 
 
+def test_the_last_bits_of_a_value_do_not_change_a_forecast() -> None:
+    """Two builds of the same data may sum a KPI in another order (DuckDB's parallel
+    aggregation, an incremental refresh's appended rows): the forecasts must be the same."""
+    values = [3.1, 2.7, 3.6, 2.9, 2.2, 3.4, 2.8, 3.9, 3.0, 3.3, 2.6, 3.5, 3.2, 2.4]
+    scorecard = scorecard_series(values, in_progress_value=3.0)
+    other_order = scorecard.assign(value=np.nextafter(scorecard["value"], np.inf))
+    assert (other_order["value"] != scorecard["value"]).all()
+    as_of = dt.date(2023, 3, 15)
+    pd.testing.assert_frame_equal(
+        forecast_paths(other_order, CATALOGUE, as_of).drop(columns="last_value"),
+        forecast_paths(scorecard, CATALOGUE, as_of).drop(columns="last_value"),
+        check_exact=True,
+    )
+
+
 def test_a_short_history_is_a_state_not_an_error() -> None:
     scorecard = pd.concat(
         [
-            _scorecard([2.0, 2.1, 1.9, 2.2, 2.0]),
-            _scorecard([2.0] * 7 + [2.5], segment=("plan", "basic-m")),
+            scorecard_series([2.0, 2.1, 1.9, 2.2, 2.0]),
+            scorecard_series([2.0] * 7 + [2.5], segment=("plan", "basic-m")),
         ]
     )
     paths = forecast_paths(scorecard, CATALOGUE, dt.date(2022, 9, 1))
@@ -271,7 +234,9 @@ def test_outlook_probability_from_the_forecast_distribution() -> None:
             ),
         ]
     )
-    scorecard = _scorecard([1.0] * 10, start=dt.date(2024, 1, 1), target=2.5, in_progress_value=4.0)
+    scorecard = scorecard_series(
+        [1.0] * 10, start=dt.date(2024, 1, 1), target=2.5, in_progress_value=4.0
+    )
     outlook = target_outlook(paths, scorecard, CATALOGUE, dt.date(2024, 11, 15))
     by_period = outlook.set_index("outlook_period")
     period = by_period.loc["period"]
@@ -297,7 +262,7 @@ def test_outlook_combines_the_pace_so_far_with_the_forecast_for_additive_measure
     paths = _path(
         kpi_code="cpl", forecast=140.0, lower_95=140 - 20 * ol.Z95, upper_95=140 + 20 * ol.Z95
     )
-    scorecard = _scorecard(
+    scorecard = scorecard_series(
         [150.0] * 10,
         kpi_code="cpl",
         start=dt.date(2024, 1, 1),
@@ -320,7 +285,7 @@ def test_outlook_combines_the_pace_so_far_with_the_forecast_for_additive_measure
 
 def test_too_short_series_have_an_outlook_row_saying_so() -> None:
     paths = _path(forecast_state="too_short", forecast=np.nan, lower_95=np.nan, upper_95=np.nan)
-    scorecard = _scorecard([2.0] * 3, start=dt.date(2024, 8, 1), target=2.0)
+    scorecard = scorecard_series([2.0] * 3, start=dt.date(2024, 8, 1), target=2.0)
     outlook = target_outlook(paths, scorecard, CATALOGUE, dt.date(2024, 11, 15))
     assert set(outlook["outlook_state"]) == {"too_short"}
     assert outlook["probability_on_target"].isna().all()
@@ -389,7 +354,9 @@ def test_the_change_decomposition_is_exact_on_every_row_of_the_demo(demo_warehou
 
 def test_the_accuracy_table_shows_what_each_kind_of_refresh_costs() -> None:
     values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
-    scorecard = pd.concat([_scorecard(values), _scorecard([2.0, 2.1], segment=("plan", "basic-m"))])
+    scorecard = pd.concat(
+        [scorecard_series(values), scorecard_series([2.0, 2.1], segment=("plan", "basic-m"))]
+    )
     figures = accuracy.summarise(forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15)))
     assert (figures["series"], figures["series_forecast"], figures["series_too_short"]) == (2, 1, 1)
     assert figures["backtest_points"] == 1 + 2 + 3 + 3

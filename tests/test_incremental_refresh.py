@@ -15,12 +15,12 @@ reference.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from float_rows import assert_same_rows
 from run_folders import runs_write_under
 from shared_warehouses import copy_warehouse
 
@@ -151,14 +151,6 @@ def test_the_build_without_the_window_differs_from_the_reference(
 INSIGHT_MARTS = ("marts.kpi_anomalies", "marts.kpi_segment_callouts")
 
 
-def _same_value(actual: object, expected: object) -> bool:
-    """Equal; floats up to the last bits (a sum over the rows in another physical order, as
-    the window's raw rows are appended, may round differently)."""
-    if isinstance(actual, float) and isinstance(expected, float):
-        return math.isclose(actual, expected, rel_tol=1e-12, abs_tol=1e-9)
-    return actual == expected
-
-
 def test_an_incremental_refresh_equals_a_full_build_row_by_row(
     warehouses: tuple[Path, Path, tuple[dt.date, dt.date], dict[str, list[tuple]]],
 ) -> None:
@@ -167,11 +159,4 @@ def test_an_incremental_refresh_equals_a_full_build_row_by_row(
     assert sorted(actual) == sorted(expected)
     assert "marts.kpi_scorecard" in expected
     for relation, rows in expected.items():
-        assert len(actual[relation]) == len(rows), relation
-        for actual_row, expected_row in zip(actual[relation], rows, strict=True):
-            assert len(actual_row) == len(expected_row), relation
-            assert all(map(_same_value, actual_row, expected_row)), (
-                relation,
-                actual_row,
-                expected_row,
-            )
+        assert_same_rows(actual[relation], rows, relation)

@@ -45,6 +45,9 @@ BACKTEST_HORIZON = 3
 # The in-progress period and the next three are published; the outlook reads up to a year.
 PUBLISHED_HORIZON = 4
 HORIZON = 12
+# The values the models see (and the selection's fingerprint) are rounded to this many
+# significant digits: see significant().
+SIGNIFICANT_DIGITS = 9
 LEVELS = (80, 95)
 MODELS = ("AutoETS", "AutoTheta", "SeasonalNaive", "Naive")
 COMBINATION = "Combination"
@@ -93,7 +96,9 @@ class Choice:
 
 def series_frame(scorecard: pd.DataFrame) -> pd.DataFrame:
     """The forecastable rows of the scorecard: complete, not suppressed, with a value, of a
-    regular grain; with `unique_id` (the series key) and `position` (1..n in time order)."""
+    regular grain; with `unique_id` (the series key), `position` (1..n in time order),
+    `reported_value` (the scorecard's value) and `value` (to SIGNIFICANT_DIGITS digits, see
+    significant())."""
     rows = scorecard[
         scorecard["is_complete_period"].astype(bool)
         & ~scorecard["is_suppressed"].astype(bool)
@@ -104,8 +109,17 @@ def series_frame(scorecard: pd.DataFrame) -> pd.DataFrame:
     rows["unique_id"] = series_id(rows)
     rows = rows.sort_values(["unique_id", "period_start"], kind="stable")
     rows["position"] = rows.groupby("unique_id").cumcount() + 1
-    rows["value"] = rows["value"].astype(float)
+    rows["reported_value"] = rows["value"].astype(float)
+    rows["value"] = rows["reported_value"].map(significant)
     return rows.reset_index(drop=True)
+
+
+def significant(value: float) -> float:
+    """`value` to SIGNIFICANT_DIGITS significant digits: what the models see. A KPI value is a
+    sum over rows, whose last bits depend on the order DuckDB adds them in (parallel
+    aggregation, rows appended by an incremental refresh); fitted on the raw doubles, two
+    builds of the same data could choose or fit a model differently."""
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
 def series_id(rows: pd.DataFrame) -> pd.Series:

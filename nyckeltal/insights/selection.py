@@ -59,15 +59,15 @@ def series_summary(series: pd.DataFrame) -> pd.DataFrame:
             history_periods=("position", "max"),
             last_complete_period_start=("period_start", "max"),
             history_fingerprint=("value", fingerprint),
-            last_value=("value", "last"),
+            last_value=("reported_value", "last"),
         )
         .reset_index()
     )
 
 
 def fingerprint(values: pd.Series) -> str:
-    """A digest of a series' values in time order, each to 9 significant digits."""
-    text = ";".join(f"{value:.9g}" for value in values)
+    """A digest of a series' values in time order, each to fc.SIGNIFICANT_DIGITS digits."""
+    text = ";".join(f"{value:.{fc.SIGNIFICANT_DIGITS}g}" for value in values)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
