@@ -24,7 +24,8 @@ from nyckeltal.insights.selection import model_selection
 
 
 def _errors(actual: list[float], **models: list[float]) -> pd.DataFrame:
-    frame = pd.DataFrame({"actual": actual})
+    """Backtest errors of one series: one origin (cut 1), steps 1..n."""
+    frame = pd.DataFrame({"cut": 1, "step": range(1, len(actual) + 1), "actual": actual})
     for name, predicted in models.items():
         frame[name] = predicted
         for level in fc.LEVELS:

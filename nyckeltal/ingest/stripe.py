@@ -68,6 +68,10 @@ class IngestConfig:
     max_retry_delay: float = 60.0
     now: Callable[[], float] = time.time
 
+    def __post_init__(self) -> None:
+        if not self.api_key:
+            raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
+
 
 @dataclasses.dataclass(frozen=True)
 class IngestResult:
@@ -212,8 +216,6 @@ def ingest(config: IngestConfig) -> IngestResult:
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
-    if not config.api_key:
-        raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
     config.destination.parent.mkdir(parents=True, exist_ok=True)
     pipeline = dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
@@ -241,8 +243,7 @@ def stripe_config(context: RunContext) -> IngestConfig:
     NYCKELTAL_STRIPE_API_BASE, NYCKELTAL_STRIPE_SCHEMA, NYCKELTAL_LANDING_DATABASE): the
     landing file when set, else the embedded warehouse."""
     settings = context.settings
-    if settings.stripe_api_key is None:
-        raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
+    key = settings.stripe_api_key
     destination = settings.landing_database
     if destination is None:
         if not context.engine.embedded:
@@ -252,7 +253,7 @@ def stripe_config(context: RunContext) -> IngestConfig:
             )
         destination = context.warehouse
     return IngestConfig(
-        api_key=settings.stripe_api_key.get_secret_value(),
+        api_key=key.get_secret_value() if key is not None else "",
         destination=destination,
         dataset=settings.stripe_schema,
         api_base=settings.stripe_api_base,

@@ -294,11 +294,9 @@ def _scores(errors: pd.DataFrame, model: str) -> tuple[tuple[int, int, float, fl
         step_scores(actual, predicted, errors[f"{model}-lo-{level}"], errors[f"{model}-hi-{level}"])
         for level in LEVELS
     ]
-    cuts = errors["cut"] if "cut" in errors else pd.Series(0, index=errors.index)
-    steps = errors["step"] if "step" in errors else pd.Series(0, index=errors.index)
     return tuple(
         (int(cut), int(step), float(a), float(b))
-        for cut, step, a, b in zip(cuts, steps, *by_level, strict=True)
+        for cut, step, a, b in zip(errors["cut"], errors["step"], *by_level, strict=True)
     )
 
 
