@@ -175,7 +175,8 @@ def build_parser() -> Parser:
         "--scale",
         default="demo",
         type=_scale,
-        help="demo (the bundled demo, default), s (~1M web events), m (~10M), "
+        help="tiny (a 40-customer company), demo (the bundled demo, default), "
+        "s (~1M web events), m (~10M), "
         "l (~1M customers, ~100M web events, 36 months), or a number (a factor on the demo)",
     )
     generate.add_argument("--seed", type=int, default=None, help="random seed")

@@ -53,10 +53,10 @@ def test_report_has_medians_the_side_by_side_figures_and_the_targets() -> None:
     assert headline["peak_rss_mib"] == 200.0  # the nyckeltal stages only
     targets = {(c["target"][:12], c["scale"]): c for c in report["targets"]}
     demo_run = targets[("demo `nyckel", "demo")]
-    assert demo_run["met"] is False and demo_run["factor"] == 5.0  # 100 s against 20 s
+    assert demo_run["met"] is False and demo_run["factor"] == pytest.approx(100 / 12)
     assert targets[("l full refre", "l")]["met"] is None  # scale l not measured
     pandas = targets[("pandas / nyc", "m")]
-    assert pandas["met"] is False and pandas["factor"] == 5.0  # 4x against 20x
+    assert pandas["met"] is False and pandas["factor"] == 1.25  # 4x against 5x
     assert targets[("peak RSS <= ", "m")]["met"] is True
     text = benchmark.render_markdown(report, "nyckeltal bench --scale demo --scale m")
     for stage in raw["demo"]:
@@ -138,7 +138,7 @@ def test_every_scale_name_maps_to_a_generator_call(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr("nyckeltal.demo.generate", lambda out, scale: calls.append((out, scale)))
     for name in (*benchmark.SCALE_NAMES, "0.05"):
         benchmark.generate_dataset(name, tmp_path)
-    assert [scale for _, scale in calls] == ["demo", "s", "m", "l", 0.05]
+    assert [scale for _, scale in calls] == ["tiny", "demo", "s", "m", "l", 0.05]
 
 
 def test_one_new_day_is_held_back_then_added(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_a_bad_scale_is_one_line_listing_the_valid_scales(
     err = _usage_error(capsys, "generate", "--out", str(out), "--scale", "xl")
     assert _error_line(err, "generate") == (
         "nyckeltal generate: error: argument --scale: invalid choice: 'xl' "
-        "(choose from demo, s, m, l, or a positive number); did you mean l?"
+        "(choose from tiny, demo, s, m, l, or a positive number); did you mean l?"
     )
     assert not out.exists()
 

@@ -125,7 +125,7 @@ def test_scale_must_be_positive(tmp_path: Path) -> None:
 
 
 def test_named_scales() -> None:
-    assert list(SCALES) == ["demo", "s", "m", "l"]
+    assert list(SCALES) == ["tiny", "demo", "s", "m", "l"]
     assert resolve("demo") == resolve(1) == resolve("1") == SCALES["demo"]
     assert not SCALES["demo"].parquet and SCALES["s"].parquet
     assert SCALES["l"].months == 36 and SCALES["demo"].months == 27

@@ -28,7 +28,7 @@ steps and visitors across months, engagement groups below the anonymity threshol
 sizes in two grains, running and recent campaigns, leads without campaign (also paid search),
 a refund as a negative expense, customers signed in the last days without a subscription yet.
 
-Sizes: `scales.SCALES` (demo, s, m, l) or a number (a factor on the demo's window).
+Sizes: `scales.SCALES` (tiny, demo, s, m, l) or a number (a factor on the demo's window).
 Determinism: one numpy stream per table family, seeded from the seed and the family's name;
 rows are sorted and ids numbered in that order; money is exact (whole cents). The same seed
 and scale give byte-identical files (given the same numpy and pyarrow, pinned in

@@ -31,10 +31,21 @@ class Scale:
 
 
 DEMO_VISITORS = 0.07
+TINY_FACTOR = 0.065
 
 SCALES: dict[str, Scale] = {
     scale.name: scale
     for scale in (
+        # The size of the smallest companies the product serves: its fixed costs (validation,
+        # dbt's per-model overhead) are what such a refresh pays.
+        Scale(
+            "tiny",
+            TINY_FACTOR,
+            TINY_FACTOR * DEMO_VISITORS,
+            27,
+            False,
+            description="a 40-customer company: ~37 customers, ~7k rows",
+        ),
         Scale(
             "demo",
             1.0,
