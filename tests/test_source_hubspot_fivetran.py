@@ -24,6 +24,7 @@ from shared_warehouses import build_once
 
 from nyckeltal import settings, vendors
 from nyckeltal.context import RunContext
+from nyckeltal.loader import LoadError, load_directory
 from nyckeltal.settings import SettingsError
 
 
@@ -177,6 +178,19 @@ def test_billing_and_nps_customers_not_in_hubspot_are_reported(mapped: Path) -> 
 
 
 # --------------------------------------------------------------------------- errors
+
+
+def test_the_load_leaves_the_crm_to_hubspot(tmp_path: Path, monkeypatch) -> None:
+    # No crm__customers, and NPS answers naming customers the load has not got: refused with
+    # files, accepted when HubSpot maps the CRM (the raw suites check them after the mapping).
+    company = twin_tools.company_files(tmp_path / "company", twin_tools.CRM_FROM_HUBSPOT)
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(LoadError, match="has no crm__customers.csv or .parquet"):
+        load_directory(company, RunContext.build(warehouse=warehouse), progress=lambda _: None)
+    monkeypatch.setenv("NYCKELTAL_CRM_SOURCE", "hubspot:fivetran")
+    report = load_directory(company, RunContext.build(warehouse=warehouse), lambda _: None)
+    assert {"crm.customers", "crm.leads"} <= set(report.absent)
+    assert "crm.nps_responses" not in report.absent
 
 
 def test_a_missing_landed_table_is_a_one_line_error(tmp_path: Path, monkeypatch) -> None:
