@@ -83,7 +83,7 @@ def _record(table: str, **values: object) -> tuple:
 
 
 def _company(**values: object) -> tuple:
-    return _record("company", is_deleted=False, property_industry="Software", **values)
+    return _record("company", **{"is_deleted": False, "property_industry": "Software", **values})
 
 
 def _deal(deal_id: int, stage: str, closed: str, deleted: bool = False) -> tuple:
