@@ -39,6 +39,7 @@ from nyckeltal.loading.files import discover, not_named
 from nyckeltal.loading.problems import LoadError, Problem, plural
 from nyckeltal.loading.screen import screen
 from nyckeltal.loading.staging import StagedTable, stage
+from nyckeltal.vendor_layouts import vendor_tables
 
 __all__ = ["LoadError", "LoadReport", "TableLoad", "load_directory"]
 
@@ -103,16 +104,21 @@ def load_directory(
     progress = progress or _print_now
     directory, warehouse = Path(directory), context.warehouse
     currency = context.reporting_currency
-    files, problems = discover(directory)
+    # Tables a vendor source maps at the refresh (nyckeltal.vendors): no file needed, and
+    # references into them are checked after the mapping.
+    deferred = vendor_tables(context.settings)
+    files, problems = discover(directory, deferred)
     dates = context.date_window(today)
     progress(f"Validating {plural(len(files), 'file')} in {directory}")
     with _validation_database(warehouse, context.duckdb) as connection:
         staged = None
         if not problems:
-            staged = screen(connection, files, currency, dates, progress)
+            staged = screen(connection, files, currency, dates, progress, deferred)
         if staged is None:
             _reset(connection)
-            staged = _stage_and_check(connection, files, problems, dates, currency, progress)
+            staged = _stage_and_check(
+                connection, files, problems, dates, currency, progress, deferred
+            )
         if problems:
             raise LoadError.from_problems(directory, problems)
         absent = absent_keys(staged)
@@ -177,8 +183,10 @@ def _stage_and_check(
     dates: DateWindow,
     currency: str,
     progress: Callable[[str], None],
+    deferred: frozenset[str] = frozenset(),
 ) -> list[StagedTable]:
-    """Stage and check every file, then the cross-table rules; problems are appended."""
+    """Stage and check every file, then the cross-table rules (not the references into the
+    `deferred` tables); problems are appended."""
     staged: dict[str, StagedTable] = {}
     for table in TABLES:
         if table.key not in files:
@@ -191,7 +199,7 @@ def _stage_and_check(
         problems += found
         progress(_progress_line(table.key, staged_table.rows, started, len(found)))
     started = time.perf_counter()
-    absent = not_named(files, problems)
+    absent = not_named(files, problems) - deferred
     found = check_foreign_keys(staged, connection, absent)
     found += check_currencies(staged, connection, currency, absent)
     problems += found

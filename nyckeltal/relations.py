@@ -19,6 +19,19 @@ def has_relation(connection: duckdb.DuckDBPyConnection, schema: str, name: str) 
     return bool(count and count[0])
 
 
+def relation_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
+    """The column names of the table or view `schema.name` (empty: it does not exist);
+    `connection` as for has_relation."""
+    if hasattr(connection, "table_columns"):
+        return set(connection.table_columns(schema, name))
+    rows = connection.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def fetch_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The rows of an executed query, as dicts keyed by column name."""
     names = [column[0] for column in cursor.description]

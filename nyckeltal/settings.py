@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.vendor_layouts import SYSTEMS, parse_properties
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -53,9 +54,6 @@ PATH_FIELDS = (
     "dbt_profiles_dir",
     "landing_database",
 )
-# NYCKELTAL_BILLING_SOURCE: what works today, and the layouts planned (issue 19).
-BILLING_SOURCES = ("files", "stripe:fivetran", "stripe:dlt")
-PLANNED_SOURCES = ("stripe:airbyte",)
 # The settings profiles.yml reads (as NYCKELTAL_<FIELD>): RunContext.dbt_environment() passes
 # them to dbt, whether they came from the environment, .env or the defaults.
 ENGINE_FIELDS = (
@@ -154,6 +152,12 @@ class Settings(BaseSettings):
     billing_source: str = "files"
     stripe_schema: str = "stripe"
     landing_database: Path | None = None
+    # `hubspot:fivetran`: the CRM (crm.customers, crm.leads) from HubSpot, in the schema
+    # hubspot_schema; hubspot_properties: `column=property,...`, the HubSpot properties that
+    # fill contract columns (vendor_layouts.HUBSPOT_PROPERTY_TABLES).
+    crm_source: str = "files"
+    hubspot_schema: str = "hubspot"
+    hubspot_properties: str = ""
     # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
     stripe_customer_id_metadata_key: str | None = None
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.
@@ -192,15 +196,23 @@ class Settings(BaseSettings):
     alert_change_share: float = Field(default=0.25, ge=0)
     alert_include_incomplete: bool = False
 
-    @field_validator("billing_source")
+    @field_validator(*(system.source_field for system in SYSTEMS))
     @classmethod
-    def _billing_source(cls, value: str) -> str:
+    def _vendor_source(cls, value: str, info: ValidationInfo) -> str:
+        """A system's source: `files` or one of its layouts (nyckeltal.vendor_layouts)."""
+        system = next(system for system in SYSTEMS if system.source_field == info.field_name)
         value = value.strip().lower()
-        if value not in BILLING_SOURCES:
+        if value not in system.values:
             raise ValueError(
-                f"supported billing sources are {', '.join(BILLING_SOURCES)}"
-                + (" (this layout is not supported yet)" if value in PLANNED_SOURCES else "")
+                f"supported {system.name} sources are {', '.join(system.values)}"
+                + (" (this layout is not supported yet)" if value in system.planned else "")
             )
+        return value
+
+    @field_validator("hubspot_properties")
+    @classmethod
+    def _hubspot_properties(cls, value: str) -> str:
+        parse_properties(value)
         return value
 
     @field_validator("reporting_currency")

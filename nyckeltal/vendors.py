@@ -1,128 +1,165 @@
-"""Vendor sources: the billing tables from Stripe as an extract-load tool landed them.
+"""Vendor sources: a system's contract tables from its vendor, as an extract-load tool landed
+them (docs/sources.md).
 
-With NYCKELTAL_BILLING_SOURCE=stripe:fivetran (or stripe:dlt), a refresh first maps the
-landed Stripe tables (Fivetran's layout, or dlt's as `nyckeltal ingest stripe` writes it;
-in the schema NYCKELTAL_STRIPE_SCHEMA of the warehouse, or of the DuckDB file
-NYCKELTAL_LANDING_DATABASE attached read-only) into the contract's raw relations
-raw_billing.plans, raw_billing.subscriptions and raw_billing.invoices with the dbt models of
-models/sources/stripe/fivetran, which also record them in the load manifest. Staging, the
-Great Expectations suites and every KPI then run unchanged. The mapping rules are in
-docs/sources.md "Stripe".
+Each system whose setting names a layout (NYCKELTAL_BILLING_SOURCE=stripe:fivetran,
+NYCKELTAL_CRM_SOURCE=hubspot:fivetran, ...; the registry is nyckeltal.vendor_layouts) is
+mapped at the start of a refresh: its landed tables (in the schema of the layout's setting,
+e.g. NYCKELTAL_STRIPE_SCHEMA, of the warehouse or of the DuckDB file
+NYCKELTAL_LANDING_DATABASE attached read-only) are checked, then the layout's dbt models
+(models/sources/<vendor>/...) write the contract's raw relations (raw_billing.*, raw_crm.*)
+and record them in the load manifest. Staging, the Great Expectations suites and every KPI
+then run unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 
 import duckdb
 
 from nyckeltal.context import RunContext
 from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.relations import has_relation
+from nyckeltal.relations import relation_columns
+from nyckeltal.vendor_layouts import (
+    BILLING,
+    FILES,
+    HUBSPOT_PROPERTY_TABLES,
+    SYSTEMS,
+    Layout,
+    System,
+    parse_properties,
+)
 
-FILES = "files"
-# The landed tables each layout's mapping reads (Fivetran's names, fivetran/dbt_stripe's
-# models/staging/src_stripe.yml).
-LANDED_TABLES: Mapping[str, tuple[str, ...]] = {
-    "stripe:fivetran": (
-        "customer",
-        "product",
-        "price",
-        "subscription_history",
-        "subscription_item",
-        "invoice",
-        "invoice_line_item",
-        "credit_note",
-    ),
-    # dlt's names, as `nyckeltal ingest stripe` writes them (credit_notes and
-    # subscriptions__discounts are optional: dlt creates no table without rows).
-    "stripe:dlt": (
-        "customers",
-        "products",
-        "prices",
-        "subscriptions",
-        "subscriptions__items__data",
-        "invoices",
-        "invoices__lines__data",
-    ),
-}
-# The contract tables a billing vendor source writes (billing.fx_rates keeps coming from files).
-MAPPED_TABLES = ("billing.plans", "billing.subscriptions", "billing.invoices")
-# dlt's layout runs the same mapping, through the ephemeral models of models/sources/stripe/dlt.
-MODELS = {
-    "stripe:fivetran": "path:models/sources/stripe/fivetran",
-    "stripe:dlt": "path:models/sources/stripe/fivetran",
-}
+__all__ = ["BILLING", "FILES", "VendorSourceError", "map_vendor_tables"]
 
 
 class VendorSourceError(NyckeltalError):
     """The landed vendor tables are missing or cannot be mapped; the message names them."""
 
 
-def mapping_vars(context: RunContext) -> dict[str, str]:
-    """The dbt vars of the mapping step: the layout, the landing schema and database, the
-    customer metadata key."""
+def configured(context: RunContext) -> Iterator[tuple[System, Layout]]:
+    """Every system whose source is a vendor layout, with that layout."""
+    for system in SYSTEMS:
+        layout = system.layout(getattr(context.settings, system.source_field))
+        if layout is not None:
+            yield system, layout
+
+
+def mapped_tables(context: RunContext) -> tuple[str, ...]:
+    """The contract tables the configured vendor sources write (none with files only)."""
+    return tuple(table for system, _ in configured(context) for table in system.mapped_tables)
+
+
+def mapping_vars(context: RunContext) -> dict[str, object]:
+    """The dbt vars of the mapping step: every system's source, the landing schemas and
+    database, the Stripe customer metadata key, the HubSpot properties."""
     config = context.settings
-    values = {"billing_source": config.billing_source, "stripe_schema": config.stripe_schema}
+    values: dict[str, object] = {
+        system.source_field: getattr(config, system.source_field) for system in SYSTEMS
+    }
+    values |= {"stripe_schema": config.stripe_schema, "hubspot_schema": config.hubspot_schema}
     if config.landing_database:
         values["landing_database"] = str(config.landing_database)
     if config.stripe_customer_id_metadata_key:
         values["stripe_customer_id_metadata_key"] = config.stripe_customer_id_metadata_key
+    if config.hubspot_properties:
+        values["hubspot_properties"] = parse_properties(config.hubspot_properties)
     return values
 
 
-def missing_landed_tables(context: RunContext) -> list[str]:
-    """The landed tables of the billing source's layout that are not there."""
-    config = context.settings
-    wanted = LANDED_TABLES[config.billing_source]
-    landing = config.landing_database
+def schema(context: RunContext, layout: Layout) -> str:
+    return getattr(context.settings, layout.schema_field)
+
+
+def where_landed(context: RunContext, layout: Layout) -> str:
+    """`schema stripe of /path/landing.duckdb`, for messages."""
+    landing = context.settings.landing_database
+    return f"schema {schema(context, layout)} of {landing or context.warehouse}"
+
+
+def landed_columns(context: RunContext, layout: Layout) -> dict[str, set[str]]:
+    """The columns of each landed table of `layout` (an empty set: the table is missing)."""
+    landing = context.settings.landing_database
+    name = schema(context, layout)
     if landing is not None:
         if not landing.is_file():
             raise VendorSourceError(
                 f"NYCKELTAL_LANDING_DATABASE={landing}: no such DuckDB file of landed tables"
             )
         with duckdb.connect(str(landing), read_only=True) as connection:
-            return [name for name in wanted if not has_relation(connection, schema(context), name)]
+            return {t: relation_columns(connection, name, t) for t in layout.landed_tables}
     with context.engine.connect(context.warehouse) as connection:
-        return [name for name in wanted if not has_relation(connection, schema(context), name)]
+        return {t: relation_columns(connection, name, t) for t in layout.landed_tables}
 
 
-def schema(context: RunContext) -> str:
-    return context.settings.stripe_schema
+def missing_landed_tables(context: RunContext) -> list[str]:
+    """The landed tables of the configured vendor sources that are not there."""
+    return [
+        table
+        for _, layout in configured(context)
+        for table, columns in landed_columns(context, layout).items()
+        if not columns
+    ]
 
 
-def where_landed(context: RunContext) -> str:
-    """`schema stripe of /path/landing.duckdb`, for messages."""
-    landing = context.settings.landing_database
-    return f"schema {schema(context)} of {landing or context.warehouse}"
+def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tuple[str, str]]]:
+    """Per landed table, the columns the mapping reads: (column, why) pairs."""
+    wanted = {
+        table: [(column, "") for column in columns]
+        for table, columns in layout.landed_columns.items()
+    }
+    if layout.vendor == "hubspot":
+        for column, name in parse_properties(context.settings.hubspot_properties).items():
+            why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
+            wanted.setdefault(HUBSPOT_PROPERTY_TABLES[column], []).append((f"property_{name}", why))
+    return wanted
+
+
+def check_landed(context: RunContext, system: System, layout: Layout) -> None:
+    """Raise VendorSourceError naming the first missing landed table, else the first missing
+    column the mapping reads (a selected HubSpot property, ...)."""
+    prefix = f"{system.setting}={layout.value}"
+    found = landed_columns(context, layout)
+    missing = [table for table, columns in found.items() if not columns]
+    if missing:
+        raise VendorSourceError(
+            f"{prefix}: the landed table {missing[0]} is missing "
+            f"from the {where_landed(context, layout)}"
+            + (f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if missing[1:] else "")
+        )
+    for table, columns in _required_columns(context, layout).items():
+        for column, why in columns:
+            if column not in {name.lower() for name in found[table]}:
+                raise VendorSourceError(
+                    f"{prefix}: the column {column}{why} is missing from the landed table "
+                    f"{table} in the {where_landed(context, layout)}"
+                )
 
 
 def map_vendor_tables(context: RunContext) -> tuple[str, ...]:
-    """Map the billing vendor source's landed tables into the contract's raw relations (and
-    the load manifest); return the contract tables written (none for `files`). Raises
-    VendorSourceError naming the schema and the first missing table, or dbt's failure."""
-    source = context.settings.billing_source
-    if source == FILES:
+    """Map the landed tables of every configured vendor source into the contract's raw
+    relations (and the load manifest), in one dbt run; return the contract tables written
+    (none with files only). Raises VendorSourceError naming the setting, the schema and the
+    first missing table or column, or dbt's failure."""
+    sources = list(configured(context))
+    if not sources:
         return ()
-    missing = missing_landed_tables(context)
-    if missing:
-        raise VendorSourceError(
-            f"NYCKELTAL_BILLING_SOURCE={source}: the landed table {missing[0]} is missing "
-            f"from the {where_landed(context)}"
-            + (f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if missing[1:] else "")
-        )
+    for system, layout in sources:
+        check_landed(context, system, layout)
+    selectors = sorted({layout.models for _, layout in sources})
     try:
         run_dbt(
-            ["run", "--select", MODELS[source]],
+            ["run", "--select", *selectors],
             context,
             dbt_vars=mapping_vars(context),
             quiet=True,
             target_path=context.dbt_target_path / "vendor_sources",
         )
     except DbtError as error:
-        raise VendorSourceError(
-            f"NYCKELTAL_BILLING_SOURCE={source}: mapping the {where_landed(context)} "
-            f"failed: {error}"
-        ) from None
-    return MAPPED_TABLES
+        names = "; ".join(
+            f"{system.setting}={layout.value} from the {where_landed(context, layout)}"
+            for system, layout in sources
+        )
+        raise VendorSourceError(f"mapping {names} failed: {error}") from None
+    return mapped_tables(context)

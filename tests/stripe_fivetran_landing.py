@@ -20,7 +20,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
+from vendor_twins import write_tables
 
 SCHEMA = "stripe"
 TAX_RATE = Decimal("0.25")
@@ -249,13 +249,4 @@ def landed_rows(company: Path) -> dict[str, list[tuple]]:
 def write_landing(company: Path, landing: Path, schema: str = SCHEMA) -> Path:
     """Write the billing of the contract files in `company` as Fivetran's Stripe tables in
     the schema `schema` of the DuckDB file `landing`; return `landing`."""
-    data = landed_rows(company)
-    with duckdb.connect(str(landing)) as connection:
-        connection.execute(f"create schema if not exists {schema}")
-        for table, columns in TABLES.items():
-            connection.execute(f"create or replace table {schema}.{table} ({columns})")
-            rows = data[table]
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                connection.executemany(f"insert into {schema}.{table} values ({marks})", rows)
-    return landing
+    return write_tables(landing, schema, TABLES, landed_rows(company))

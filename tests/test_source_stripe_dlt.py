@@ -21,18 +21,10 @@ from typing import Any
 
 import duckdb
 import pytest
+import vendor_twins as twin_tools
 from stripe_api_objects import api_objects, event
 from stripe_api_server import API_KEY, StripeApi, serving
 from stripe_fivetran_landing import METADATA_KEY
-from test_optional_tables import _scorecard
-from test_source_stripe_fivetran import (
-    _company,
-    files_twin,
-    loaded_row_counts,
-    map_and_validate,
-    refresh_company,
-    rows_by_key,
-)
 
 from nyckeltal.cli import main
 from nyckeltal.ingest.stripe import IngestConfig, IngestError, ingest
@@ -67,7 +59,7 @@ def _counts(landing: Path) -> dict[str, int]:
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Two ingests into one landing file, the API's requests of each, and the API."""
     folder = tmp_path_factory.mktemp("stripe_dlt_ingest")
-    objects = api_objects(_company(folder / "billing"))
+    objects = api_objects(twin_tools.company_files(folder / "billing"))
     api = StripeApi(objects)
     api.fail("/v1/customers", 429)
     api.fail("/v1/prices", 500)
@@ -209,12 +201,12 @@ def mapped(ingested: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
         patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:dlt")
         patch.setenv("NYCKELTAL_LANDING_DATABASE", str(landing))
 
-    return map_and_validate(folder, prepare)
+    return twin_tools.map_and_validate(folder, prepare)
 
 
 @pytest.mark.dbt
 def test_mrr_from_dlt_is_per_month_in_major_units_less_forever_coupons(mapped: Path) -> None:
-    mrr = rows_by_key(
+    mrr = twin_tools.rows_by_key(
         mapped, "select subscription_id, mrr, currency from raw_billing.subscriptions"
     )
     assert mrr["S1"] == (Decimal("1000"), "SEK")  # 12,000 SEK a year / 12
@@ -226,21 +218,23 @@ def test_mrr_from_dlt_is_per_month_in_major_units_less_forever_coupons(mapped: P
 
 @pytest.mark.dbt
 def test_invoices_from_dlt_are_net_of_tax_without_drafts(mapped: Path) -> None:
-    invoices = rows_by_key(
+    invoices = twin_tools.rows_by_key(
         mapped, "select invoice_id, amount, status, product_line from raw_billing.invoices"
     )
     assert set(invoices) == {"I1", "I2", "I3", "I4", "I5", "I6", "I7", "CN1"}  # no draft, test
     assert invoices["I1"] == (Decimal("12000"), "paid", "analytics")  # 15,000 SEK - 3,000 tax
     assert invoices["I5"] == (Decimal("500"), "paid", "services")  # paid after creation
     assert invoices["CN1"] == (Decimal("-20"), "paid", "analytics")
-    plans = rows_by_key(mapped, "select plan_id, list_price from raw_billing.plans")
+    plans = twin_tools.rows_by_key(mapped, "select plan_id, list_price from raw_billing.plans")
     assert plans["pro_yearly"] == (Decimal("12000"),)  # the lookup key
     assert plans["price_seats_jpy"] == (Decimal("5000"),)  # no lookup key: the price id
 
 
 @pytest.mark.dbt
 def test_subscriptions_from_dlt_end_when_canceled(mapped: Path) -> None:
-    ended = rows_by_key(mapped, "select subscription_id, ended_at from raw_billing.subscriptions")
+    ended = twin_tools.rows_by_key(
+        mapped, "select subscription_id, ended_at from raw_billing.subscriptions"
+    )
     assert ended["S3"][0].isoformat(" ") == "2024-03-10 09:00:00"
     assert ended["S1"] == (None,)
 
@@ -260,7 +254,7 @@ def dlt_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The company ingested by `nyckeltal ingest stripe` into its warehouse's schema
     `stripe`, then refreshed with NYCKELTAL_BILLING_SOURCE=stripe:dlt."""
     folder = tmp_path_factory.mktemp("stripe_dlt_twin")
-    api = StripeApi(api_objects(_company(folder / "billing")))
+    api = StripeApi(api_objects(twin_tools.company_files(folder / "billing")))
 
     def prepare(patch: pytest.MonkeyPatch) -> None:
         patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:dlt")
@@ -269,7 +263,7 @@ def dlt_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", METADATA_KEY)
 
     with serving(api):
-        warehouse = refresh_company(folder, prepare, before_run=("ingest", "stripe"))
+        warehouse = twin_tools.refresh_company(folder, prepare, before_run=("ingest", "stripe"))
     assert any(path == "/v1/events" for path, _ in api.requests[-6:])  # the run's ingest
     return warehouse
 
@@ -278,19 +272,15 @@ def dlt_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_scorecard_from_stripe_via_dlt_equals_the_one_from_files(
     dlt_twin: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from_files, from_dlt = _scorecard(files_twin(tmp_path_factory)), _scorecard(dlt_twin)
-    for code in ("churn_rate", "revenue_churn_rate", "net_revenue_retention"):
-        assert code in from_files, code
-    assert from_dlt.keys() == from_files.keys()
-    for code in sorted(from_files):
-        assert from_dlt[code] == from_files[code], code
+    codes = ("churn_rate", "revenue_churn_rate", "net_revenue_retention")
+    twin_tools.assert_same_scorecard(twin_tools.files_twin(tmp_path_factory), dlt_twin, codes)
     log = dlt_twin.with_name("run.log").read_text()
     assert "stripe: landed in the schema stripe of" in log
 
 
 @pytest.mark.dbt
 def test_the_mapped_tables_from_dlt_are_recorded_as_loaded(dlt_twin: Path) -> None:
-    manifest = loaded_row_counts(dlt_twin)
+    manifest = twin_tools.loaded_row_counts(dlt_twin)
     assert manifest["billing.plans"] == 4
     assert manifest["billing.subscriptions"] == 4
     assert manifest["billing.invoices"] == 7

@@ -12,40 +12,18 @@ also tested on its own, on the mapped raw tables, without a refresh.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import shutil
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from run_folders import runs_write_under
+import vendor_twins as twin_tools
 from shared_warehouses import build_once
 from stripe_fivetran_landing import METADATA_KEY, write_landing
-from test_optional_tables import _scorecard
 
-from nyckeltal import pipeline, settings, vendors
-from nyckeltal.cli import main
+from nyckeltal import settings, vendors
 from nyckeltal.context import RunContext
-from nyckeltal.loader import load_directory
 from nyckeltal.settings import SettingsError
-
-FIXTURES = Path(__file__).parent / "fixtures"
-BILLING_FROM_STRIPE = ("billing__plans", "billing__subscriptions", "billing__invoices")
-
-
-def _company(folder: Path, with_billing: bool = True) -> Path:
-    """The planted company's contract files (without the three Stripe tables' files)."""
-    folder.mkdir(parents=True)
-    for path in sorted((FIXTURES / "minimal").iterdir()):
-        if not path.stem.startswith("billing__"):
-            shutil.copyfile(path, folder / path.name)
-    for path in sorted((FIXTURES / "stripe_company").iterdir()):
-        if with_billing or path.stem not in BILLING_FROM_STRIPE:
-            shutil.copyfile(path, folder / path.name)
-    return folder
 
 
 def _stripe_env(patch: pytest.MonkeyPatch, landing: Path, metadata_key: str | None) -> None:
@@ -55,79 +33,31 @@ def _stripe_env(patch: pytest.MonkeyPatch, landing: Path, metadata_key: str | No
         patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", metadata_key)
 
 
-def refresh_company(
-    folder: Path,
-    prepare: Callable[[pytest.MonkeyPatch], None] | None = None,
-    before_run: tuple[str, ...] = (),
-) -> Path:
-    """The planted company loaded into folder/nyckeltal.duckdb and refreshed (`nyckeltal
-    run`, its output in folder/run.log): from its contract files only, or, with `prepare`
-    (setting the vendor source up), without its Stripe billing files; `before_run`: a
-    command run between the load and the refresh. The warehouse."""
-    company = _company(folder / "company", with_billing=prepare is None)
-    warehouse = folder / "nyckeltal.duckdb"
-    output = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(output):
-        runs_write_under(patch, folder, alerts=True)
-        if prepare is not None:
-            prepare(patch)
-        assert main(["load", str(company), "--warehouse", str(warehouse)]) == 0
-        if before_run:
-            assert main([*before_run, "--warehouse", str(warehouse)]) == 0, output.getvalue()
-        code = main(["run", "--warehouse", str(warehouse)])
-    (folder / "run.log").write_text(output.getvalue())
-    assert code == 0, output.getvalue()
-    return warehouse
-
-
-def files_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The planted company refreshed from its contract files (shared by the vendor tests)."""
-    folder = build_once(tmp_path_factory, "stripe_files_twin", refresh_company)
-    return folder / "nyckeltal.duckdb"
-
-
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The company refreshed from files and from Stripe: {"files": warehouse, "stripe": ...}."""
 
     def build(folder: Path) -> None:
-        landing = write_landing(_company(folder / "billing"), folder / "landing.duckdb")
-        refresh_company(folder, lambda patch: _stripe_env(patch, landing, METADATA_KEY))
+        landing = write_landing(
+            twin_tools.company_files(folder / "billing"), folder / "landing.duckdb"
+        )
+        twin_tools.refresh_company(folder, lambda patch: _stripe_env(patch, landing, METADATA_KEY))
 
     stripe = build_once(tmp_path_factory, "stripe_fivetran_twin", build)
-    return {"files": files_twin(tmp_path_factory), "stripe": stripe / "nyckeltal.duckdb"}
+    return {"files": twin_tools.files_twin(tmp_path_factory), "stripe": stripe / "nyckeltal.duckdb"}
 
 
 @pytest.mark.dbt
 def test_the_scorecard_from_stripe_equals_the_one_from_files(twins: dict[str, Path]) -> None:
-    from_files, from_stripe = _scorecard(twins["files"]), _scorecard(twins["stripe"])
-    for code in (
-        "churn_rate",
-        "revenue_churn_rate",
-        "net_revenue_retention",
-        "revenue_per_employee",
-    ):
-        assert code in from_files, code
-    assert from_stripe.keys() == from_files.keys()
-    for code in sorted(from_files):
-        assert from_stripe[code] == from_files[code], code
+    codes = ("churn_rate", "revenue_churn_rate", "net_revenue_retention", "revenue_per_employee")
+    twin_tools.assert_same_scorecard(twins["files"], twins["stripe"], codes)
     log = twins["stripe"].with_name("run.log").read_text()
     assert "Running with dbt" not in log  # dbt's lines only with --verbose
 
 
-def loaded_row_counts(warehouse: Path) -> dict[str, int]:
-    """The load manifest's row count of every table recorded as loaded."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return dict(
-            connection.execute(
-                "select table_key, row_count from raw_nyckeltal.tables_loaded where is_loaded"
-            ).fetchall()
-        )
-
-
 @pytest.mark.dbt
 def test_the_mapped_tables_are_recorded_as_loaded(twins: dict[str, Path]) -> None:
-    manifest = loaded_row_counts(twins["stripe"])
+    manifest = twin_tools.loaded_row_counts(twins["stripe"])
     assert manifest["billing.plans"] == 4
     assert manifest["billing.subscriptions"] == 4
     assert manifest["billing.invoices"] == 7
@@ -141,7 +71,7 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The planted company's Stripe tables, plus prices of every interval, mapped (no
     refresh) with the Stripe customer ids as customer ids: the warehouse."""
     folder = tmp_path_factory.mktemp("stripe_rules")
-    landing = write_landing(_company(folder / "billing"), folder / "landing.duckdb")
+    landing = write_landing(twin_tools.company_files(folder / "billing"), folder / "landing.duckdb")
     with duckdb.connect(str(landing)) as connection:
         connection.execute(
             """
@@ -167,34 +97,11 @@ def mapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ('di_2', 'subscription', 'S2', 'tenner'), ('di_3', 'subscription', 'S1', 'once');
             """
         )
-    return map_and_validate(folder, lambda patch: _stripe_env(patch, landing, None))
-
-
-def map_and_validate(folder: Path, prepare: Callable[[pytest.MonkeyPatch], None]) -> Path:
-    """The company's other files loaded into folder/nyckeltal.duckdb, the billing mapped from
-    the vendor source `prepare` sets up, and billing.subscriptions validated (the report in
-    folder/validation.txt): the warehouse."""
-    warehouse = folder / "nyckeltal.duckdb"
-    company = _company(folder / "company", with_billing=False)
-    load_directory(company, RunContext.build(warehouse=warehouse), progress=lambda _: None)
-    with pytest.MonkeyPatch.context() as patch:
-        runs_write_under(patch, folder)
-        prepare(patch)
-        context = RunContext.build(warehouse=warehouse)
-        assert vendors.map_vendor_tables(context) == vendors.MAPPED_TABLES
-        outcome = pipeline.validate_sources(context, tables=["billing.subscriptions"])
-    (folder / "validation.txt").write_text(outcome.summary())
-    return warehouse
-
-
-def rows_by_key(warehouse: Path, sql: str) -> dict:
-    """The rows of `sql` by their first column."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return {row[0]: row[1:] for row in connection.execute(sql).fetchall()}
+    return twin_tools.map_and_validate(folder, lambda patch: _stripe_env(patch, landing, None))
 
 
 def test_mrr_is_price_times_quantity_per_month_in_major_units(mapped: Path) -> None:
-    mrr = rows_by_key(
+    mrr = twin_tools.rows_by_key(
         mapped, "select subscription_id, mrr, currency, plan_id from raw_billing.subscriptions"
     )
     assert mrr["S1"] == (Decimal("1000"), "SEK", "pro_yearly")  # 12,000 SEK a year / 12
@@ -208,14 +115,16 @@ def test_mrr_is_price_times_quantity_per_month_in_major_units(mapped: Path) -> N
 
 
 def test_mrr_is_less_forever_coupons(mapped: Path) -> None:
-    mrr = rows_by_key(mapped, "select subscription_id, mrr from raw_billing.subscriptions")
+    mrr = twin_tools.rows_by_key(
+        mapped, "select subscription_id, mrr from raw_billing.subscriptions"
+    )
     assert mrr["S3"] == (Decimal("24.5"),)  # 49 EUR, 50 % off forever
     assert mrr["S2"] == (Decimal("989"),)  # 999 USD, 10 USD off every monthly invoice
     assert mrr["S1"] == (Decimal("1000"),)  # a coupon for the first invoice only: no change
 
 
 def test_plans_are_named_by_lookup_key_else_price_id(mapped: Path) -> None:
-    plans = rows_by_key(
+    plans = twin_tools.rows_by_key(
         mapped,
         "select plan_id, product_line, billing_interval, list_price from raw_billing.plans",
     )
@@ -228,14 +137,16 @@ def test_plans_are_named_by_lookup_key_else_price_id(mapped: Path) -> None:
 def test_product_line_is_the_metadata_else_the_product_name(mapped: Path) -> None:
     # prod_analytics is named "Analytics suite" with metadata product_line=analytics;
     # prod_platform and prod_services have only their names.
-    lines = rows_by_key(mapped, "select invoice_id, product_line from raw_billing.invoices")
+    lines = twin_tools.rows_by_key(
+        mapped, "select invoice_id, product_line from raw_billing.invoices"
+    )
     assert lines["I1"] == ("analytics",)
     assert lines["I2"] == ("platform",)
     assert lines["I5"] == ("services",)  # no subscription: its line's one-off price
 
 
 def test_subscriptions_are_current_live_and_end_when_canceled(mapped: Path) -> None:
-    subscriptions = rows_by_key(
+    subscriptions = twin_tools.rows_by_key(
         mapped,
         "select subscription_id, customer_id, started_at, ended_at from raw_billing.subscriptions",
     )
@@ -246,7 +157,9 @@ def test_subscriptions_are_current_live_and_end_when_canceled(mapped: Path) -> N
 
 
 def test_invoices_are_net_of_tax_with_negative_credit_notes(mapped: Path) -> None:
-    invoices = rows_by_key(mapped, "select invoice_id, amount, status from raw_billing.invoices")
+    invoices = twin_tools.rows_by_key(
+        mapped, "select invoice_id, amount, status from raw_billing.invoices"
+    )
     assert set(invoices) == {"I1", "I2", "I3", "I4", "I5", "I6", "CN1"}  # no draft, deleted, test
     assert invoices["I1"] == (Decimal("12000"), "paid")  # total 15,000 SEK - tax 3,000
     assert invoices["I6"] == (Decimal("15000"), "paid")  # JPY
@@ -265,7 +178,9 @@ def test_billing_customers_matching_no_crm_customer_are_reported(mapped: Path) -
 
 
 def test_a_missing_landed_table_is_a_one_line_error(tmp_path: Path, monkeypatch) -> None:
-    landing = write_landing(_company(tmp_path / "billing"), tmp_path / "landing.duckdb")
+    landing = write_landing(
+        twin_tools.company_files(tmp_path / "billing"), tmp_path / "landing.duckdb"
+    )
     with duckdb.connect(str(landing)) as connection:
         connection.execute("drop table stripe.credit_note")
     _stripe_env(monkeypatch, landing, None)
@@ -288,7 +203,9 @@ def test_an_unsupported_billing_source_lists_the_supported_ones(value: str, monk
 def test_landed_tables_in_the_warehouse_are_looked_up_in_its_schema(
     tmp_path: Path, monkeypatch
 ) -> None:
-    warehouse = write_landing(_company(tmp_path / "billing"), tmp_path / "w.duckdb", "landed")
+    warehouse = write_landing(
+        twin_tools.company_files(tmp_path / "billing"), tmp_path / "w.duckdb", "landed"
+    )
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("drop table landed.invoice")
     monkeypatch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")

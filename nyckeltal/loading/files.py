@@ -15,11 +15,14 @@ from nyckeltal.loading.problems import LoadError, Problem
 FORMATS = (".csv", ".parquet")
 
 
-def discover(directory: Path) -> tuple[dict[str, Path], list[Problem]]:
+def discover(
+    directory: Path, deferred: frozenset[str] = frozenset()
+) -> tuple[dict[str, Path], list[Problem]]:
     """Map each contract table (by key) to its file, with the problems of the folder itself.
 
     Every non-hidden file must be `<system>__<table>.csv` or `.parquet` of a contract table,
-    each table at most one file, `crm.customers` one (`absent.require_minimum`); a table
+    each table at most one file, `crm.customers` one unless a vendor source maps it
+    (`deferred`, `absent.require_minimum`); a table
     without a file is absent (`nyckeltal.loading.absent`). Hidden files and sub-folders not
     named like a table are ignored. Anything named like a table is refused, unopened, when it
     is not a regular file inside the folder (`refusal`): a link leading out, a folder, a FIFO,
@@ -51,7 +54,8 @@ def discover(directory: Path) -> tuple[dict[str, Path], list[Problem]]:
             problems.append(Problem(names, f"two files for {table.key}, keep one"))
         elif paths:
             files[table.key] = paths[0]
-    require_minimum(directory, files, refused=MINIMUM in refused_tables)
+    if MINIMUM not in deferred:
+        require_minimum(directory, files, refused=MINIMUM in refused_tables)
     return files, problems
 
 

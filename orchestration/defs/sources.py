@@ -135,10 +135,11 @@ def _observable_raw_tables(specs: Sequence[AssetSpec]) -> AssetsDefinition:
 
 
 def map_vendor_sources(context: AssetExecutionContext, run: RunContext) -> None:
-    """The first step of a refresh with a vendor source (NYCKELTAL_BILLING_SOURCE): its
+    """The first step of a refresh with vendor sources (NYCKELTAL_BILLING_SOURCE, ...): their
     landed tables mapped into the raw relations (nyckeltal.vendors), before they are
     observed and validated. A missing landed table is a one-line failure, never retried."""
-    if run.settings.billing_source == vendors.FILES:
+    sources = ", ".join(layout.value for _, layout in vendors.configured(run))
+    if not sources:
         return
     with (
         stop_when_interrupted(),
@@ -149,8 +150,8 @@ def map_vendor_sources(context: AssetExecutionContext, run: RunContext) -> None:
             written = vendors.map_vendor_tables(run)
         except vendors.VendorSourceError as error:
             raise Failure(str(error), allow_retries=False) from None
-        progress.detail = f"{run.settings.billing_source}: {', '.join(written)}"
-    context.log.info(f"vendor source {run.settings.billing_source} mapped into {written}")
+        progress.detail = f"{sources}: {', '.join(written)}"
+    context.log.info(f"vendor sources {sources} mapped into {written}")
 
 
 def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksDefinition]:
@@ -167,12 +168,13 @@ def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksD
 
 def raw_table_specs(ingest: AssetKey | None = None) -> list[AssetSpec]:
     """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]; the
-    tables a vendor source maps (vendors.MAPPED_TABLES) downstream of `ingest`, the asset
-    that pulls the vendor's API (orchestration.defs.ingest), when there is one."""
+    tables a billing vendor source maps (vendors.BILLING.mapped_tables) downstream of
+    `ingest`, the asset that pulls the vendor's API (orchestration.defs.ingest), when there
+    is one."""
     return [
         AssetSpec(
             raw_asset_key(table),
-            deps=[ingest] if ingest and table.key in vendors.MAPPED_TABLES else [],
+            deps=[ingest] if ingest and table.key in vendors.BILLING.mapped_tables else [],
             description=f"{table.description} Raw table {table.schema}.{table.name}, "
             "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
             group_name="raw",

@@ -1,0 +1,190 @@
+"""The registry of vendor sources: per system, the setting that picks its source and, per
+layout (`<vendor>:<tool>`), what the mapping reads and writes (docs/sources.md).
+
+A system (billing, crm; hr, ads and web slot in the same way) is chosen by its setting,
+`NYCKELTAL_<SYSTEM>_SOURCE`: `files` (the contract's files, `nyckeltal load`) or one of its
+layouts. A layout names the landed tables its mapping reads (the tool's documented names),
+the columns it needs beyond them, the dbt models that map them into the system's contract
+tables, and the setting of the schema they are landed in. Pure data: settings.py validates
+the settings against it, nyckeltal.vendors runs the mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+FILES = "files"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way a vendor's tables are landed (`stripe:fivetran`), and how they are mapped."""
+
+    value: str  # the setting's value, `<vendor>:<tool>`
+    landed_tables: tuple[str, ...]  # the tables the mapping reads, all required
+    models: str  # the dbt selector of the mapping models
+    schema_field: str  # the setting (Settings field) naming the landing schema
+    # Columns the mapping reads that a landed table may lack (checked before dbt runs).
+    landed_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def vendor(self) -> str:
+        return self.value.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class System:
+    """A system of the contract that a vendor source may fill."""
+
+    name: str  # the contract system: billing, crm
+    source_field: str  # the Settings field choosing its source (billing_source)
+    mapped_tables: tuple[str, ...]  # the contract tables a vendor source of it writes
+    layouts: tuple[Layout, ...]
+    planned: tuple[str, ...] = ()  # layouts of issue 19 not supported yet
+
+    @property
+    def setting(self) -> str:
+        return f"NYCKELTAL_{self.source_field.upper()}"
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The accepted values of its setting."""
+        return (FILES, *(layout.value for layout in self.layouts))
+
+    def layout(self, value: str) -> Layout | None:
+        """The layout of the setting's value (None: files)."""
+        return next((layout for layout in self.layouts if layout.value == value), None)
+
+
+# Fivetran's names, fivetran/dbt_stripe's models/staging/src_stripe.yml.
+STRIPE_FIVETRAN_TABLES = (
+    "customer",
+    "product",
+    "price",
+    "subscription_history",
+    "subscription_item",
+    "invoice",
+    "invoice_line_item",
+    "credit_note",
+)
+STRIPE_MODELS = "path:models/sources/stripe/fivetran"
+
+BILLING = System(
+    name="billing",
+    source_field="billing_source",
+    # billing.fx_rates keeps coming from files.
+    mapped_tables=("billing.plans", "billing.subscriptions", "billing.invoices"),
+    layouts=(
+        Layout("stripe:fivetran", STRIPE_FIVETRAN_TABLES, STRIPE_MODELS, "stripe_schema"),
+        # dlt's names, as `nyckeltal ingest stripe` writes them (credit_notes and
+        # subscriptions__discounts are optional: dlt creates no table without rows); the
+        # same mapping, through the ephemeral models of models/sources/stripe/dlt.
+        Layout(
+            "stripe:dlt",
+            (
+                "customers",
+                "products",
+                "prices",
+                "subscriptions",
+                "subscriptions__items__data",
+                "invoices",
+                "invoices__lines__data",
+            ),
+            STRIPE_MODELS,
+            "stripe_schema",
+        ),
+    ),
+    planned=("stripe:airbyte",),
+)
+
+# HubSpot as Fivetran lands it: fivetran/dbt_hubspot_source's models/src_hubspot.yml; every
+# HubSpot property is a column `property_<name>` (the standard ones the mapping reads below).
+HUBSPOT_FIVETRAN = Layout(
+    "hubspot:fivetran",
+    ("company", "contact", "deal", "deal_company", "deal_pipeline_stage"),
+    "path:models/sources/hubspot/fivetran",
+    "hubspot_schema",
+    landed_columns={
+        "company": (
+            "id",
+            "is_deleted",
+            "property_name",
+            "property_createdate",
+            "property_country",
+            "property_numberofemployees",
+            "property_hs_analytics_source",
+            "property_hs_lifecyclestage_customer_date",
+        ),
+        "contact": (
+            "id",
+            "_fivetran_deleted",
+            "property_createdate",
+            "property_associatedcompanyid",
+            "property_hs_analytics_source",
+            "property_hs_lifecyclestage_lead_date",
+            "property_hs_lifecyclestage_marketingqualifiedlead_date",
+            "property_hs_lifecyclestage_salesqualifiedlead_date",
+            "property_hs_lifecyclestage_opportunity_date",
+            "property_hs_lifecyclestage_customer_date",
+        ),
+        "deal": ("deal_id", "is_deleted", "deal_pipeline_stage_id", "property_closedate"),
+        "deal_company": ("deal_id", "company_id"),
+        "deal_pipeline_stage": ("stage_id", "_fivetran_deleted", "is_closed", "probability"),
+    },
+)
+
+CRM = System(
+    name="crm",
+    source_field="crm_source",
+    # crm.nps_responses keeps coming from files: HubSpot has no NPS table.
+    mapped_tables=("crm.customers", "crm.leads"),
+    layouts=(HUBSPOT_FIVETRAN,),
+    planned=("hubspot:dlt", "hubspot:airbyte"),
+)
+
+SYSTEMS: tuple[System, ...] = (BILLING, CRM)
+
+
+def vendor_tables(settings: object) -> frozenset[str]:
+    """The contract tables (keys) that the vendor sources chosen in `settings` (a Settings)
+    write at the start of a refresh: a load may go without their files, and references into
+    them are checked after the mapping (the Great Expectations suites), not by the load."""
+    return frozenset(
+        table
+        for system in SYSTEMS
+        if getattr(settings, system.source_field) != FILES
+        for table in system.mapped_tables
+    )
+
+
+# NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
+# HubSpot object (landed table) the property belongs to.
+HUBSPOT_PROPERTY_TABLES: Mapping[str, str] = {
+    "customer_id": "company",
+    "segment": "company",
+    "region": "company",
+    "country_code": "company",
+    "acquisition_channel": "company",
+    "acquisition_campaign_id": "company",
+    "channel": "contact",
+    "campaign_id": "contact",
+}
+
+
+def parse_properties(value: str) -> dict[str, str]:
+    """`column=property,...` (NYCKELTAL_HUBSPOT_PROPERTIES) as {column: property}; raises
+    ValueError naming the item that is not one and the accepted columns."""
+    properties: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        column, _, name = (piece.strip() for piece in item.partition("="))
+        name = name.lower().removeprefix("property_")
+        if column not in HUBSPOT_PROPERTY_TABLES or not name.replace("_", "").isalnum():
+            raise ValueError(
+                f"{item!r} is not column=property with a column among "
+                f"{', '.join(HUBSPOT_PROPERTY_TABLES)}"
+            )
+        properties[column] = name
+    return properties
