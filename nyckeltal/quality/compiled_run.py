@@ -21,6 +21,7 @@ from typing import Any
 from nyckeltal.quality.compiled import (
     MULTICOLUMN,
     NULLITY,
+    PAIR,
     PARTIAL_UNEXPECTED_COUNT,
     TABLE,
     ExpectationPlan,
@@ -42,7 +43,7 @@ def batch_source(definition: Any, query: str | None) -> str:
     return f"{asset.schema_name}.{asset.table_name}"
 
 
-def _table_result(config: Any, actual: Sequence[str]) -> tuple[bool, dict[str, Any]]:
+def table_result(config: Any, actual: Sequence[str]) -> tuple[bool, dict[str, Any]]:
     """GX's expect_column_to_exist / expect_table_columns_to_match_set on SQL (column names
     matched case-insensitively, a name in double quotes exactly)."""
     kwargs = config.kwargs
@@ -87,12 +88,20 @@ def _map_result(
     success = unexpected == 0 or element == 0 or checked == 0
     domain = len(item.columns)
     values: list[Any] = [
-        row[-1] if domain == 1 else dict(zip(item.columns, row[-domain:], strict=True))
+        row[-1]
+        if domain == 1
+        else tuple(row[-domain:])
+        if item.kind == PAIR
+        else dict(zip(item.columns, row[-domain:], strict=True))
         for row in rows
     ]
     total = unexpected / element * 100 if element else None
     nonmissing = total
-    result: dict[str, Any] = {"element_count": element, "unexpected_count": unexpected}
+    # GX sums over no rows: its unexpected count of an empty domain is None.
+    result: dict[str, Any] = {
+        "element_count": element,
+        "unexpected_count": unexpected if element else None,
+    }
     if nonnull is not None:
         nonmissing = unexpected / nonnull * 100 if element and nonnull else None
     result["unexpected_percent"] = nonmissing
@@ -186,7 +195,7 @@ def validate(
         for index in _gx_order(configs):
             item, config = plans[index], configs[index]
             if item.kind == TABLE:
-                success, result = _table_result(config, list(types))
+                success, result = table_result(config, list(types))
             else:
                 rows: list[Any] = []
                 if counts[f"unexpected_{index}"]:
