@@ -26,6 +26,7 @@ committed suite, passing and failing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,11 @@ class Parameters:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return f"${name}"
+
+    def used_by(self, sql: str) -> dict[str, Any]:
+        """The values a query names (DuckDB refuses unused named parameters)."""
+        named = set(re.findall(r"\$(p\d+)\b", sql))
+        return {name: value for name, value in self.values.items() if name in named}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from copy import deepcopy
 from typing import Any
 
@@ -114,13 +115,14 @@ def _map_result(
         result["unexpected_percent_total"] = total
         result["unexpected_percent_nonmissing"] = nonmissing
     hashable = [tuple(v.values()) if isinstance(v, dict) else v for v in values]
-    result["partial_unexpected_counts"] = [
-        {"value": value, "count": count}
-        for value, count in sorted(
-            Counter(hashable).most_common(PARTIAL_UNEXPECTED_COUNT),
-            key=lambda pair: (-pair[1], str(pair[0])),
-        )
-    ]
+    with suppress(TypeError):  # GX leaves the counts out when the values do not sort
+        result["partial_unexpected_counts"] = [
+            {"value": value, "count": count}
+            for value, count in sorted(
+                Counter(hashable).most_common(PARTIAL_UNEXPECTED_COUNT),
+                key=lambda pair: (-pair[1], pair[0]),
+            )
+        ]
     if item.kind != MULTICOLUMN:  # GX's SQL multicolumn expectations return no index list
         result["partial_unexpected_index_list"] = [
             dict(zip(columns, row[: len(columns)], strict=True)) for row in rows
@@ -139,8 +141,9 @@ def _gx_order(configs: Sequence[Any]) -> list[int]:
 
 
 def _plans(
-    configs: Sequence[Any], columns: Sequence[str], types: Mapping[str, str], bind: Parameters
+    configs: Sequence[Any], types: Mapping[str, str], bind: Parameters
 ) -> list[ExpectationPlan] | None:
+    """Every expectation compiled (against the batch's columns `types`), or None."""
     try:
         return [
             plan(index, config.type, dict(config.kwargs), list(types), types, bind)
@@ -148,6 +151,41 @@ def _plans(
         ]
     except NotCompiled:
         return None
+
+
+def _results(
+    connection: Any,
+    source: str,
+    plans: Sequence[ExpectationPlan],
+    configs: Sequence[Any],
+    columns: Sequence[str],
+    types: Mapping[str, str],
+    bind: Parameters,
+) -> list[Any]:
+    """The counts query, the failing expectations' example queries, GX's results."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+
+    sql = counts_query(source, plans)
+    cursor = connection.execute(sql, bind.used_by(sql))
+    names = [column[0] for column in cursor.description]
+    counts = dict(zip(names, cursor.fetchone(), strict=True))
+    results = []
+    for index in _gx_order(configs):
+        item, config = plans[index], configs[index]
+        if item.kind == TABLE:
+            success, result = table_result(config, list(types))
+        else:
+            rows: list[Any] = []
+            if counts[f"unexpected_{index}"]:
+                sql = examples_query(source, item, columns)
+                rows = connection.execute(sql, bind.used_by(sql)).fetchall()
+            success, result = _map_result(item, counts, rows, columns)
+        results.append(
+            ExpectationValidationResult(success=success, expectation_config=config, result=result)
+        )
+    return results
 
 
 def validate(
@@ -166,7 +204,6 @@ def validate(
     results store."""
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
-        ExpectationValidationResult,
     )
 
     source = batch_source(definition, query)
@@ -184,29 +221,11 @@ def validate(
         config.kwargs["batch_id"] = batch_id
         configs.append(config)
     bind = Parameters()
-    plans = _plans(configs, columns, types, bind)
+    plans = _plans(configs, types, bind)
     if plans is None:
         return None
     try:
-        cursor = connection.execute(counts_query(source, plans), bind.values)
-        names = [column[0] for column in cursor.description]
-        counts = dict(zip(names, cursor.fetchone(), strict=True))
-        results = []
-        for index in _gx_order(configs):
-            item, config = plans[index], configs[index]
-            if item.kind == TABLE:
-                success, result = table_result(config, list(types))
-            else:
-                rows: list[Any] = []
-                if counts[f"unexpected_{index}"]:
-                    sql = examples_query(source, item, columns)
-                    rows = connection.execute(sql, _used(sql, bind.values)).fetchall()
-                success, result = _map_result(item, counts, rows, columns)
-            results.append(
-                ExpectationValidationResult(
-                    success=success, expectation_config=config, result=result
-                )
-            )
+        results = _results(connection, source, plans, configs, columns, types, bind)
     except read_errors:
         return None
     successful = sum(1 for result in results if result.success)
@@ -225,14 +244,6 @@ def validate(
     )
     _store(store, definition.suite.name, validation, run_id, batch_id)
     return validation
-
-
-def _used(sql: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters a query names (DuckDB refuses unused named parameters)."""
-    import re
-
-    named = set(re.findall(r"\$(p\d+)\b", sql))
-    return {name: value for name, value in values.items() if name in named}
 
 
 def _meta(definition: Any, run_id: Any, query: str | None) -> dict[str, Any]:

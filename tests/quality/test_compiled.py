@@ -40,6 +40,7 @@ COMPARED = (
     "missing_count",
     "partial_unexpected_index_list",
     "partial_unexpected_list",
+    "partial_unexpected_counts",
     "observed_value",
     "details",
 )
@@ -115,7 +116,11 @@ def test_both_paths_agree_on_the_clean_demo_and_every_suite_compiles(
     assert assert_agree(runs) == Counter()
     for suite, (meta, _) in runs[EXECUTION][0].items():
         assert meta.get("nyckeltal_execution") == EXECUTION, f"{suite} ran in GX"
-    assert all(outcome.passed for outcome in runs[EXECUTION][1])
+    for outcome in runs[EXECUTION][1]:
+        assert outcome.passed
+        # Data Docs render the compiled results.
+        assert outcome.data_docs_path and outcome.data_docs_path.exists()
+        assert outcome.run_id in outcome.data_docs_path.read_text(encoding="utf-8")
 
 
 def test_both_paths_agree_on_planted_bad_rows_of_every_type(
@@ -167,3 +172,59 @@ def assert_table_results_agree(warehouse: Path, suite: str, results: Results) ->
         if not success:
             failing.append(config.type)
     return failing
+
+
+# --------------------------------------------------------------------------- the compiler alone
+
+
+def test_row_conditions_and_values_are_bound_parameters_never_sql_text() -> None:
+    bind = compiled.Parameters()
+    condition = {
+        "type": "and",
+        "conditions": [
+            {"type": "comparison", "column": {"name": "name"}, "operator": "IN",
+             "parameter": ["O'Brien", "x); drop table t; --"]},
+            {"type": "comparison", "column": {"name": "score"}, "operator": ">=", "parameter": 3},
+            {"type": "nullity", "column": {"name": "note"}, "is_null": False},
+        ],
+    }  # fmt: skip
+    columns = ["name", "score", "note"]
+    sql = compiled.row_condition_sql(condition, columns, bind)
+    assert sql == '(("name" in ($p0, $p1)) and ("score" >= $p2) and ("note" is not null))'
+    assert bind.values == {"p0": "O'Brien", "p1": "x); drop table t; --", "p2": 3}
+    item = compiled.plan(
+        0,
+        "expect_column_values_to_match_regex",
+        {"column": "name", "regex": "^[A-Z]'$", "row_condition": condition},
+        columns,
+        {"name": "VARCHAR"},
+        bind,
+    )
+    with duckdb.connect() as connection:
+        connection.execute("create table t (name varchar, score integer, note varchar)")
+        connection.execute(
+            "insert into t values ('O''Brien', 3, 'n'), ('O''Brien', 2, 'n'), "
+            "('x); drop table t; --', 5, null), (null, 9, 'n')"
+        )
+        sql = compiled.counts_query("t", [item])
+        row = connection.execute(sql, bind.used_by(sql)).fetchone()
+    assert row == (1, 1, 1)  # counted (the condition), considered (non-null), unexpected
+
+
+@pytest.mark.parametrize(
+    ("type_", "kwargs"),
+    [
+        ("expect_column_values_to_be_increasing", {"column": "name"}),
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "name", "value_set": ["a"], "mostly": 0.9},
+        ),
+        ("expect_column_values_to_not_be_null", {"column": "missing"}),
+        ("expect_column_values_to_be_between", {"column": "name", "min_value": "a"}),
+        ("expect_column_values_to_be_null", {"column": "name", "row_condition": 'name == "a"'}),
+    ],
+    ids=["unknown type", "mostly", "missing column", "between on text", "string condition"],
+)
+def test_what_does_not_compile_is_left_to_gx(type_: str, kwargs: dict[str, Any]) -> None:
+    with pytest.raises(compiled.NotCompiled):
+        compiled.plan(0, type_, kwargs, ["name"], {"name": "VARCHAR"}, compiled.Parameters())
