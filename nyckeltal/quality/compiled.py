@@ -160,6 +160,12 @@ def _between(column: str, kwargs: Mapping[str, Any], bind: Parameters) -> str:
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if low is None and high is None:
         raise NotCompiled("between without bounds (GX raises)")
+    try:
+        inverted = low is not None and high is not None and low > high
+    except TypeError:
+        inverted = True
+    if inverted:
+        raise NotCompiled("min_value above max_value (GX raises)")
     parts = []
     if low is not None:
         parts.append(f"{column} {'>' if kwargs.get('strict_min') else '>='} {bind(low)}")

@@ -222,9 +222,18 @@ def test_row_conditions_and_values_are_bound_parameters_never_sql_text() -> None
         ("expect_column_values_to_not_be_null", {"column": "missing"}),
         ("expect_column_values_to_be_between", {"column": "name", "min_value": "a"}),
         ("expect_column_values_to_be_null", {"column": "name", "row_condition": 'name == "a"'}),
+        ("expect_column_values_to_be_between", {"column": "n", "min_value": 2, "max_value": 1}),
     ],
-    ids=["unknown type", "mostly", "missing column", "between on text", "string condition"],
+    ids=[
+        "unknown type",
+        "mostly",
+        "missing column",
+        "between on text",
+        "string condition",
+        "inverted bounds",
+    ],
 )
 def test_what_does_not_compile_is_left_to_gx(type_: str, kwargs: dict[str, Any]) -> None:
     with pytest.raises(compiled.NotCompiled):
-        compiled.plan(0, type_, kwargs, ["name"], {"name": "VARCHAR"}, compiled.Parameters())
+        types = {"name": "VARCHAR", "n": "INTEGER"}
+        compiled.plan(0, type_, kwargs, list(types), types, compiled.Parameters())
