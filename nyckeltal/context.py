@@ -71,6 +71,7 @@ class RunContext:
     duckdb: DuckDBLimits
     reporting_currency: str
     date_horizon_years: int
+    gx_execution: str = "compiled"  # `compiled` or `gx` (NYCKELTAL_GX_EXECUTION)
     as_of: dt.date | None = None
     window: Window | None = None
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
@@ -128,6 +129,7 @@ class RunContext:
             reporting_currency=config.reporting_currency
             or str(settings.project_vars(config.project_dir)["reporting_currency"]).upper(),
             date_horizon_years=config.date_horizon_years,
+            gx_execution=config.gx_execution,
             today=today,
         )
         return context.with_run(as_of=as_of, window=window)

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     date_horizon_years: int = Field(default=10, ge=1, le=1000)
     dq_warn: str = ""
     dq_error: str = ""
+    # How the Great Expectations suites are executed on DuckDB: `compiled` (one query per
+    # suite, nyckeltal/quality/compiled.py; what does not compile runs in GX) or `gx` (GX's
+    # own execution, a few queries per expectation). Results and Data Docs are GX's either way.
+    gx_execution: Literal["compiled", "gx"] = "compiled"
 
     # The daily job.
     schedule_cron: str = "0 6 * * *"

@@ -78,6 +78,11 @@ class SuiteBatches(ABC):
         """The checkpoint's action after the run: the Data Docs index page (None: none)."""
         return None
 
+    def results_store(self) -> Any | None:
+        """The GX validation results store the compiled path writes to (`compiled_run`), or
+        None: this engine's suites run on GX's own execution only."""
+        return None
+
 
 def gx_suite(spec: SuiteSpec) -> Any:
     """A suite as a GX ExpectationSuite (the file context reads the same JSON from disk)."""

@@ -107,6 +107,9 @@ class FileContextBatches(SuiteBatches):
         try:
             with catalogue.connect() as sql_connection:
                 self.connection = sql_connection.connection.driver_connection
+                # The integrity queries read the reporting currency (the compiled path runs
+                # them on this connection).
+                self.connection.execute(self.engines.statement)
                 yield
         finally:
             self.engines.dispose()
@@ -124,6 +127,9 @@ class FileContextBatches(SuiteBatches):
 
     def definition(self, spec: SuiteSpec) -> Any:
         return self.definitions[spec.name]
+
+    def results_store(self) -> Any | None:
+        return self.gx.validation_results_store
 
     def data_docs(self, run_id: str) -> Path | None:
         changed = {path.stem for path in self.changed if path.parent.name == "expectations"}

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from nyckeltal.contract import TABLES, TABLES_BY_KEY
-from nyckeltal.quality import assets, project
+from nyckeltal.quality import assets, compiled_run, project
 from nyckeltal.quality.batches import EngineBatches, SuiteBatches
 from nyckeltal.quality.file_context import FileContextBatches
 from nyckeltal.quality.outcome import MAX_EXAMPLES, Failure, SuiteResult, ValidationOutcome
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from nyckeltal.context import RunContext
 
 Log = Callable[[str], None]
+COMPILED = compiled_run.EXECUTION  # RunContext.gx_execution of the compiled path
 
 
 def utc_naive(moment: dt.datetime | None) -> dt.datetime:
@@ -115,6 +116,31 @@ def _batch_columns(
     return [column.name for column in table.columns if column.name in actual]
 
 
+def _run_compiled(
+    batches: SuiteBatches,
+    spec: SuiteSpec,
+    columns: Sequence[str],
+    expectation_parameters: dict[str, Any],
+    run_identifier: Any,
+) -> Any | None:
+    """The suite on the compiled path (`compiled_run`), or None: GX's own execution runs it
+    (NYCKELTAL_GX_EXECUTION=gx, an engine without it, a suite that does not compile)."""
+    store = batches.results_store()
+    if batches.context.gx_execution != COMPILED or store is None:
+        return None
+    query = batches.query(spec) if batches.kind(spec) == assets.QUERY_ASSET else None
+    return compiled_run.validate(
+        batches.definition(spec),
+        batches.connection,
+        query,
+        columns,
+        expectation_parameters,
+        run_identifier,
+        store,
+        batches.context.engine.read_errors(),
+    )
+
+
 def _run_suite(
     batches: SuiteBatches,
     spec: SuiteSpec,
@@ -137,12 +163,15 @@ def _run_suite(
         parameters = batches.parameters(spec, in_scope)
         columns = _batch_columns(batches, spec, parameters)
         label = "all rows" if spec.kind not in (SCHEMA, ROW_COUNTS) else spec.kind.replace("_", " ")
-        validation = batches.definition(spec).run(
-            batch_parameters=parameters,
-            expectation_parameters=expectation_parameters,
-            result_format={**project.RESULT_FORMAT, "unexpected_index_column_names": columns},
-            run_id=RunIdentifier(run_name=f"{run_id} {label}", run_time=run_time),
-        )
+        run_identifier = RunIdentifier(run_name=f"{run_id} {label}", run_time=run_time)
+        validation = _run_compiled(batches, spec, columns, expectation_parameters, run_identifier)
+        if validation is None:
+            validation = batches.definition(spec).run(
+                batch_parameters=parameters,
+                expectation_parameters=expectation_parameters,
+                result_format={**project.RESULT_FORMAT, "unexpected_index_column_names": columns},
+                run_id=run_identifier,
+            )
         counts = [
             int(r.result["element_count"])
             for r in validation.results
