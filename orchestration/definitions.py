@@ -14,9 +14,14 @@ from nyckeltal.contract import TABLES
 from nyckeltal.dbt_runner import dbt_project
 from nyckeltal.settings import Settings
 from orchestration.defs.alerts import build_kpi_alerts_asset, build_run_failure_sensor
-from orchestration.defs.dbt import build_dbt_assets, mart_asset_keys
+from orchestration.defs.dbt import build_dbt_assets, dbt_steps, mart_asset_keys
 from orchestration.defs.ingest import INGESTED_BY, build_stripe_ingest_asset
-from orchestration.defs.insights import CHURN_RISK_KEY, build_churn_risk_asset
+from orchestration.defs.insights import (
+    CHURN_RISK_KEY,
+    FORESIGHT_KEY,
+    build_churn_risk_asset,
+    build_foresight_asset,
+)
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.quality import build_mart_validation_checks, build_source_validation_checks
 from orchestration.defs.report import build_report_asset
@@ -42,9 +47,18 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         checks.append(build_mart_validation_checks(marts))
     job = build_daily_refresh_job(retry_policy(config))
     # On PostgreSQL and Spark the DuckDB-only models and the churn-risk asset are left out
-    # (nyckeltal.engine; README "Beyond one machine").
+    # (nyckeltal.engine; README "Beyond one machine"), and the forecast tables are written by
+    # an asset between two dbt builds (orchestration.defs.dbt.dbt_steps).
     every_model = context.engine.runs_every_model
     insights = [build_churn_risk_asset()] if every_model else []
+    dbt_models = [
+        build_dbt_assets(project, manifest_path, step, config.refresh_dbt_tests)
+        for step in dbt_steps(context.engine, FORESIGHT_KEY)
+    ]
+    if not context.engine.forecasts_in_dbt:
+        insights.append(build_foresight_asset())
+    # The publication waits for every mart (the forecast marts may come from a later build).
+    published = [*marts, *(key for step in dbt_models[1:] for key in step.keys)]
     # With NYCKELTAL_BILLING_SOURCE=stripe:dlt, the refresh first ingests Stripe's API.
     ingest = INGESTED_BY.get(config.billing_source)
     ingests = [build_stripe_ingest_asset()] if ingest else []
@@ -52,13 +66,8 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         assets=[
             *ingests,
             build_raw_table_assets(raw_table_specs(ingest)),
-            build_dbt_assets(
-                project,
-                manifest_path,
-                exclude=" ".join(context.engine.dbt_exclusions()) or None,
-                data_tests=config.refresh_dbt_tests,
-            ),
-            build_publish_asset([*marts, *([CHURN_RISK_KEY] if every_model else [])]),
+            *dbt_models,
+            build_publish_asset([*published, *([CHURN_RISK_KEY] if every_model else [])]),
             build_kpi_alerts_asset(),
             build_report_asset(),
             *insights,

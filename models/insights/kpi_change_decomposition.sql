@@ -244,14 +244,16 @@ worded as (
 ),
 
 phrased as (
+    -- The signs come from the effects rounded to 9 places: an effect that is zero but for
+    -- the last bits of a sum (their sign differs between engines) reads '+0.0'.
     select
         *,
         {{ dbt.concat([
             "segment_type", "' '", "segment_value", "': '",
-            "case when rate_effect >= 0 then '+' else '-' end",
+            "case when " ~ round_number('rate_effect', 9) ~ " >= 0 then '+' else '-' end",
             nyckeltal.rounded_text('abs(rate_effect)', 2), "' '", "change_unit",
             "' from its own rate, '",
-            "case when mix_effect >= 0 then '+' else '-' end",
+            "case when " ~ round_number('mix_effect', 9) ~ " >= 0 then '+' else '-' end",
             nyckeltal.rounded_text('abs(mix_effect)', 2), "' '", "change_unit",
             "case when segment_share >= previous_segment_share then ' from a larger share'"
             ~ " else ' from a smaller share' end"

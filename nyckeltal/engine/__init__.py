@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from nyckeltal.engine.base import (
     DUCKDB_ONLY_MODELS,
+    FORESIGHT_MARTS,
+    FORESIGHT_MARTS_SELECTION,
     MARTS_SCHEMA,
     SKIPPED_ON_ENGINES,
     Engine,
@@ -24,6 +26,8 @@ ENGINES: dict[str, type[Engine]] = {
 __all__ = [
     "DUCKDB_ONLY_MODELS",
     "ENGINES",
+    "FORESIGHT_MARTS",
+    "FORESIGHT_MARTS_SELECTION",
     "MARTS_SCHEMA",
     "SKIPPED_ON_ENGINES",
     "DuckDBEngine",

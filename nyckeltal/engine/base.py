@@ -18,25 +18,27 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 
 from nyckeltal.settings import Settings
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 MARTS_SCHEMA = "marts"
-# The models that run on DuckDB only for now (README "Beyond one machine"): the dbt Python
-# models of the forecasts and the target outlook (models/intermediate/insights) with the two
-# marts that read them, and the churn-risk features. A dbt selection, excluded on the other
-# engines. The SQL insight marts (kpi_anomalies, kpi_segment_callouts,
-# kpi_change_decomposition) run everywhere.
-DUCKDB_ONLY_MODELS = (
-    "path:models/intermediate/insights kpi_forecasts kpi_target_outlook int_customer_churn_features"
-)
-SKIPPED_ON_ENGINES = (
-    "DuckDB-only, skipped on this engine: the forecasts (kpi_forecasts, kpi_target_outlook) "
-    "and the churn-risk scores"
-)
+# The models that run on DuckDB only (README "Beyond one machine"): the dbt Python models of
+# the forecasts and the target outlook (models/intermediate/insights; elsewhere the refresh
+# computes their tables itself: nyckeltal.insights.foresight) and the churn-risk features. A
+# dbt selection, excluded on the other engines.
+DUCKDB_ONLY_MODELS = "path:models/intermediate/insights int_customer_churn_features"
+# The marts that read the forecast tables (models/insights), and what is built on them. On
+# DuckDB one dbt build makes everything; elsewhere dbt builds them in a second invocation,
+# after the refresh wrote the forecast tables (FORESIGHT_MARTS_SELECTION).
+FORESIGHT_MARTS = ("kpi_forecasts", "kpi_target_outlook")
+FORESIGHT_MARTS_SELECTION = " ".join(f"{name}+" for name in FORESIGHT_MARTS)
+SKIPPED_ON_ENGINES = "DuckDB-only, skipped on this engine: the churn-risk scores"
 Progress = Callable[[str], None]
 
 
@@ -76,9 +78,24 @@ class Engine(ABC):
         """Whether dbt builds every model here (else DUCKDB_ONLY_MODELS are left out)."""
         return self.embedded
 
+    @property
+    def forecasts_in_dbt(self) -> bool:
+        """Whether dbt computes the forecast tables (its Python models, DuckDB); else the
+        refresh does between two dbt builds (nyckeltal.insights.foresight)."""
+        return self.embedded
+
     def dbt_exclusions(self) -> tuple[str, ...]:
-        """The dbt selection a build on this engine leaves out."""
-        return () if self.runs_every_model else (DUCKDB_ONLY_MODELS,)
+        """The dbt selection the (first) build on this engine leaves out."""
+        if self.runs_every_model:
+            return ()
+        if self.forecasts_in_dbt:
+            return (DUCKDB_ONLY_MODELS,)
+        return (DUCKDB_ONLY_MODELS, FORESIGHT_MARTS_SELECTION)
+
+    @abstractmethod
+    def write_table(self, warehouse: Path, schema: str, name: str, frame: pa.Table) -> None:
+        """Replace table `schema.name` with the rows of `frame` (its columns and types), all
+        at once: a reader sees the old table or the new one."""
 
     @abstractmethod
     def describe(self, warehouse: Path) -> str:
@@ -132,26 +149,11 @@ class Engine(ABC):
     def read_marts(self, destination: Path, warehouse: Path) -> tuple[Path, dt.date | None]:
         """Copy every table of the `marts` schema into a new DuckDB file at `destination`
         (replaced), with DuckDB types; return it and the as-of date."""
-        import pandas as pd
-
         destination.unlink(missing_ok=True)
         with self.connect(warehouse) as source, duckdb.connect(str(destination)) as target_db:
             target_db.execute(f"create schema {MARTS_SCHEMA}")
             for table in source.tables(MARTS_SCHEMA):
-                columns = source.table_columns(MARTS_SCHEMA, table)
-                definition = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
-                target_db.execute(f'create table {MARTS_SCHEMA}."{table}" ({definition})')
-                names = ", ".join(f'"{name}"' for name in columns)
-                rows = source.execute(f'select {names} from {MARTS_SCHEMA}."{table}"').fetchall()
-                if not rows:
-                    continue
-                frame = pd.DataFrame.from_records(rows, columns=list(columns)).astype(object)
-                target_db.register("engine_rows", frame)
-                casts = ", ".join(f'cast("{name}" as {kind})' for name, kind in columns.items())
-                target_db.execute(
-                    f'insert into {MARTS_SCHEMA}."{table}" select {casts} from engine_rows'
-                )
-                target_db.unregister("engine_rows")
+                copy_table(source, MARTS_SCHEMA, table, target_db)
             as_of = self.as_of_date(source)
         return destination, as_of
 
@@ -165,6 +167,27 @@ class Engine(ABC):
             return None
         value = row[0] if row else None
         return value.date() if isinstance(value, dt.datetime) else value
+
+
+def copy_table(source: Any, schema: str, table: str, target_db: duckdb.DuckDBPyConnection) -> None:
+    """Copy table `schema.table` of an engine's connection (`source`, Engine.connect) into
+    the same relation of the DuckDB connection `target_db` (schema created), with DuckDB
+    types: what a dbt Python model on DuckDB reads as `dbt.ref(...)`."""
+    import pandas as pd
+
+    columns = source.table_columns(schema, table)
+    definition = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+    target_db.execute(f'create schema if not exists "{schema}"')
+    target_db.execute(f'create table "{schema}"."{table}" ({definition})')
+    names = ", ".join(f'"{name}"' for name in columns)
+    rows = source.execute(f'select {names} from {schema}."{table}"').fetchall()
+    if not rows:
+        return
+    frame = pd.DataFrame.from_records(rows, columns=list(columns)).astype(object)
+    target_db.register("engine_rows", frame)
+    casts = ", ".join(f'cast("{name}" as {kind})' for name, kind in columns.items())
+    target_db.execute(f'insert into "{schema}"."{table}" select {casts} from engine_rows')
+    target_db.unregister("engine_rows")
 
 
 # --------------------------------------------------------------------------- types

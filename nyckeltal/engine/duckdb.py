@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from nyckeltal.engine.base import Engine, RawTables
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class DuckDBEngine(Engine):
@@ -30,3 +34,14 @@ class DuckDBEngine(Engine):
         tables.progress(f"Replacing the raw tables of {warehouse}")
         write_tables(tables.connection, tables.staged, warehouse, tables.progress)
         return warehouse
+
+    def write_table(self, warehouse: Path, schema: str, name: str, frame: pa.Table) -> None:
+        """One transaction: create-or-replace from the frame."""
+        with duckdb.connect(str(warehouse)) as connection:
+            connection.execute("begin transaction")
+            connection.execute(f'create schema if not exists "{schema}"')
+            connection.register("nyckeltal_frame", frame)
+            connection.execute(
+                f'create or replace table "{schema}"."{name}" as select * from nyckeltal_frame'
+            )
+            connection.execute("commit")

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from nyckeltal.engine.base import Engine, RawTables, duckdb_type
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class PostgresConnection:
@@ -110,6 +113,12 @@ class PostgresEngine(Engine):
 
         tables.progress("Replacing the raw tables in PostgreSQL")
         return write_postgres_tables(tables, self.conninfo(), self.describe(warehouse))
+
+    def write_table(self, warehouse: Path, schema: str, name: str, frame: pa.Table) -> None:
+        """COPY into a new table that replaces the old one, in one transaction."""
+        from nyckeltal.engine.frame_writers import write_postgres_table
+
+        write_postgres_table(self.conninfo(), schema, name, frame)
 
     def gx_datasource(self, context: Any, name: str) -> Any:
         """A GX SQL data source on the target server: GX computes every metric in SQL."""

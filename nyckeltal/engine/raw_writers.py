@@ -12,7 +12,6 @@ last step differs by target:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 import time
@@ -22,6 +21,7 @@ import duckdb
 
 from nyckeltal.contract import LOADED_AT_COLUMN
 from nyckeltal.engine.base import RawTables
+from nyckeltal.engine.frame_writers import swap_folder
 from nyckeltal.loading.problems import LoadError
 from nyckeltal.loading.sql import first_line, literal
 from nyckeltal.loading.staging import StagedTable
@@ -129,9 +129,5 @@ def write_parquet_tables(tables: RawTables, raw: Path) -> Path:
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    previous = raw.with_name(f".raw-old-{os.getpid()}")
-    if raw.exists():
-        os.replace(raw, previous)
-    os.replace(fresh, raw)
-    shutil.rmtree(previous, ignore_errors=True)
+    swap_folder(fresh, raw)
     return raw

@@ -17,11 +17,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from nyckeltal.engine.base import Engine, RawTables, Rows, duckdb_type
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SPARK_TABLES = "tables"
 
@@ -132,6 +135,8 @@ class SparkEngine(Engine):
             .config("spark.sql.codegen.wholeStage", "false")
             .config("spark.sql.parquet.inferTimestampNTZ.enabled", "false")
             .config("spark.ui.enabled", "false")
+            # No progress bar on stderr (it would break the lines of dbt's JSON log).
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.warehouse.dir", str(self.config.spark_dir / SPARK_TABLES))
             .config("spark.sql.catalogImplementation", "in-memory")
         )
@@ -152,6 +157,17 @@ class SparkEngine(Engine):
 
         tables.progress(f"Writing the raw tables as Parquet for Spark ({self.raw_dir})")
         return write_parquet_tables(tables, self.raw_dir)
+
+    def table_folder(self, schema: str, name: str) -> Path:
+        """Where a table of `schema` lives: beside dbt's own (`<spark_dir>/tables/<schema>.db`)."""
+        return self.config.spark_dir / SPARK_TABLES / f"{schema}.db" / name
+
+    def write_table(self, warehouse: Path, schema: str, name: str, frame: pa.Table) -> None:
+        """Parquet in a new folder, swapped in by renames (the run's Spark registers it as
+        `schema.name`; dbt reads the folder: macros/foresight_relation.sql)."""
+        from nyckeltal.engine.frame_writers import write_parquet_table
+
+        write_parquet_table(self.table_folder(schema, name), frame)
 
     def gx_datasource(self, context: Any, name: str) -> Any:
         """A GX Spark data source: each suite's batch is the Spark DataFrame of its table or

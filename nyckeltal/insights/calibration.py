@@ -32,6 +32,10 @@ LEVELS = (80, 95)
 HELD_OUT_CUTS = 2
 MIN_SCORES = 20
 SCORE_COLUMNS = ["model", "cut", "step", "score_80", "score_95"]
+# Segment types whose series exist on some engines only (churn_rate by `risk_band`: a dbt
+# Python model, DuckDB only). Their backtest scores stay out of the pool, so that every
+# engine calibrates the intervals of the series they share with the same factors.
+ENGINE_SPECIFIC_SEGMENT_TYPES = ("risk_band",)
 # One backtest step's scores: (cut, step, score at 80 %, score at 95 %).
 Score = tuple[int, int, float, float]
 

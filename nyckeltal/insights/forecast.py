@@ -39,6 +39,9 @@ from nyckeltal.insights.calibration import step_scores
 SEASON = {"month": 12, "ttm": 12, "quarter": 4, "year": 1}
 GRAIN_MONTHS = {"month": 1, "ttm": 1, "quarter": 3, "year": 12}
 SERIES_KEY = ["kpi_code", "segment_type", "segment_value", "period_grain"]
+# The series key's types, for the projections of the forecast tables (their dbt Python
+# models on DuckDB, nyckeltal.insights.foresight elsewhere).
+KEY_PROJECTION = ", ".join(f"cast({column} as varchar) as {column}" for column in SERIES_KEY)
 MIN_TRAINING = 6
 BACKTEST_ORIGINS = 4
 BACKTEST_HORIZON = 3
@@ -128,6 +131,11 @@ def series_id(rows: pd.DataFrame) -> pd.Series:
     for part in parts[1:]:
         key = key + _SEPARATOR + part
     return key
+
+
+def series_key(unique_id: str) -> dict[str, str]:
+    """The SERIES_KEY columns of a series_id."""
+    return dict(zip(SERIES_KEY, unique_id.split(_SEPARATOR), strict=True))
 
 
 # --------------------------------------------------------------------------- statsforecast

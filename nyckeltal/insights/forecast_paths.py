@@ -50,6 +50,27 @@ COLUMNS = [
     "backtest_covered_95",
 ]
 
+# The table's columns and types (int_kpi_forecast_paths).
+PROJECTION = (
+    f"{fc.KEY_PROJECTION}, "
+    "cast(horizon as integer) as horizon, "
+    "cast(period_start as date) as period_start, "
+    "cast(period_end as date) as period_end, "
+    "cast(is_in_progress as boolean) as is_in_progress, "
+    "cast(forecast_state as varchar) as forecast_state, "
+    "cast(model as varchar) as model, "
+    "cast(beats_naive as boolean) as beats_naive, "
+    "cast(forecast as double) as forecast, "
+    "cast(lower_80 as double) as lower_80, "
+    "cast(upper_80 as double) as upper_80, "
+    "cast(lower_95 as double) as lower_95, "
+    "cast(upper_95 as double) as upper_95, "
+    "cast(unit as varchar) as unit, "
+    "cast(history_periods as integer) as history_periods, "
+    "cast(last_complete_period_start as date) as last_complete_period_start, "
+    f"cast(last_value as double) as last_value, {sel.BACKTEST_PROJECTION}"
+)
+
 
 def forecast_paths(
     scorecard: pd.DataFrame,
@@ -77,9 +98,14 @@ def forecast_paths(
 
 
 def interval_factors(choices: dict[str, fc.Choice]) -> dict[str, dict[int, float]]:
-    """The calibration factor per model and level from the backtest of every series."""
-    table = cal.score_table({key: (c.model, c.scores) for key, c in choices.items()})
-    return cal.factors(table)
+    """The calibration factor per model and level from the backtest of every series but
+    the engine-specific ones (calibration.ENGINE_SPECIFIC_SEGMENT_TYPES)."""
+    pooled = {
+        key: (choice.model, choice.scores)
+        for key, choice in choices.items()
+        if fc.series_key(key)["segment_type"] not in cal.ENGINE_SPECIFIC_SEGMENT_TYPES
+    }
+    return cal.factors(cal.score_table(pooled))
 
 
 def _bounds(catalogue: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:

@@ -12,6 +12,30 @@ from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import outlook as ol
 
 _KEY = ["kpi_code", "segment_type", "segment_value", "period_grain"]
+# The table's columns and types (int_kpi_target_outlook_computed).
+PROJECTION = (
+    f"{fc.KEY_PROJECTION}, "
+    "cast(outlook_period as varchar) as outlook_period, "
+    "cast(period_start as date) as period_start, "
+    "cast(period_end as date) as period_end, "
+    "cast(target_value as double) as target_value, "
+    "cast(direction as varchar) as direction, "
+    "cast(expected_value as double) as expected_value, "
+    "cast(expected_sd as double) as expected_sd, "
+    "cast(probability_on_target as double) as probability_on_target, "
+    "cast(method as varchar) as method, "
+    "cast(value_so_far as double) as value_so_far, "
+    "cast(elapsed_share as double) as elapsed_share, "
+    "cast(outlook_state as varchar) as outlook_state, "
+    "cast(impact_score as double) as impact_score, "
+    "cast(outlook_text as varchar) as outlook_text"
+)
+
+
+def as_of_date_of(window: pd.DataFrame) -> dt.date:
+    """The as-of date of int_reporting_window's frame (a date or a timestamp)."""
+    value = window["as_of_date"].iloc[0]
+    return value.date() if hasattr(value, "date") else value
 
 
 def target_outlook(

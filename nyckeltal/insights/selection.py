@@ -47,6 +47,16 @@ SCORES = "backtest_interval_scores"
 SCORES_PROJECTION = f"cast({SCORES} as varchar) as {SCORES}"
 STATE = ["last_complete_period_start", "history_periods", "history_fingerprint"]
 COLUMNS = [*fc.SERIES_KEY, *STATE, *CHOICE_COLUMNS, SCORES]
+# The table's columns and types (int_kpi_forecast_selection).
+PROJECTION = (
+    f"{fc.KEY_PROJECTION}, "
+    "cast(last_complete_period_start as date) as last_complete_period_start, "
+    "cast(history_periods as integer) as history_periods, "
+    "cast(history_fingerprint as varchar) as history_fingerprint, "
+    "cast(model as varchar) as model, "
+    "cast(beats_naive as boolean) as beats_naive, "
+    f"{BACKTEST_PROJECTION}, {SCORES_PROJECTION}"
+)
 
 
 def series_summary(series: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from dagster_dbt import (
 
 from nyckeltal import failures
 from nyckeltal.dbt_runner import invocation_target_path
+from nyckeltal.engine import FORESIGHT_MARTS, FORESIGHT_MARTS_SELECTION, Engine
 from nyckeltal.progress import stage
 from orchestration.resources import (
     NyckeltalResource,
@@ -67,7 +69,17 @@ EXCLUDE_DEV_ONLY_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 class NyckeltalDbtTranslator(DagsterDbtTranslator):
-    """Sources keyed by their warehouse schema (raw_billing/invoices), groups by layer."""
+    """Sources keyed by their warehouse schema (raw_billing/invoices), groups by layer.
+    `foresight_key`: the asset that writes the forecast tables outside dbt (engines without
+    dbt Python models), on which the marts reading them (FORESIGHT_MARTS) depend."""
+
+    def __init__(
+        self,
+        settings: DagsterDbtTranslatorSettings | None = None,
+        foresight_key: AssetKey | None = None,
+    ) -> None:
+        super().__init__(settings=settings)
+        self.foresight_key = foresight_key
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -79,8 +91,11 @@ class NyckeltalDbtTranslator(DagsterDbtTranslator):
     ) -> AssetSpec:
         """The incremental facts are daily partitioned; every other node is not."""
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if PARTITIONED_TAG in (self.get_resource_props(manifest, unique_id).get("tags") or []):
+        props = self.get_resource_props(manifest, unique_id)
+        if PARTITIONED_TAG in (props.get("tags") or []):
             return spec.replace_attributes(partitions_def=DAILY)
+        if self.foresight_key is not None and props["name"] in FORESIGHT_MARTS:
+            return spec.merge_attributes(deps=[self.foresight_key])
         return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -97,12 +112,16 @@ class NyckeltalDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def translator(data_tests: bool = True) -> NyckeltalDbtTranslator:
-    """`data_tests`: dbt's data tests are asset checks (false: the build leaves them out)."""
+def translator(
+    data_tests: bool = True, foresight_key: AssetKey | None = None
+) -> NyckeltalDbtTranslator:
+    """`data_tests`: dbt's data tests are asset checks (false: the build leaves them out);
+    `foresight_key`: see NyckeltalDbtTranslator."""
     return NyckeltalDbtTranslator(
         settings=DagsterDbtTranslatorSettings(
             enable_asset_checks=data_tests, enable_code_references=True
-        )
+        ),
+        foresight_key=foresight_key,
     )
 
 
@@ -121,6 +140,24 @@ def _dbt_failure(invocation: DbtCliInvocation, warehouse: Path) -> Failure:
     )
 
 
+@dataclass(frozen=True)
+class DbtStep:
+    """One `dbt build` of the refresh: its asset definition's name and dbt selection. On an
+    engine where the refresh computes the forecast tables itself, dbt builds in two steps
+    (`split`): everything but the forecast marts, then (after `foresight_tables`) those marts;
+    each step's tests run only with the models they test (`--indirect-selection buildable`)."""
+
+    name: str = "dbt_models"
+    label: str = "dbt build"
+    select: str = "fqn:*"
+    exclude: str | None = None
+    split: bool = False
+    foresight_key: AssetKey | None = None
+
+    def flags(self) -> tuple[str, ...]:
+        return ("--indirect-selection", "buildable") if self.split else ()
+
+
 def run_dbt_build(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
@@ -128,6 +165,7 @@ def run_dbt_build(
     dbt_vars: Mapping[str, str],
     data_tests: bool = False,
     window: tuple[dt.date, dt.date] | None = None,
+    step: DbtStep | None = None,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection, streaming materializations and test results.
 
@@ -138,7 +176,8 @@ def run_dbt_build(
     # dbt unit tests assert fixed fixtures, not the data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), never in a refresh, where a var such as as_of_date
     # would change their expected rows.
-    arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS]
+    step = step or DbtStep()
+    arguments = ["build", *EXCLUDE_DEV_ONLY_TESTS, *step.flags()]
     if not data_tests:  # the default: NYCKELTAL_REFRESH_DBT_TESTS=false
         arguments += ["--exclude-resource-type", "test"]
     if dbt_vars:
@@ -148,7 +187,7 @@ def run_dbt_build(
     with (
         stop_when_interrupted(),
         retry_only_transient(nyckeltal.warehouse_path()),
-        stage("dbt build") as progress,
+        stage(step.label) as progress,
         nyckeltal.dbt_cli(dbt, window) as run_dbt_cli,
         nyckeltal.tool_output(),
     ):
@@ -192,10 +231,28 @@ def keep_partial_parse(invocation_target: Path) -> None:
     staging.replace(destination)
 
 
+def dbt_steps(engine: Engine, foresight_key: AssetKey) -> list[DbtStep]:
+    """The dbt builds of a refresh on `engine`: one, or two around the asset that writes the
+    forecast tables (`foresight_key`) where dbt cannot compute them."""
+    exclude = " ".join(engine.dbt_exclusions()) or None
+    if engine.forecasts_in_dbt:
+        return [DbtStep(exclude=exclude)]
+    return [
+        DbtStep(exclude=exclude, split=True),
+        DbtStep(
+            name="dbt_foresight_marts",
+            label="dbt build (forecast marts)",
+            select=FORESIGHT_MARTS_SELECTION,
+            split=True,
+            foresight_key=foresight_key,
+        ),
+    ]
+
+
 def build_dbt_assets(
     project: DbtProject,
     manifest_path: Path,
-    exclude: str | None = None,
+    step: DbtStep | None = None,
     data_tests: bool = False,
 ) -> AssetsDefinition:
     """Every dbt model and seed as one asset definition, built by ONE `dbt build` per run.
@@ -205,19 +262,22 @@ def build_dbt_assets(
     passed to dbt as the window: the daily facts replace exactly those days and the models
     on top of them are rebuilt. A full build (NyckeltalResource.full_build) passes no
     window. One invocation means one parse and one DuckDB connection per refresh.
-    `exclude`: models left out (a dbt selection; the DuckDB-only ones on other engines);
     `data_tests` (NYCKELTAL_REFRESH_DBT_TESTS; default false): dbt's data tests run in the
     build as asset checks of their models; without, none runs and none is registered (a
     registered check that never reports would make Dagster skip what depends on it). They
-    check the SQL, so `make test` runs them always (tests/test_dbt_data_tests.py).
+    check the SQL, so `make test` runs them always (tests/test_dbt_data_tests.py). `step`:
+    one of two builds (DbtStep; default: the one build of every model).
     """
+    step = step or DbtStep()
+    excluded = f"{SOURCE_TESTS} {step.exclude}" if step.exclude else SOURCE_TESTS
 
     @dbt_assets(
         manifest=manifest_path,
         project=project,
-        exclude=f"{SOURCE_TESTS} {exclude}" if exclude else SOURCE_TESTS,
-        name="dbt_models",
-        dagster_dbt_translator=translator(data_tests),
+        select=step.select,
+        exclude=excluded,
+        name=step.name,
+        dagster_dbt_translator=translator(data_tests, step.foresight_key),
         backfill_policy=BackfillPolicy.single_run(),
     )
     def dbt_models(
@@ -228,7 +288,9 @@ def build_dbt_assets(
             "facts window: "
             + (f"{window[0]} to {window[1]}" if window else "every day, full build")
         )
-        yield from run_dbt_build(context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests, window)
+        yield from run_dbt_build(
+            context, dbt, nyckeltal, nyckeltal.dbt_vars(), data_tests, window, step
+        )
 
     return dbt_models
 

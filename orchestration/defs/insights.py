@@ -1,17 +1,25 @@
-"""Churn risk: the `customer_churn_risk` asset, trained and scored on every refresh after the
-marts from `intermediate.int_customer_churn_features` (nyckeltal.insights.churn_risk; the model
-itself is nyckeltal.churn_model, shared with the dbt Python model
-`int_customer_risk_bands_monthly`)."""
+"""The insights computed in Python outside dbt.
+
+- Churn risk: the `customer_churn_risk` asset, trained and scored on every refresh after the
+  marts from `intermediate.int_customer_churn_features` (nyckeltal.insights.churn_risk; the
+  model itself is nyckeltal.churn_model, shared with the dbt Python model
+  `int_customer_risk_bands_monthly`).
+- The forecast tables on engines without dbt Python models: the `foresight_tables` asset,
+  between the dbt build of the scorecard and the one of the forecast marts
+  (nyckeltal.insights.foresight; orchestration.defs.dbt.dbt_steps).
+"""
 
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from nyckeltal.insights.churn_risk import FEATURES_RELATION, refresh_churn_risk
+from nyckeltal.insights.foresight import INPUTS, refresh_foresight_tables
 from nyckeltal.progress import stage
 from orchestration.resources import NyckeltalResource, retry_only_transient, stop_when_interrupted
 
 CHURN_RISK_KEY = AssetKey(["marts", "customer_churn_risk"])
+FORESIGHT_KEY = AssetKey(["intermediate", "foresight_tables"])
 
 
 def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
@@ -65,3 +73,39 @@ def build_churn_risk_asset(features_key: AssetKey | None = None) -> Any:
         )
 
     return customer_churn_risk
+
+
+def build_foresight_asset() -> Any:
+    """The `foresight_tables` asset: the forecast selection, paths and target outlook written
+    into the engine (schema intermediate) from its scorecard; dbt's forecast marts read them
+    (they depend on this asset: orchestration.defs.dbt.NyckeltalDbtTranslator)."""
+
+    @asset(
+        key=FORESIGHT_KEY,
+        deps=[AssetKey([schema, table]) for schema, table in INPUTS],
+        group_name="insights",
+        kinds={"python", "statsforecast"},
+        description="The KPI forecasts and target outlook computed from marts.kpi_scorecard "
+        "with the code of the dbt Python models of DuckDB (nyckeltal/insights), written as "
+        "intermediate.int_kpi_forecast_selection, int_kpi_forecast_paths and "
+        "int_kpi_target_outlook_computed for marts.kpi_forecasts and kpi_target_outlook.",
+    )
+    def foresight_tables(
+        context: AssetExecutionContext, nyckeltal: NyckeltalResource
+    ) -> MaterializeResult:
+        run = nyckeltal.run_context()
+        with (
+            stop_when_interrupted(),
+            retry_only_transient(nyckeltal.warehouse_path()),
+            stage("forecasts") as progress,
+        ):
+            tables = refresh_foresight_tables(run.engine, run.warehouse, context.log.info)
+            progress.detail = ", ".join(f"{name} {rows}" for name, rows in tables.rows.items())
+        return MaterializeResult(
+            metadata={
+                **{f"{name}_rows": rows for name, rows in tables.rows.items()},
+                "compute_seconds": round(tables.seconds, 1),
+            }
+        )
+
+    return foresight_tables
