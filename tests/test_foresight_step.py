@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from test_foresight import CATALOGUE, _scorecard
+from scorecard_series import CATALOGUE, scorecard_series
 
 from nyckeltal.engine import DuckDBEngine
 from nyckeltal.insights import forecast_paths as fp
@@ -79,8 +79,8 @@ def test_the_step_writes_the_dbt_models_tables_and_reuses_the_stored_selection(
     values = [3.0 + 0.1 * (index % 5) + 0.02 * index for index in range(26)]
     scorecard = pd.concat(
         [
-            _scorecard(values, segment=("plan", "basic"), in_progress_value=3.4),
-            _scorecard([2 * value for value in values], segment=("plan", "pro")),
+            scorecard_series(values, segment=("plan", "basic"), in_progress_value=3.4),
+            scorecard_series([2 * value for value in values], segment=("plan", "pro")),
         ],
         ignore_index=True,
     )
