@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from nyckeltal.cli_parser import Parser, choice_type, parse
 from nyckeltal.locking import add_wait_option, hold, print_waiting
+from nyckeltal.vendor_layouts import INGEST_VENDORS
 
 if TYPE_CHECKING:
     from nyckeltal.context import RunContext
-
-# `nyckeltal ingest VENDOR` (nyckeltal/ingest): the vendors it can pull so far.
-INGEST_VENDORS = ("stripe",)
 
 
 def _date(text: str) -> dt.date:
@@ -159,10 +157,14 @@ def build_parser() -> Parser:
         description="Pull what changed since the last ingest from the vendor's public API "
         "into its landing schema (NYCKELTAL_<VENDOR>_SCHEMA of the warehouse, or of "
         "NYCKELTAL_LANDING_DATABASE), in dlt's layout; then `nyckeltal run` with "
-        "NYCKELTAL_BILLING_SOURCE=stripe:dlt maps it. docs/sources.md.",
+        "the system's `<vendor>:dlt` source (NYCKELTAL_BILLING_SOURCE=stripe:dlt, ...) maps it. "
+        "docs/sources.md.",
     )
     ingest.add_argument(
-        "vendor", type=choice_type(INGEST_VENDORS), metavar="VENDOR", help="stripe (so far)"
+        "vendor",
+        type=choice_type(INGEST_VENDORS),
+        metavar="VENDOR",
+        help=", ".join(INGEST_VENDORS),
     )
 
     generate = commands.add_parser(
@@ -324,9 +326,9 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 @writes_warehouse
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from nyckeltal.ingest.stripe import ingest, stripe_config
+    from nyckeltal.ingest import run
 
-    print(ingest(stripe_config(_context(args))).summary())
+    print(run(args.vendor, _context(args)).summary())
     return 0
 
 

@@ -158,6 +158,12 @@ class Settings(BaseSettings):
     crm_source: str = "files"
     hubspot_schema: str = "hubspot"
     hubspot_properties: str = ""
+    # The people (hr.employees, hr.payroll), the ad platforms (marketing.campaigns,
+    # marketing.ad_spend) and web analytics (marketing.web_events): `files` or a layout of
+    # nyckeltal.vendor_layouts (HR, ADS, WEB).
+    hr_source: str = "files"
+    ads_source: str = "files"
+    web_source: str = "files"
     # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
     stripe_customer_id_metadata_key: str | None = None
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.

@@ -1,7 +1,7 @@
 """The registry of vendor sources: per system, the setting that picks its source and, per
 layout (`<vendor>:<tool>`), what the mapping reads and writes (docs/sources.md).
 
-A system (billing, crm; hr, ads and web slot in the same way) is chosen by its setting,
+A system (billing, crm, hr, ads, web) is chosen by its setting,
 `NYCKELTAL_<SYSTEM>_SOURCE`: `files` (the contract's files, `nyckeltal load`) or one of its
 layouts. A layout names the landed tables its mapping reads (the tool's documented names),
 the columns it needs beyond them, the dbt models that map them into the system's contract
@@ -27,6 +27,9 @@ class Layout:
     schema_field: str  # the setting (Settings field) naming the landing schema
     # Columns the mapping reads that a landed table may lack (checked before dbt runs).
     landed_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The vendor `nyckeltal ingest VENDOR` pulls into this layout (nyckeltal.ingest.<vendor>),
+    # if Nyckeltal lands it itself; a scheduled refresh then ingests before it maps.
+    ingested_by: str | None = None
 
     @property
     def vendor(self) -> str:
@@ -93,6 +96,7 @@ BILLING = System(
             ),
             STRIPE_MODELS,
             "stripe_schema",
+            ingested_by="stripe",
         ),
     ),
     planned=("stripe:airbyte",),
@@ -143,7 +147,39 @@ CRM = System(
     planned=("hubspot:dlt", "hubspot:airbyte"),
 )
 
-SYSTEMS: tuple[System, ...] = (BILLING, CRM)
+HR = System(
+    name="hr",
+    source_field="hr_source",
+    # hr.engagement_responses keeps coming from files: no HR system holds the surveys.
+    mapped_tables=("hr.employees", "hr.payroll"),
+    layouts=(),
+    planned=("personio:dlt", "bamboohr:dlt"),
+)
+
+ADS = System(
+    name="ads",
+    source_field="ads_source",
+    mapped_tables=("marketing.campaigns", "marketing.ad_spend"),
+    layouts=(),
+    planned=("google_ads:fivetran", "facebook_ads:fivetran", "google_ads:dlt", "facebook_ads:dlt"),
+)
+
+WEB = System(
+    name="web",
+    source_field="web_source",
+    mapped_tables=("marketing.web_events",),
+    layouts=(),
+    planned=("ga4:dlt", "ga4:bigquery"),
+)
+
+SYSTEMS: tuple[System, ...] = (BILLING, CRM, HR, ADS, WEB)
+
+# `nyckeltal ingest VENDOR`: the vendors Nyckeltal pulls itself (nyckeltal.ingest).
+INGEST_VENDORS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        layout.ingested_by for system in SYSTEMS for layout in system.layouts if layout.ingested_by
+    )
+)
 
 
 def vendor_tables(settings: object) -> frozenset[str]:

@@ -58,7 +58,11 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
     values: dict[str, object] = {
         system.source_field: getattr(config, system.source_field) for system in SYSTEMS
     }
-    values |= {"stripe_schema": config.stripe_schema, "hubspot_schema": config.hubspot_schema}
+    values |= {
+        layout.schema_field: getattr(config, layout.schema_field)
+        for system in SYSTEMS
+        for layout in system.layouts
+    }
     if config.landing_database:
         values["landing_database"] = str(config.landing_database)
     if config.stripe_customer_id_metadata_key:

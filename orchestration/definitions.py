@@ -15,7 +15,7 @@ from nyckeltal.dbt_runner import dbt_project
 from nyckeltal.settings import Settings
 from orchestration.defs.alerts import build_kpi_alerts_asset, build_run_failure_sensor
 from orchestration.defs.dbt import build_dbt_assets, dbt_steps, mart_asset_keys
-from orchestration.defs.ingest import INGESTED_BY, build_stripe_ingest_asset
+from orchestration.defs.ingest import build_ingest_assets, ingested_tables
 from orchestration.defs.insights import (
     CHURN_RISK_KEY,
     FORESIGHT_KEY,
@@ -59,13 +59,12 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         insights.append(build_foresight_asset())
     # The publication waits for every mart (the forecast marts may come from a later build).
     published = [*marts, *(key for step in dbt_models[1:] for key in step.keys)]
-    # With NYCKELTAL_BILLING_SOURCE=stripe:dlt, the refresh first ingests Stripe's API.
-    ingest = INGESTED_BY.get(config.billing_source)
-    ingests = [build_stripe_ingest_asset()] if ingest else []
+    # With NYCKELTAL_BILLING_SOURCE=stripe:dlt (...), the refresh first ingests the vendor's API.
+    ingests = build_ingest_assets(context)
     return Definitions(
         assets=[
             *ingests,
-            build_raw_table_assets(raw_table_specs(ingest)),
+            build_raw_table_assets(raw_table_specs(ingested_tables(context))),
             *dbt_models,
             build_publish_asset([*published, *([CHURN_RISK_KEY] if every_model else [])]),
             build_kpi_alerts_asset(),

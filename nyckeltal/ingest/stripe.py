@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from nyckeltal.context import RunContext
-from nyckeltal.errors import NyckeltalError
+from nyckeltal.ingest import IngestError, IngestResult, landing_destination
 
 PIPELINE_NAME = "nyckeltal_stripe"
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
 KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
+KEY_FIELD = "stripe_api_key"  # the Settings field of KEY_SETTING
 # The API version asked for (the shapes read: invoice.tax, discount.coupon, line.price).
 STRIPE_API_VERSION = "2024-06-20"
 # Objects that change after creation, and the events that say so (Stripe's event types).
@@ -47,10 +48,6 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     "subscriptions": {"ended_at": "bigint", "canceled_at": "bigint", "start_date": "bigint"},
     "invoices": {"subscription": "text", "tax": "bigint", "total": "bigint"},
 }
-
-
-class IngestError(NyckeltalError):
-    """The ingest failed; the data landed before is unchanged. One line."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,20 +68,6 @@ class IngestConfig:
     def __post_init__(self) -> None:
         if not self.api_key:
             raise IngestError(f"no Stripe API key: set {KEY_SETTING}")
-
-
-@dataclasses.dataclass(frozen=True)
-class IngestResult:
-    """What one ingest landed: rows per table (dlt's normalize counts)."""
-
-    rows: dict[str, int]
-    destination: Path
-    dataset: str
-
-    def summary(self) -> str:
-        landed = ", ".join(f"{table} {count}" for table, count in sorted(self.rows.items()))
-        where = f"schema {self.dataset} of {self.destination}"
-        return f"stripe: landed in the {where}: {landed or 'nothing new'}"
 
 
 def _paginator() -> Any:
@@ -235,26 +218,20 @@ def ingest(config: IngestConfig) -> IngestResult:
         if not table.startswith("_dlt")
     }
     info.raise_on_failed_jobs()
-    return IngestResult(rows=rows, destination=config.destination, dataset=config.dataset)
+    return IngestResult(
+        vendor="stripe", rows=rows, destination=config.destination, dataset=config.dataset
+    )
 
 
-def stripe_config(context: RunContext) -> IngestConfig:
+def config(context: RunContext) -> IngestConfig:
     """The ingest's configuration from the run context's settings (NYCKELTAL_STRIPE_API_KEY,
     NYCKELTAL_STRIPE_API_BASE, NYCKELTAL_STRIPE_SCHEMA, NYCKELTAL_LANDING_DATABASE): the
     landing file when set, else the embedded warehouse."""
     settings = context.settings
     key = settings.stripe_api_key
-    destination = settings.landing_database
-    if destination is None:
-        if not context.engine.embedded:
-            raise IngestError(
-                "dlt lands Stripe in a DuckDB file: set NYCKELTAL_LANDING_DATABASE "
-                "(the warehouse of this engine is not one)"
-            )
-        destination = context.warehouse
     return IngestConfig(
         api_key=key.get_secret_value() if key is not None else "",
-        destination=destination,
+        destination=landing_destination(context, "Stripe"),
         dataset=settings.stripe_schema,
         api_base=settings.stripe_api_base,
     )

@@ -14,7 +14,7 @@
 
 import datetime as dt
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dagster import (
@@ -166,15 +166,16 @@ def build_raw_freshness_checks(tables: Sequence[Table]) -> Sequence[AssetChecksD
         )
 
 
-def raw_table_specs(ingest: AssetKey | None = None) -> list[AssetSpec]:
+def raw_table_specs(ingested: Mapping[str, AssetKey] | None = None) -> list[AssetSpec]:
     """One external asset per raw contract table, keyed ["raw_<system>", "<table>"]; the
-    tables a billing vendor source maps (vendors.BILLING.mapped_tables) downstream of
-    `ingest`, the asset that pulls the vendor's API (orchestration.defs.ingest), when there
+    tables a vendor source maps downstream of the asset that pulls the vendor's API
+    (`ingested`: {contract table key: ingest asset}, orchestration.defs.ingest), when there
     is one."""
+    ingested = ingested or {}
     return [
         AssetSpec(
             raw_asset_key(table),
-            deps=[ingest] if ingest and table.key in vendors.BILLING.mapped_tables else [],
+            deps=[ingested[table.key]] if table.key in ingested else [],
             description=f"{table.description} Raw table {table.schema}.{table.name}, "
             "written by the loader (`nyckeltal load` / `nyckeltal demo`).",
             group_name="raw",
