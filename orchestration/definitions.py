@@ -55,7 +55,7 @@ def build_definitions(config: Settings | None = None) -> Definitions:
         build_dbt_assets(project, manifest_path, step, config.refresh_dbt_tests)
         for step in dbt_steps(context.engine, FORESIGHT_KEY)
     ]
-    if not context.engine.forecasts_in_dbt:
+    if not every_model:
         insights.append(build_foresight_asset())
     # The publication waits for every mart (the forecast marts may come from a later build).
     published = [*marts, *(key for step in dbt_models[1:] for key in step.keys)]

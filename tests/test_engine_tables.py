@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from dagster import AssetKey
 
-from nyckeltal.engine import FORESIGHT_MARTS_SELECTION, engine_for
+from nyckeltal.engine import FORESIGHT_MARTS_SELECTION, engine_for, frame_writers
 from nyckeltal.engine.frame_writers import postgres_type, write_parquet_table
 from nyckeltal.settings import Settings
 from orchestration.defs.dbt import dbt_steps
@@ -59,6 +59,31 @@ def test_a_parquet_table_folder_is_replaced_whole(tmp_path: Path) -> None:
             f"select horizon, forecast from read_parquet('{folder}/*.parquet')"
         ).fetchall()
     assert rows == [(1, 7.0)]
+
+
+def test_a_failed_swap_puts_the_previous_folder_back(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "tables" / "intermediate.db" / "paths"
+    write_parquet_table(folder, _frame([1.0, 2.0]))
+    renames = []
+    real_replace = frame_writers.os.replace
+
+    def second_rename_fails(source: Path, target: Path) -> None:
+        renames.append((Path(source).name, Path(target).name))
+        if len(renames) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(frame_writers.os, "replace", second_rename_fails)
+    with pytest.raises(OSError, match="No space left"):
+        write_parquet_table(folder, _frame([9.0]))
+    monkeypatch.undo()
+    assert renames[0][0] == "paths" and renames[1][1] == "paths"
+    assert sorted(path.name for path in folder.parent.iterdir()) == ["paths"]  # nothing left over
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            f"select horizon, forecast from read_parquet('{folder}/*.parquet') order by 1"
+        ).fetchall()
+    assert rows == [(1, 1.0), (2, 2.0)]
 
 
 def test_postgres_types_of_the_forecast_columns() -> None:

@@ -75,27 +75,28 @@ class Engine(ABC):
 
     @property
     def runs_every_model(self) -> bool:
-        """Whether dbt builds every model here (else DUCKDB_ONLY_MODELS are left out)."""
-        return self.embedded
-
-    @property
-    def forecasts_in_dbt(self) -> bool:
-        """Whether dbt computes the forecast tables (its Python models, DuckDB); else the
-        refresh does between two dbt builds (nyckeltal.insights.foresight)."""
+        """Whether dbt builds every model here, the forecast tables included (its Python
+        models). Else DUCKDB_ONLY_MODELS are left out, and the refresh writes the forecast
+        tables between two dbt builds (nyckeltal.insights.foresight)."""
         return self.embedded
 
     def dbt_exclusions(self) -> tuple[str, ...]:
         """The dbt selection the (first) build on this engine leaves out."""
         if self.runs_every_model:
             return ()
-        if self.forecasts_in_dbt:
-            return (DUCKDB_ONLY_MODELS,)
         return (DUCKDB_ONLY_MODELS, FORESIGHT_MARTS_SELECTION)
 
     @abstractmethod
     def write_table(self, warehouse: Path, schema: str, name: str, frame: pa.Table) -> None:
-        """Replace table `schema.name` with the rows of `frame` (its columns and types), all
-        at once: a reader sees the old table or the new one."""
+        """Replace table `schema.name` with the rows of `frame` (its columns and types), at
+        once per table: a reader sees the old table or the new one (on Spark, for the moment
+        of a directory rename, neither: frame_writers.swap_folder). Several tables written
+        one after another are not one transaction."""
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Variables dbt's macros read on this engine beyond the settings profiles.yml reads
+        (none by default)."""
+        return {}
 
     @abstractmethod
     def describe(self, warehouse: Path) -> str:

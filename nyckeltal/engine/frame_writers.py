@@ -16,12 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nyckeltal.loading.sql import quote
+
 if TYPE_CHECKING:
     import pyarrow as pa
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def postgres_type(kind: pa.DataType) -> str:
@@ -54,21 +52,21 @@ def write_postgres_table(conninfo: str, schema: str, name: str, frame: pa.Table)
     transaction."""
     import psycopg
 
-    relation = f"{_quote(schema)}.{_quote(name)}"
-    fresh = f"{_quote(schema)}.{_quote(f'{name}__new')}"
+    relation = f"{quote(schema)}.{quote(name)}"
+    fresh = f"{quote(schema)}.{quote(f'{name}__new')}"
     columns = ", ".join(
-        f"{_quote(field.name)} {postgres_type(field.type)}" for field in frame.schema
+        f"{quote(field.name)} {postgres_type(field.type)}" for field in frame.schema
     )
-    names = ", ".join(_quote(field.name) for field in frame.schema)
+    names = ", ".join(quote(field.name) for field in frame.schema)
     with psycopg.connect(conninfo) as connection:  # commits on leaving, rolls back on error
-        connection.execute(f"create schema if not exists {_quote(schema)}")
+        connection.execute(f"create schema if not exists {quote(schema)}")
         connection.execute(f"drop table if exists {fresh}")
         connection.execute(f"create table {fresh} ({columns})")
         with connection.cursor().copy(f"copy {fresh} ({names}) from stdin") as copy:
             for row in zip(*(column.to_pylist() for column in frame.columns), strict=True):
                 copy.write_row(row)
         connection.execute(f"drop table if exists {relation}")
-        connection.execute(f"alter table {fresh} rename to {_quote(name)}")
+        connection.execute(f"alter table {fresh} rename to {quote(name)}")
 
 
 def write_parquet_table(folder: Path, frame: pa.Table) -> None:
@@ -86,9 +84,19 @@ def write_parquet_table(folder: Path, frame: pa.Table) -> None:
 
 
 def swap_folder(fresh: Path, folder: Path) -> None:
-    """Put the folder `fresh` in the place of `folder` (two renames; the old one removed)."""
+    """Put the folder `fresh` in the place of `folder` by two renames, then remove the old
+    one. Between the renames a reader finds no folder (Spark has no atomic swap of a table's
+    directory); if the second rename fails, the old folder is put back and `fresh` removed,
+    so the table is never left missing."""
     previous = folder.with_name(f".{folder.name}-old-{os.getpid()}")
-    if folder.exists():
+    had_previous = folder.exists()
+    if had_previous:
         os.replace(folder, previous)
-    os.replace(fresh, folder)
+    try:
+        os.replace(fresh, folder)
+    except BaseException:
+        if had_previous:
+            os.replace(previous, folder)
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
     shutil.rmtree(previous, ignore_errors=True)

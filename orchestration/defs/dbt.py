@@ -235,7 +235,7 @@ def dbt_steps(engine: Engine, foresight_key: AssetKey) -> list[DbtStep]:
     """The dbt builds of a refresh on `engine`: one, or two around the asset that writes the
     forecast tables (`foresight_key`) where dbt cannot compute them."""
     exclude = " ".join(engine.dbt_exclusions()) or None
-    if engine.forecasts_in_dbt:
+    if engine.runs_every_model:
         return [DbtStep(exclude=exclude)]
     return [
         DbtStep(exclude=exclude, split=True),
