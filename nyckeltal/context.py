@@ -191,6 +191,7 @@ class RunContext:
         no usage statistics."""
         environment = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         environment.update(settings.engine_environment(self.settings))
+        environment.update(self.engine.dbt_environment())
         environment["NYCKELTAL_WAREHOUSE"] = str(self.warehouse)
         environment["NYCKELTAL_DBT_DUCKDB_SETTINGS"] = json.dumps(self.duckdb.dbt_settings())
         environment["NYCKELTAL_WINDOW_START"] = self.window.start.isoformat() if self.window else ""

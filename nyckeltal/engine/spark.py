@@ -112,6 +112,11 @@ class SparkEngine(Engine):
     name = "spark"
     extra = "spark"
 
+    def dbt_environment(self) -> dict[str, str]:
+        """The folder of the Spark tables (macros/foresight_relation.sql reads the forecast
+        tables written there by `write_table`)."""
+        return {"NYCKELTAL_SPARK_TABLES_DIR": str(self.config.spark_dir / SPARK_TABLES)}
+
     def describe(self, warehouse: Path) -> str:
         return f"Spark ({self.config.spark_method}, {self.config.spark_dir})"
 
