@@ -13,12 +13,14 @@ reports the same problem the GX way.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from copy import deepcopy
 from typing import Any
 
+from nyckeltal.loading.sql import quote
 from nyckeltal.quality.compiled import (
     MULTICOLUMN,
     NULLITY,
@@ -35,13 +37,21 @@ from nyckeltal.quality.compiled import (
 
 EXECUTION = "compiled"  # meta["nyckeltal_execution"] of a result written by this path
 
+logger = logging.getLogger(__name__)
+
+
+def _falls_back(suite: str, reason: object) -> None:
+    """Say why a suite runs on GX's own execution (the run's log, --verbose)."""
+    logger.info("suite %s runs on Great Expectations' own execution: %s", suite, reason)
+
 
 def batch_source(definition: Any, query: str | None) -> str:
     """The batch of a validation definition as SQL: its table, or its query."""
     if query is not None:
         return f"({query}) as batch_query"
     asset = definition.batch_definition.data_asset
-    return f"{asset.schema_name}.{asset.table_name}"
+    table = quote(asset.table_name)
+    return f"{quote(asset.schema_name)}.{table}" if asset.schema_name else table
 
 
 def table_result(config: Any, actual: Sequence[str]) -> tuple[bool, dict[str, Any]]:
@@ -141,15 +151,18 @@ def _gx_order(configs: Sequence[Any]) -> list[int]:
 
 
 def _plans(
-    configs: Sequence[Any], types: Mapping[str, str], bind: Parameters
+    suite: str, configs: Sequence[Any], types: Mapping[str, str], bind: Parameters
 ) -> list[ExpectationPlan] | None:
-    """Every expectation compiled (against the batch's columns `types`), or None."""
+    """Every expectation compiled (against the batch's columns `types`), or None (why:
+    logged). A malformed expectation (a KeyError or TypeError while compiling it) falls back
+    too: GX's own execution reports it in its words."""
     try:
         return [
             plan(index, config.type, dict(config.kwargs), list(types), types, bind)
             for index, config in enumerate(configs)
         ]
-    except NotCompiled:
+    except (NotCompiled, KeyError, TypeError) as reason:
+        _falls_back(suite, reason if isinstance(reason, NotCompiled) else repr(reason))
         return None
 
 
@@ -207,9 +220,11 @@ def validate(
     )
 
     source = batch_source(definition, query)
+    suite = definition.suite.name
     try:
         described = connection.execute(f"describe select * from {source}").fetchall()
-    except read_errors:
+    except read_errors as error:
+        _falls_back(suite, f"its batch could not be described: {error}")
         return None
     types = {str(row[0]): str(row[1]) for row in described}
     asset = definition.batch_definition.data_asset
@@ -221,12 +236,13 @@ def validate(
         config.kwargs["batch_id"] = batch_id
         configs.append(config)
     bind = Parameters()
-    plans = _plans(configs, types, bind)
+    plans = _plans(suite, configs, types, bind)
     if plans is None:
         return None
     try:
         results = _results(connection, source, plans, configs, columns, types, bind)
-    except read_errors:
+    except read_errors as error:
+        _falls_back(suite, f"its query failed: {error}")
         return None
     successful = sum(1 for result in results if result.success)
     validation = ExpectationSuiteValidationResult(

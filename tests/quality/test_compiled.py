@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,8 @@ from planted_rows import plant
 from shared_warehouses import copy_warehouse
 
 from nyckeltal.context import RunContext
-from nyckeltal.quality import assets, compiled, project
+from nyckeltal.quality import assets, compiled, compiled_run, project
+from nyckeltal.quality.compiled import Parameters
 from nyckeltal.quality.compiled_run import EXECUTION, table_result
 from nyckeltal.quality.outcome import ValidationOutcome
 from nyckeltal.quality.runner import run_checkpoint
@@ -237,3 +239,19 @@ def test_what_does_not_compile_is_left_to_gx(type_: str, kwargs: dict[str, Any])
     with pytest.raises(compiled.NotCompiled):
         types = {"name": "VARCHAR", "n": "INTEGER"}
         compiled.plan(0, type_, kwargs, list(types), types, compiled.Parameters())
+
+
+def test_a_suite_that_falls_back_to_gx_says_why(caplog: pytest.LogCaptureFixture) -> None:
+    types = {"name": "VARCHAR", "n": "INTEGER"}
+    unknown = SimpleNamespace(type="expect_column_values_to_be_increasing", kwargs={"column": "n"})
+    malformed = SimpleNamespace(
+        type="expect_column_values_to_match_regex", kwargs={"column": "name"}
+    )
+    with caplog.at_level(logging.INFO, logger=compiled_run.__name__):
+        assert compiled_run._plans("raw_crm.customers", [unknown], types, Parameters()) is None
+        assert compiled_run._plans("raw_crm.leads", [malformed], types, Parameters()) is None
+    assert [record.getMessage() for record in caplog.records] == [
+        "suite raw_crm.customers runs on Great Expectations' own execution: "
+        "expectation type expect_column_values_to_be_increasing",
+        "suite raw_crm.leads runs on Great Expectations' own execution: KeyError('regex')",
+    ]
