@@ -59,6 +59,7 @@ import yaml
 from filelock import FileLock
 
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.loading.sql import literal, quote
 
 if TYPE_CHECKING:
     import psycopg
@@ -112,14 +113,6 @@ class Publication:
     row_counts: dict[str, int]
     parquet: Path | None = None  # the build folder `current` points to
     postgres: bool = False
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _mart_tables(connection: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -185,13 +178,13 @@ def _temporary_files(published: Path) -> list[Path]:
 def _comment_duckdb(
     connection: duckdb.DuckDBPyConnection, table: str, doc: MartDoc, columns: list[str]
 ) -> None:
-    name = f"{MARTS_SCHEMA}.{_quote(table)}"
+    name = f"{MARTS_SCHEMA}.{quote(table)}"
     if doc.description:
-        connection.execute(f"comment on table {name} is {_literal(doc.description)}")
+        connection.execute(f"comment on table {name} is {literal(doc.description)}")
     for column in columns:
         if doc.columns.get(column):
             connection.execute(
-                f"comment on column {name}.{_quote(column)} is {_literal(doc.columns[column])}"
+                f"comment on column {name}.{quote(column)} is {literal(doc.columns[column])}"
             )
 
 
@@ -229,7 +222,7 @@ def _write_parquet(
     for table in tables:
         target = temporary / f"{table}.parquet"
         connection.execute(
-            f"copy {MARTS_SCHEMA}.{_quote(table)} to {_literal(str(target))} "
+            f"copy {MARTS_SCHEMA}.{quote(table)} to {literal(str(target))} "
             "(format parquet, compression zstd)"
         )
     (temporary / PARQUET_MANIFEST).write_text(
@@ -394,7 +387,7 @@ def _pg_copy(
     statement = sql.SQL("copy {} ({}) from stdin (format csv)").format(
         sql.Identifier(schema, table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    reader = source.execute(f"select * from {MARTS_SCHEMA}.{_quote(table)}").to_arrow_reader(
+    reader = source.execute(f"select * from {MARTS_SCHEMA}.{quote(table)}").to_arrow_reader(
         COPY_BATCH_ROWS
     )
     options = pyarrow.csv.WriteOptions(include_header=False)
@@ -536,13 +529,13 @@ def publish(
         pg_connection: psycopg.Connection[Any] | None = None
         try:
             with duckdb.connect(str(temporary)) as connection:
-                connection.execute(f"attach {_literal(str(warehouse))} as source (read_only)")
+                connection.execute(f"attach {literal(str(warehouse))} as source (read_only)")
                 tables = _mart_tables(connection, "source")
                 if not tables:
                     raise PublishError(f"{warehouse} has no tables in schema {MARTS_SCHEMA}")
                 connection.execute(f"create schema {MARTS_SCHEMA}")
                 for table in tables:
-                    name = f"{MARTS_SCHEMA}.{_quote(table)}"
+                    name = f"{MARTS_SCHEMA}.{quote(table)}"
                     connection.execute(f"create table {name} as select * from source.{name}")
                     row = connection.execute(f"select count(*) from {name}").fetchone()
                     counts[table] = int(row[0]) if row else 0

@@ -11,9 +11,14 @@ import math
 from collections.abc import Sequence
 
 
-def same_value(actual: object, expected: object) -> bool:
+def same_value(
+    actual: object, expected: object, rel_tol: float = 1e-12, abs_tol: float = 1e-9
+) -> bool:
+    """Equal, floats up to `rel_tol` (and `abs_tol` near zero): the last bits of one engine's
+    sums by default; another engine's arithmetic (PostgreSQL's numeric, Spark's doubles)
+    with a wider `rel_tol`."""
     if isinstance(actual, float) and isinstance(expected, float):
-        return math.isclose(actual, expected, rel_tol=1e-12, abs_tol=1e-9)
+        return math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol)
     return actual == expected
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import pytest
+from float_rows import same_value
 
 from nyckeltal.cli import main
 from nyckeltal.context import RunContext
@@ -107,9 +107,7 @@ def mart_columns(duckdb_warehouse: Path, mart: Mart) -> list[str]:
 
 
 def _same(got: object, want: object, rel_tol: float = 1e-9) -> bool:
-    if isinstance(want, float) and isinstance(got, float):
-        return math.isclose(got, want, rel_tol=rel_tol, abs_tol=rel_tol * 1e-3)
-    return got == want
+    return same_value(got, want, rel_tol=rel_tol, abs_tol=rel_tol * 1e-3)
 
 
 def assert_same_rows(

@@ -29,6 +29,7 @@ import pandas as pd
 
 from nyckeltal.availability import absent_tables
 from nyckeltal.contract import TABLES_BY_KEY, Table
+from nyckeltal.loading.sql import quote
 from nyckeltal.quality import source_suites
 from nyckeltal.quality.mart_suites import reconciled
 from nyckeltal.quality.spec import (
@@ -62,10 +63,6 @@ ASSET_TYPES = {
     SCHEMA: QUERY_ASSET,
     ROW_COUNTS: QUERY_ASSET,
 }
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def engine_asset_type(suite: SuiteSpec) -> str:
