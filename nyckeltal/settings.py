@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.vendor_layouts import SYSTEMS, parse_properties
+from nyckeltal.vendor_layouts import SYSTEMS, parse_departments, parse_properties
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -169,6 +169,21 @@ class Settings(BaseSettings):
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.
     stripe_api_key: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com/v1"
+    # `personio:dlt` (NYCKELTAL_HR_SOURCE): hr.employees from Personio, as `nyckeltal ingest
+    # personio` lands it in the schema personio_schema (docs/sources.md "Personio"): the API
+    # credentials, the API's base URL, the weekly hours of a full-time employee (fte = weekly
+    # hours / these, at most 1), the employee attributes holding the contract's employee id
+    # (`id`: Personio's) and product line (None: null), as Personio's attribute keys.
+    personio_schema: str = "personio"
+    personio_client_id: str | None = None
+    personio_client_secret: SecretStr | None = None
+    personio_api_base: str = "https://api.personio.de"
+    personio_full_time_hours: float = Field(default=40.0, gt=0, le=168)
+    personio_employee_id_attribute: str = "id"
+    personio_product_line_attribute: str | None = None
+    # An HR system's department names that are not the contract's (`Vendor Name=department,
+    # ...`; vendor_layouts.parse_departments): matched trimmed and case-insensitively.
+    hr_departments: str = ""
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -223,6 +238,23 @@ class Settings(BaseSettings):
     @classmethod
     def _hubspot_properties(cls, value: str) -> str:
         parse_properties(value)
+        return value
+
+    @field_validator("hr_departments")
+    @classmethod
+    def _hr_departments(cls, value: str) -> str:
+        parse_departments(value)
+        return value
+
+    @field_validator("personio_employee_id_attribute", "personio_product_line_attribute")
+    @classmethod
+    def _personio_attribute(cls, value: str | None) -> str | None:
+        """An attribute key of Personio's employees (`id`, `dynamic_123456`), lower case."""
+        if value is None:
+            return None
+        value = value.strip().lower()
+        if not value or not value.replace("_", "").isalnum() or not value.isascii():
+            raise ValueError("an attribute key of Personio's employees (id, dynamic_123456)")
         return value
 
     @field_validator("reporting_currency")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from nyckeltal.contract import DEPARTMENTS
+
 FILES = "files"
 
 
@@ -147,13 +149,35 @@ CRM = System(
     planned=("hubspot:dlt", "hubspot:airbyte"),
 )
 
+# Personio as `nyckeltal ingest personio` lands it (dlt): one table `employees`, one column per
+# employee attribute read (Personio's attribute keys; docs/sources.md "Personio").
+PERSONIO_DLT = Layout(
+    "personio:dlt",
+    ("employees",),
+    "path:models/sources/personio/dlt",
+    "personio_schema",
+    landed_columns={
+        "employees": (
+            "id",
+            "status",
+            "hire_date",
+            "termination_date",
+            "last_working_day",
+            "weekly_working_hours",
+            "department",
+        )
+    },
+    ingested_by="personio",
+)
+
 HR = System(
     name="hr",
     source_field="hr_source",
-    # hr.engagement_responses keeps coming from files: no HR system holds the surveys.
-    mapped_tables=("hr.employees", "hr.payroll"),
-    layouts=(),
-    planned=("personio:dlt", "bamboohr:dlt"),
+    # hr.payroll and hr.engagement_responses keep coming from files: no HR system's public
+    # API gives the monthly gross salary and employer costs paid, nor holds the surveys.
+    mapped_tables=("hr.employees",),
+    layouts=(PERSONIO_DLT,),
+    planned=("bamboohr:dlt",),
 )
 
 ADS = System(
@@ -224,3 +248,30 @@ def parse_properties(value: str) -> dict[str, str]:
             )
         properties[column] = name
     return properties
+
+
+def department_key(name: str) -> str:
+    """A vendor's department name as NYCKELTAL_HR_DEPARTMENTS matches it: trimmed, lower case
+    (the mapping's `lower(trim(department))`, macro hr_department)."""
+    return name.strip().lower()
+
+
+def parse_departments(value: str) -> dict[str, str]:
+    """`Vendor Name=department,...` (NYCKELTAL_HR_DEPARTMENTS) as {department_key(name):
+    department}; raises ValueError naming the item that is not one and the departments."""
+    departments: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        name, _, department = (piece.strip() for piece in item.rpartition("="))
+        if "'" in name or "\\" in name:
+            raise ValueError(
+                f"{item!r}: a department name with a quote or backslash cannot be mapped"
+            )
+        if not name or department.lower() not in DEPARTMENTS:
+            raise ValueError(
+                f"{item!r} is not Vendor Name=department with a department among "
+                f"{', '.join(DEPARTMENTS)}"
+            )
+        departments[department_key(name)] = department.lower()
+    return departments

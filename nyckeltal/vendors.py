@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import duckdb
 
 from nyckeltal.context import RunContext
+from nyckeltal.contract import DEPARTMENTS
 from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.relations import relation_columns
@@ -28,6 +29,7 @@ from nyckeltal.vendor_layouts import (
     SYSTEMS,
     Layout,
     System,
+    parse_departments,
     parse_properties,
 )
 
@@ -69,6 +71,23 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
         values["stripe_customer_id_metadata_key"] = config.stripe_customer_id_metadata_key
     if config.hubspot_properties:
         values["hubspot_properties"] = parse_properties(config.hubspot_properties)
+    values |= hr_vars(context)
+    return values
+
+
+def hr_vars(context: RunContext) -> dict[str, object]:
+    """The HR mappings' dbt vars: the department names mapped (NYCKELTAL_HR_DEPARTMENTS) and
+    Personio's full-time hours and employee attributes."""
+    config = context.settings
+    values: dict[str, object] = {
+        "hr_contract_departments": list(DEPARTMENTS),
+        "personio_full_time_hours": config.personio_full_time_hours,
+        "personio_employee_id_attribute": config.personio_employee_id_attribute,
+    }
+    if config.personio_product_line_attribute:
+        values["personio_product_line_attribute"] = config.personio_product_line_attribute
+    if config.hr_departments:
+        values["hr_departments"] = parse_departments(config.hr_departments)
     return values
 
 
@@ -117,6 +136,14 @@ def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tup
         for column, name in parse_properties(context.settings.hubspot_properties).items():
             why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
             wanted.setdefault(HUBSPOT_PROPERTY_TABLES[column], []).append((f"property_{name}", why))
+    if layout.vendor == "personio":
+        config = context.settings
+        for setting, key in (
+            ("NYCKELTAL_PERSONIO_EMPLOYEE_ID_ATTRIBUTE", config.personio_employee_id_attribute),
+            ("NYCKELTAL_PERSONIO_PRODUCT_LINE_ATTRIBUTE", config.personio_product_line_attribute),
+        ):
+            if key:
+                wanted["employees"].append((key, f" (Personio attribute, {setting}={key})"))
     return wanted
 
 

@@ -11,13 +11,11 @@ request is recorded in `requests` (path, query).
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+
+from local_http import serving_http
 
 API_KEY = "sk_test_nyckeltal"
 
@@ -78,32 +76,9 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 def serving(api: StripeApi) -> Iterator[StripeApi]:
     """Serve `api` on 127.0.0.1 (a free port) while in the block; `api.base_url` is set."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            url = urlparse(self.path)
-            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            status, headers, body = api.answer(
-                url.path, query, self.headers.get("Authorization", "")
-            )
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+    def answer(method: str, path: str, query: dict, auth: str, body: bytes) -> tuple:
+        return api.answer(path, {key: values[-1] for key, values in query.items()}, auth)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    api.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    try:
+    with serving_http(answer) as root:
+        api.base_url = f"{root}/v1"
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.vendor_layouts import INGEST_VENDORS
@@ -73,3 +74,66 @@ def landing_destination(context: RunContext, vendor_name: str) -> Path:
             "(the warehouse of this engine is not one)"
         )
     return context.warehouse
+
+
+def retrying_session(max_attempts: int, backoff_factor: float, max_retry_delay: float) -> Any:
+    """dlt's requests session: 429 (honouring Retry-After) and 5xx retried with exponential
+    backoff; an error status raised after the retries."""
+    from dlt.sources.helpers.requests import Client
+
+    return Client(
+        request_max_attempts=max_attempts,
+        request_backoff_factor=backoff_factor,
+        request_max_retry_delay=max_retry_delay,
+        respect_retry_after_header=True,
+        raise_for_status=False,  # the caller raises (dlt's REST client), after the retries
+    ).session
+
+
+def land(
+    vendor: str,
+    data: Any,
+    destination: Path,
+    dataset: str,
+    pipelines_dir: Path | None,
+    one_line: Callable[[BaseException], str],
+) -> IngestResult:
+    """Run dlt's pipeline `nyckeltal_<vendor>` on `data` (a source or resource) into the
+    schema `dataset` of the DuckDB file `destination` (its state in `pipelines_dir`, else
+    beside it). All or nothing: a failure aborts the half-extracted package, so the data
+    landed before stays as it was, and is raised as IngestError(one_line(error))."""
+    import dlt
+
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    pipeline = dlt.pipeline(
+        pipeline_name=f"nyckeltal_{vendor}",
+        pipelines_dir=str(pipelines_dir or destination.parent / ".dlt_pipelines"),
+        destination=dlt.destinations.duckdb(str(destination)),
+        dataset_name=dataset,
+    )
+    try:
+        info = pipeline.run(data)
+    except Exception as error:  # dlt wraps every step's failure (PipelineStepFailed)
+        pipeline.abort_packages()  # the half-extracted package; the state as before
+        raise IngestError(one_line(error)) from None
+    rows = {
+        table: count
+        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
+        if not table.startswith("_dlt")
+    }
+    info.raise_on_failed_jobs()
+    return IngestResult(vendor=vendor, rows=rows, destination=destination, dataset=dataset)
+
+
+def failure_cause(error: BaseException) -> tuple[Any, str]:
+    """What made an ingest fail, its causes followed: the HTTP response with an error status
+    (None when there is none), and the innermost cause on one line (300 characters)."""
+    cause: BaseException = error
+    while True:
+        response = getattr(cause, "response", None)
+        if getattr(response, "status_code", None) is not None:
+            return response, ""
+        following = cause.__cause__ or cause.__context__
+        if following is None:
+            return None, " ".join(str(cause).split())[:300]
+        cause = following

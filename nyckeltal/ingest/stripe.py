@@ -25,9 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from nyckeltal.context import RunContext
-from nyckeltal.ingest import IngestError, IngestResult, landing_destination
+from nyckeltal.ingest import (
+    IngestError,
+    IngestResult,
+    failure_cause,
+    land,
+    landing_destination,
+    retrying_session,
+)
 
-PIPELINE_NAME = "nyckeltal_stripe"
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
 KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
 KEY_FIELD = "stripe_api_key"  # the Settings field of KEY_SETTING
@@ -160,66 +166,32 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
 
 
 def _session(config: IngestConfig) -> Any:
-    from dlt.sources.helpers.requests import Client
-
-    return Client(
-        request_max_attempts=config.max_attempts,
-        request_backoff_factor=config.backoff_factor,
-        request_max_retry_delay=config.max_retry_delay,
-        respect_retry_after_header=True,
-        raise_for_status=False,  # the REST client raises, after the retries
-    ).session
+    return retrying_session(config.max_attempts, config.backoff_factor, config.max_retry_delay)
 
 
-def _one_line(error: BaseException, config: IngestConfig) -> str:
+def _one_line(error: BaseException) -> str:
     """The cause of a failed ingest on one line (a 401 names the setting)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        response = getattr(cause, "response", None)
-        status = getattr(response, "status_code", None)
-        if status in (401, 403):
-            return (
-                f"Stripe refused the API key ({status}): check {KEY_SETTING}; "
-                "the data landed before is unchanged"
-            )
-        if status is not None:
-            return (
-                f"Stripe answered {status} for {response.url} after retries; "
-                "the data landed before is unchanged"
-            )
-        if cause.__cause__ is None and cause.__context__ is None:
-            break
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(cause or error).split())
-    return f"{text[:300]}; the data landed before is unchanged"
+    response, text = failure_cause(error)
+    if response is None:
+        return f"{text}; the data landed before is unchanged"
+    if response.status_code in (401, 403):
+        return (
+            f"Stripe refused the API key ({response.status_code}): check {KEY_SETTING}; "
+            "the data landed before is unchanged"
+        )
+    return (
+        f"Stripe answered {response.status_code} for {response.url} after retries; "
+        "the data landed before is unchanged"
+    )
 
 
 def ingest(config: IngestConfig) -> IngestResult:
     """Pull what changed since the last ingest into `config.dataset` of `config.destination`."""
-    import dlt
     from dlt.sources.rest_api import rest_api_source
 
-    config.destination.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        pipelines_dir=str(config.pipelines_dir or config.destination.parent / ".dlt_pipelines"),
-        destination=dlt.destinations.duckdb(str(config.destination)),
-        dataset_name=config.dataset,
-    )
     source = rest_api_source(source_config(config), name="stripe")
-    try:
-        info = pipeline.run(source)
-    except Exception as error:  # dlt wraps every step's failure (PipelineStepFailed)
-        pipeline.abort_packages()  # the half-extracted package; the state as before
-        raise IngestError(_one_line(error, config)) from None
-    rows = {
-        table: count
-        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
-        if not table.startswith("_dlt")
-    }
-    info.raise_on_failed_jobs()
-    return IngestResult(
-        vendor="stripe", rows=rows, destination=config.destination, dataset=config.dataset
+    return land(
+        "stripe", source, config.destination, config.dataset, config.pipelines_dir, _one_line
     )
 
 
