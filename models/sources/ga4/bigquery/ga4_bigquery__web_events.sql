@@ -3,8 +3,6 @@
 {#- The JSON structures (json_transform) of the nested columns read: every value as text. -#}
 {%- set params_structure = '[{"key": "VARCHAR", "value": {"string_value": "VARCHAR", '
     ~ '"int_value": "VARCHAR", "float_value": "VARCHAR", "double_value": "VARCHAR"}}]' %}
-{%- set traffic_structure = '{"manual_campaign_id": "VARCHAR", "manual_source": "VARCHAR", '
-    ~ '"manual_medium": "VARCHAR", "gclid": "VARCHAR"}' %}
 
 with landed as (
 
@@ -24,16 +22,20 @@ events_typed as (
         user_pseudo_id,
         event_timestamp,
         event_name,
-        json_transform(collected_traffic_source, '{{ traffic_structure }}') as collected,
+        json_extract_string(collected_traffic_source, '$.manual_source') as collected_source,
+        json_extract_string(collected_traffic_source, '$.manual_medium') as collected_medium,
+        json_extract_string(collected_traffic_source, '$.manual_campaign_id')
+            as collected_campaign_id,
+        json_extract_string(collected_traffic_source, '$.gclid') as collected_gclid,
         list_transform(
             json_transform(event_params, '{{ params_structure }}'),
             lambda param: {
-                'key': param.key,
+                'key': struct_extract(param, 'key'),
                 'value': coalesce(
-                    param.value.string_value,
-                    param.value.int_value,
-                    param.value.float_value,
-                    param.value.double_value
+                    struct_extract(struct_extract(param, 'value'), 'string_value'),
+                    struct_extract(struct_extract(param, 'value'), 'int_value'),
+                    struct_extract(struct_extract(param, 'value'), 'float_value'),
+                    struct_extract(struct_extract(param, 'value'), 'double_value')
                 )
             }
         ) as params,
@@ -52,22 +54,19 @@ events_sourced as (
         params_text,
         user_pseudo_id || coalesce({{ ga4_param('params', 'ga_session_id') }}, '') as session_id,
         case
-            when collected.manual_source is not null or collected.manual_medium is not null
-                then {
-                    'source': lower(collected.manual_source),
-                    'medium': lower(collected.manual_medium)
-                }
+            when collected_source is not null or collected_medium is not null
+                then { 'source': lower(collected_source), 'medium': lower(collected_medium) }
             when {{ ga4_param('params', 'source') }} is not null
                 or {{ ga4_param('params', 'medium') }} is not null
                 then {
-                    'source': lower({{ ga4_param('params', 'source') }}),
-                    'medium': lower({{ ga4_param('params', 'medium') }})
-                }
-            when coalesce(collected.gclid, {{ ga4_param('params', 'gclid') }}) is not null
-                then {'source': 'google', 'medium': 'cpc'}
+                        'source': lower({{ ga4_param('params', 'source') }}),
+                        'medium': lower({{ ga4_param('params', 'medium') }})
+                    }
+            when coalesce(collected_gclid, {{ ga4_param('params', 'gclid') }}) is not null
+                then { 'source': 'google', 'medium': 'cpc' }
         end as traffic,
         coalesce(
-            collected.manual_campaign_id, {{ ga4_param('params', 'campaign_id') }}
+            collected_campaign_id, {{ ga4_param('params', 'campaign_id') }}
         ) as traffic_campaign_id,
         row_number() over (
             partition by user_pseudo_id, event_timestamp, event_name
@@ -81,14 +80,14 @@ session_traffic as (
 
     select
         session_id,
-        traffic.source as traffic_source,
-        traffic.medium as traffic_medium,
+        struct_extract(traffic, 'source') as traffic_source,
+        struct_extract(traffic, 'medium') as traffic_medium,
         traffic_campaign_id
     from events_sourced
     where traffic is not null
     qualify row_number() over (
-        partition by session_id order by event_timestamp, params_text
-    ) = 1
+            partition by session_id order by event_timestamp, params_text
+        ) = 1
 
 ),
 
