@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -30,6 +31,19 @@ def relation_columns(connection: duckdb.DuckDBPyConnection, schema: str, name: s
         [schema, name],
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def daily_shards(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    """The tables `schema.<name>_YYYYMMDD` (BigQuery's date-sharded tables), sorted; none
+    where `connection` is another engine's (nyckeltal.engine)."""
+    if hasattr(connection, "table_columns"):
+        return []
+    rows = connection.execute(
+        "select table_name from information_schema.tables where table_schema = ? "
+        "and regexp_full_match(table_name, ?) order by table_name",
+        [schema, re.escape(name) + "_[0-9]{8}"],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def fetch_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

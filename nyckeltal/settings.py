@@ -14,6 +14,7 @@ per invocation (RunContext.dbt_environment, nyckeltal.dbt_runner.dbt_cli).
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,13 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.vendor_layouts import SYSTEMS, parse_departments, parse_properties
+from nyckeltal.vendor_layouts import (
+    GA4_DEFAULT_EVENTS,
+    SYSTEMS,
+    parse_departments,
+    parse_ga4_events,
+    parse_properties,
+)
 
 DEFAULT_WAREHOUSE = Path("warehouse") / "nyckeltal.duckdb"
 DEFAULT_PUBLISHED_NAME = "nyckeltal_published.duckdb"
@@ -164,6 +171,11 @@ class Settings(BaseSettings):
     hr_source: str = "files"
     ads_source: str = "files"
     web_source: str = "files"
+    # `ga4:bigquery`: GA4's BigQuery export (events, or events_YYYYMMDD) in the schema
+    # ga4_schema; ga4_events: `ga4_event=event_name,...`, the GA4 events renamed to the
+    # funnel's event names (seeds/funnel_steps.csv; any other name is kept).
+    ga4_schema: str = "ga4"
+    ga4_events: str = GA4_DEFAULT_EVENTS
     # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
     stripe_customer_id_metadata_key: str | None = None
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.
@@ -255,6 +267,20 @@ class Settings(BaseSettings):
         value = value.strip().lower()
         if not value or not value.replace("_", "").isalnum() or not value.isascii():
             raise ValueError("an attribute key of Personio's employees (id, dynamic_123456)")
+        return value
+
+    @field_validator("ga4_events")
+    @classmethod
+    def _ga4_events(cls, value: str) -> str:
+        parse_ga4_events(value)
+        return value
+
+    @field_validator("ga4_schema")
+    @classmethod
+    def _ga4_schema(cls, value: str) -> str:
+        """A plain identifier: the mapping looks the schema's tables up by name."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("a schema name of letters, digits and _, not starting with a digit")
         return value
 
     @field_validator("reporting_currency")

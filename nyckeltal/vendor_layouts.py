@@ -11,6 +11,7 @@ the settings against it, nyckeltal.vendors runs the mappings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -32,6 +33,9 @@ class Layout:
     # The vendor `nyckeltal ingest VENDOR` pulls into this layout (nyckeltal.ingest.<vendor>),
     # if Nyckeltal lands it itself; a scheduled refresh then ingests before it maps.
     ingested_by: str | None = None
+    # Landed tables that may instead be landed as BigQuery's daily shards `<table>_YYYYMMDD`
+    # (read together when the table itself is missing).
+    date_sharded: tuple[str, ...] = ()
 
     @property
     def vendor(self) -> str:
@@ -188,12 +192,23 @@ ADS = System(
     planned=("google_ads:fivetran", "facebook_ads:fivetran", "google_ads:dlt", "facebook_ads:dlt"),
 )
 
+# GA4's BigQuery export (one row per event, nested event_params), as a tool copying BigQuery
+# into DuckDB lands it: one table `events`, or the daily shards `events_YYYYMMDD`.
+GA4_BIGQUERY = Layout(
+    "ga4:bigquery",
+    ("events",),
+    "path:models/sources/ga4/bigquery",
+    "ga4_schema",
+    landed_columns={"events": ("event_timestamp", "event_name", "user_pseudo_id", "event_params")},
+    date_sharded=("events",),
+)
+
 WEB = System(
     name="web",
     source_field="web_source",
     mapped_tables=("marketing.web_events",),
-    layouts=(),
-    planned=("ga4:dlt", "ga4:bigquery"),
+    layouts=(GA4_BIGQUERY,),
+    planned=("ga4:dlt",),
 )
 
 SYSTEMS: tuple[System, ...] = (BILLING, CRM, HR, ADS, WEB)
@@ -275,3 +290,30 @@ def parse_departments(value: str) -> dict[str, str]:
             )
         departments[department_key(name)] = department.lower()
     return departments
+
+
+# NYCKELTAL_GA4_EVENTS: GA4 event names renamed to the funnel's event names
+# (seeds/funnel_steps.csv); GA4's recommended names by default, any other name is kept.
+GA4_DEFAULT_EVENTS = (
+    "page_view=page_view,sign_up=signup,begin_checkout=checkout_start,purchase=purchase"
+)
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+
+
+def parse_ga4_events(value: str) -> dict[str, str]:
+    """`ga4_name=event_name,...` (NYCKELTAL_GA4_EVENTS) as {ga4_name: event_name}; raises
+    ValueError naming the item that is not one (names: a letter, then letters, digits, _)."""
+    names: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        ga4_name, equals, name = (piece.strip() for piece in item.partition("="))
+        if not equals or not _EVENT_NAME.fullmatch(ga4_name) or not _EVENT_NAME.fullmatch(name):
+            raise ValueError(
+                f"{item!r} is not ga4_event=event_name (names of letters, digits and _, "
+                "starting with a letter)"
+            )
+        if ga4_name in names:
+            raise ValueError(f"the GA4 event {ga4_name!r} is named twice")
+        names[ga4_name] = name
+    return names

@@ -21,7 +21,7 @@ from nyckeltal.context import RunContext
 from nyckeltal.contract import DEPARTMENTS
 from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.errors import NyckeltalError
-from nyckeltal.relations import relation_columns
+from nyckeltal.relations import daily_shards, relation_columns
 from nyckeltal.vendor_layouts import (
     BILLING,
     FILES,
@@ -30,6 +30,7 @@ from nyckeltal.vendor_layouts import (
     Layout,
     System,
     parse_departments,
+    parse_ga4_events,
     parse_properties,
 )
 
@@ -71,6 +72,7 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
         values["stripe_customer_id_metadata_key"] = config.stripe_customer_id_metadata_key
     if config.hubspot_properties:
         values["hubspot_properties"] = parse_properties(config.hubspot_properties)
+    values["ga4_events"] = parse_ga4_events(config.ga4_events)
     values |= hr_vars(context)
     return values
 
@@ -101,6 +103,19 @@ def where_landed(context: RunContext, layout: Layout) -> str:
     return f"schema {schema(context, layout)} of {landing or context.warehouse}"
 
 
+def _table_columns(
+    connection: duckdb.DuckDBPyConnection, name: str, layout: Layout
+) -> dict[str, set[str]]:
+    """The columns of each landed table of `layout` in the schema `name`; a date-sharded
+    table that is missing has the columns of its daily shards `<table>_YYYYMMDD`."""
+    found = {table: relation_columns(connection, name, table) for table in layout.landed_tables}
+    for table in layout.date_sharded:
+        if not found[table]:
+            for shard in daily_shards(connection, name, table):
+                found[table] |= relation_columns(connection, name, shard)
+    return found
+
+
 def landed_columns(context: RunContext, layout: Layout) -> dict[str, set[str]]:
     """The columns of each landed table of `layout` (an empty set: the table is missing)."""
     landing = context.settings.landing_database
@@ -111,9 +126,9 @@ def landed_columns(context: RunContext, layout: Layout) -> dict[str, set[str]]:
                 f"NYCKELTAL_LANDING_DATABASE={landing}: no such DuckDB file of landed tables"
             )
         with duckdb.connect(str(landing), read_only=True) as connection:
-            return {t: relation_columns(connection, name, t) for t in layout.landed_tables}
+            return _table_columns(connection, name, layout)
     with context.engine.connect(context.warehouse) as connection:
-        return {t: relation_columns(connection, name, t) for t in layout.landed_tables}
+        return _table_columns(connection, name, layout)
 
 
 def missing_landed_tables(context: RunContext) -> list[str]:
@@ -152,7 +167,11 @@ def check_landed(context: RunContext, system: System, layout: Layout) -> None:
     column the mapping reads (a selected HubSpot property, ...)."""
     prefix = f"{system.setting}={layout.value}"
     found = landed_columns(context, layout)
-    missing = [table for table, columns in found.items() if not columns]
+    missing = [
+        f"{table} (or its daily shards {table}_YYYYMMDD)" if table in layout.date_sharded else table
+        for table, columns in found.items()
+        if not columns
+    ]
     if missing:
         raise VendorSourceError(
             f"{prefix}: the landed table {missing[0]} is missing "

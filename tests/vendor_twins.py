@@ -138,3 +138,16 @@ def write_tables(
                     f"insert into {schema}.{table} values ({marks})", rows[table]
                 )
     return landing
+
+
+def assert_setting_refused(patch: pytest.MonkeyPatch, name: str, value: str, expected: str) -> None:
+    """NYCKELTAL_<name>=value is refused by the settings in one line naming the variable and
+    saying `expected`."""
+    from nyckeltal import settings
+
+    patch.setenv(f"NYCKELTAL_{name}", value)
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.current()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert f"NYCKELTAL_{name}" in message and expected in message, message
