@@ -116,6 +116,42 @@ def test_published_intervals_are_the_models_own_scaled_by_their_backtest() -> No
     assert figures["coverage_80"] == pytest.approx(34 / 36)
 
 
+def test_forecast_accuracy_measures_the_intervals_the_refresh_publishes() -> None:
+    """The accuracy figures calibrate on the refresh's pool (the DuckDB-only risk_band series
+    outside it) and count the held-out steps of every published series: were risk_band pooled,
+    the factors would differ from the published ones."""
+    rng = np.random.default_rng(11)
+    bands = [
+        scorecard_series(list(50 + np.cumsum(rng.normal(0, 3.0, 26))), segment=("risk_band", b))
+        for b in ("low", "medium", "high", "very_high")
+    ]
+    scorecard = pd.concat([_turbulent_then_calm(), *bands], ignore_index=True)
+    selection = sel.model_selection(scorecard)
+    series = fc.series_frame(scorecard)
+    choices = sel.select(series, sel.series_summary(series), selection)
+    published = interval_factors(choices)
+    figures = accuracy.calibration_figures(selection)
+    assert figures["interval_factors"] == {
+        model: {str(level): factor for level, factor in by_level.items()}
+        for model, by_level in published.items()
+    }
+    everything = cal.factors(
+        cal.score_table({key: (c.model, c.scores) for key, c in choices.items()})
+    )
+    assert everything != published
+    # 4 risk_band series x 3 held-out steps (cut 1: step 1; cut 2: steps 1 and 2)
+    assert figures["held_out"][cal.NOT_POOLED]["steps"] == 12
+    assert figures["held_out"]["all"]["steps"] == 16 * 3
+    # a risk_band series' published interval: its model's own, scaled by the pool's factor
+    band = next(key for key in choices if "risk_band" in key)
+    model = choices[band].model
+    paths = forecast_paths(scorecard, CATALOGUE, dt.date(2024, 3, 15), selection)
+    row = paths[(paths["segment_value"] == fc.series_key(band)["segment_value"])].iloc[0]
+    own = fc.fit_chosen(series[series["unique_id"] == band], 12, choices).iloc[0]
+    ratio = (row["upper_80"] - row["forecast"]) / (own["hi_80"] - own["forecast"])
+    assert ratio == pytest.approx(figures["interval_factors"][model]["80"], rel=1e-9)
+
+
 def test_the_accuracy_table_shows_coverage_before_and_after_calibration() -> None:
     held_out = {
         "Naive": {

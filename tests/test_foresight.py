@@ -16,6 +16,7 @@ from scorecard_series import CATALOGUE, scorecard_series
 from nyckeltal.insights import accuracy
 from nyckeltal.insights import forecast as fc
 from nyckeltal.insights import outlook as ol
+from nyckeltal.insights import selection as sel
 from nyckeltal.insights.forecast_paths import forecast_paths
 from nyckeltal.insights.outlook_rows import target_outlook
 from nyckeltal.insights.selection import model_selection
@@ -140,6 +141,42 @@ def test_a_stored_selection_is_reused_until_a_period_completes() -> None:
     assert again["backtest_points"].iloc[0] == 1 + 2 + 3 + 3
     assert again["history_periods"].iloc[0] == 15
     assert again["model"].iloc[0] == model_selection(longer)["model"].iloc[0]
+
+
+def test_a_period_on_the_backtest_fits_the_new_cut_only() -> None:
+    """The refresh after a period completes re-uses the stored forecasts of the cuts a period
+    before (cut k then is cut k + 1 now) and gives the same selection, to the last bit, as a
+    backtest of every cut."""
+    values = [0.3, 0.1, 0.6, 0.2, 0.0, 0.4, 0.1, 0.5, 0.2, 0.3, 0.1, 0.4, 0.2, 0.0]
+    stored = model_selection(scorecard_series(values))
+    longer = scorecard_series([*values, 0.3])
+    series = fc.series_frame(longer)
+    summary = sel.series_summary(series)
+    reused = sel.reusable_cuts(summary, stored)
+    # the 14 months' cuts 1..3 are the 15 months' cuts 2..4, three steps each (positions)
+    cuts = reused["unique_id"].str.rsplit(fc.CUT, n=1).str[1].astype(int)
+    assert list(zip(cuts, reused["ds"], strict=True)) == [
+        (2, 14),
+        (2, 15),
+        (2, 16),
+        (3, 13),
+        (3, 14),
+        (3, 15),
+        (4, 12),
+        (4, 13),
+        (4, 14),
+    ]
+    pd.testing.assert_frame_equal(
+        model_selection(longer, stored), model_selection(longer), check_exact=True
+    )
+    # The re-used forecasts are the ones scored: Naive's moved by 1, its error changes.
+    moved = reused.assign(Naive=reused["Naive"] + 1.0)
+    fresh = fc.select_models(series, 12)[summary["unique_id"].iloc[0]]
+    shifted = fc.select_models(series, 12, moved)[summary["unique_id"].iloc[0]]
+    assert shifted.naive_mase != fresh.naive_mase
+    # A restated earlier period: nothing to re-use.
+    restated = fc.series_frame(scorecard_series([0.35, *values[1:], 0.3]))
+    assert sel.reusable_cuts(sel.series_summary(restated), stored) is None
 
 
 # --------------------------------------------------------------------------- forecast paths
@@ -359,13 +396,26 @@ def test_the_accuracy_table_shows_what_each_kind_of_refresh_costs() -> None:
         [scorecard_series(values), scorecard_series([2.0, 2.1], segment=("plan", "basic-m"))]
     )
     figures = accuracy.summarise(forecast_paths(scorecard, CATALOGUE, dt.date(2023, 3, 15)))
+    # the scorecard a period before: every series without its latest complete period
+    previous = accuracy.previous_scorecard(scorecard)
+    assert len(previous) == len(scorecard) - 2
+    assert previous["period_start"].max() == dt.date(2023, 1, 1)
     assert (figures["series"], figures["series_forecast"], figures["series_too_short"]) == (2, 1, 1)
     assert figures["backtest_points"] == 1 + 2 + 3 + 3
     seconds = {
         "import": {"cpu": 2.0, "wall": 4.0},
         "backtest": {"cpu": 9.0, "wall": 20.0},
+        "backtest_period_on": {"cpu": 3.0, "wall": 6.0},
         "fit": {"cpu": 1.5, "wall": 3.0},
     }
     text = accuracy.markdown({"demo": {**figures, "seconds": seconds, "load_average": 3.2}}, "x")
-    # new period: import + backtest + fit; same period: import + fit (CPU, wall in brackets)
-    assert "| 2.0 (4.0) | 9.0 (20.0) | 1.5 (3.0) | 12.5 (27.0) | 3.5 (7.0) | 3.2 |" in text
+    # first: import + backtest + fit; new period: import + backtest a period on + fit; same
+    # period: import + fit (CPU, wall in brackets)
+    assert (
+        "| 2.0 (4.0) | 9.0 (20.0) | 3.0 (6.0) | 1.5 (3.0) | 12.5 (27.0) | 6.5 (13.0) "
+        "| 3.5 (7.0) | 3.2 |"
+    ) in text
+    # a row measured before the backtest a period on was: n/a there
+    del seconds["backtest_period_on"]
+    text = accuracy.markdown({"demo": {**figures, "seconds": seconds, "load_average": 3.2}}, "x")
+    assert "| 9.0 (20.0) | n/a | 1.5 (3.0) | 12.5 (27.0) | n/a | 3.5 (7.0) |" in text

@@ -7,8 +7,11 @@ MASE of the chosen model and of Naive, and the empirical coverage of the 80 % an
 intervals: of the models' own intervals over all backtest steps (the figure before the
 intervals were calibrated), and out of sample, on the held-out latest origins, of the models'
 own and of the calibrated intervals (nyckeltal.insights.calibration.held_out_coverage), per
-model too. Writes one section per label into a Markdown file and a JSON file beside it
-(benchmarks/).
+model too. The same functions as the refresh's, on the same inputs: the models see each value
+to 9 significant digits (forecast.series_frame) and the intervals are calibrated on the
+refresh's pool (forecast_paths.calibration_table: every series but the DuckDB-only risk_band
+ones, whose held-out steps are counted, also apart, as `not pooled`). Writes one section per
+label into a Markdown file and a JSON file beside it (benchmarks/).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import duckdb
 import pandas as pd
 
 from nyckeltal.insights import calibration as cal
-from nyckeltal.insights.forecast_paths import forecast_paths
+from nyckeltal.insights import forecast as fc
+from nyckeltal.insights.forecast_paths import calibration_table, forecast_paths
 from nyckeltal.insights.selection import SCORES, model_selection
 
 
@@ -69,9 +73,16 @@ def _ratio(part: float, whole: int) -> float | None:
 
 def calibration_figures(selection: pd.DataFrame) -> dict[str, Any]:
     """The out-of-sample coverage of the calibrated intervals (`coverage_80`, `coverage_95`),
-    the held-out figures per model and the published factors, from the stored selection."""
-    table = cal.score_table(
-        {index: (str(row["model"]), cal.decode(row[SCORES])) for index, row in selection.iterrows()}
+    the held-out figures per model and the published factors, from the stored selection:
+    calibrated on the refresh's pool (forecast_paths.calibration_table), counted on every
+    series the refresh publishes on DuckDB."""
+    table = calibration_table(
+        {
+            key: (str(model), cal.decode(scores))
+            for key, model, scores in zip(
+                fc.series_id(selection), selection["model"], selection[SCORES], strict=True
+            )
+        }
     )
     held_out = cal.held_out_coverage(table)
     return {
@@ -94,18 +105,37 @@ def _timed(work: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
     return result, seconds
 
 
+def previous_scorecard(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard without every series' latest forecastable period: the state a period
+    before, its earlier periods unchanged (every grain at once, as on the 1st of January)."""
+    rows = fc.series_frame(scorecard.reset_index(drop=True).rename_axis("row").reset_index())
+    latest = rows["position"] == rows.groupby("unique_id")["position"].transform("max")
+    return scorecard.reset_index(drop=True).drop(index=rows.loc[latest, "row"].to_numpy())
+
+
 def measure(warehouse: Path) -> dict[str, Any]:
-    """The accuracy figures and the cost of the three phases a refresh pays: importing
-    statsforecast, the backtest of every series (a refresh after a new complete period, or
-    the first), the fit of the chosen models with the selection stored (every refresh)."""
+    """The accuracy figures and the cost of the phases a refresh pays: importing
+    statsforecast, the backtest of every series (the first refresh, `--full-refresh`), the
+    backtest a period on (the refresh after a period completes: the selection of the period
+    before stored, previous_scorecard), the fit of the chosen models with the selection
+    stored (every refresh). `period_on_equal`: whether the selection a period on is the one
+    of the backtest of every series (exactly)."""
     scorecard, catalogue, as_of = read_inputs(warehouse)
     _, imports = _timed(lambda: importlib.import_module("statsforecast.models"))
     selection, backtest = _timed(lambda: model_selection(scorecard))
+    before = model_selection(previous_scorecard(scorecard))
+    period_on, backtest_period_on = _timed(lambda: model_selection(scorecard, before))
     paths, fit = _timed(lambda: forecast_paths(scorecard, catalogue, as_of, selection))
     return {
         **summarise(paths),
         **calibration_figures(selection),
-        "seconds": {"import": imports, "backtest": backtest, "fit": fit},
+        "period_on_equal": bool(period_on.equals(selection)),
+        "seconds": {
+            "import": imports,
+            "backtest": backtest,
+            "backtest_period_on": backtest_period_on,
+            "fit": fit,
+        },
         "load_average": round(os.getloadavg()[0], 1),
         "as_of_date": str(as_of),
     }
@@ -120,6 +150,8 @@ def _number(value: float | None) -> str:
 
 
 def _cost(seconds: dict[str, dict[str, float]], phases: tuple[str, ...]) -> str:
+    if not set(phases) <= set(seconds):  # measured before the phase was
+        return "n/a"
     cpu = sum(seconds[phase]["cpu"] for phase in phases)
     wall = sum(seconds[phase]["wall"] for phase in phases)
     return f"{cpu:.1f} ({wall:.1f})"
@@ -136,15 +168,18 @@ _HEADER = [
     "origin backtest of marts.kpi_forecasts (docs/insights.md#kpi-forecasts) on a refreshed",
     "warehouse, and what the forecasts add to a refresh (n_jobs=1), in CPU seconds (wall",
     "seconds in brackets): importing statsforecast, the backtest of every series (the first",
-    "refresh, and a refresh after a period completes) and the fit of the chosen models (every",
-    "refresh; a refresh in the same period re-uses the stored selection: import + fit).",
+    "refresh, `--full-refresh`), the backtest a period on (the refresh after a period",
+    "completes: every series one period longer, the selection of the period before stored,",
+    "the cuts it fitted re-used) and the fit of the chosen models (every refresh; a refresh",
+    "in the same period re-uses the stored selection: import + fit).",
     "The load average (1 minute, at the end) says how busy the shared machine was: wall",
     "time grows with it, CPU time much less.",
     "Coverage, 80 % / 95 %: *own* is the models' own intervals over every backtest step (what",
     "was published before the intervals were calibrated); *calibrated, held out* is the",
     "published, calibrated intervals on the steps of the latest two origins, with the",
     "calibration factors estimated on the earlier origins only (out of sample;",
-    "nyckeltal/insights/calibration.py).",
+    "nyckeltal/insights/calibration.py), from the refresh's pool (every series but the",
+    "DuckDB-only risk_band ones), counted on every series DuckDB publishes.",
 ]
 
 
@@ -154,9 +189,10 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
         f"Machine: {machine}.",
         "",
         "| scale | series | forecast | too short | beat Naive | median MASE | median Naive MASE "
-        "| coverage, own | coverage, calibrated, held out | backtest steps | import | backtest "
-        "| fit | refresh, new period | refresh, same period | load average |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| coverage, own | coverage, calibrated, held out | backtest steps | import "
+        "| backtest, every series | backtest, a period on | fit | refresh, first "
+        "| refresh, new period | refresh, same period | load average |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, r in _in_order(results):
         seconds = r["seconds"]
@@ -167,7 +203,9 @@ def markdown(results: dict[str, dict[str, Any]], machine: str) -> str:
             f"{_pair(r.get('raw_coverage_80'), r.get('raw_coverage_95'))} | "
             f"{_pair(r.get('coverage_80'), r.get('coverage_95'))} | {r['backtest_points']} | "
             f"{_cost(seconds, ('import',))} | {_cost(seconds, ('backtest',))} | "
-            f"{_cost(seconds, ('fit',))} | {_cost(seconds, ('import', 'backtest', 'fit'))} | "
+            f"{_cost(seconds, ('backtest_period_on',))} | {_cost(seconds, ('fit',))} | "
+            f"{_cost(seconds, ('import', 'backtest', 'fit'))} | "
+            f"{_cost(seconds, ('import', 'backtest_period_on', 'fit'))} | "
             f"{_cost(seconds, ('import', 'fit'))} | {r.get('load_average', 'n/a')} |"
         )
     return "\n".join([*lines, *_by_model(results)]) + "\n"
@@ -187,7 +225,8 @@ def _by_model(results: dict[str, dict[str, Any]]) -> list[str]:
         "",
         "Held out, per model: the steps of the latest two origins, the share within the model's",
         "own intervals and within the calibrated ones (factors from the earlier origins), and the",
-        "factors of the published intervals (from every origin).",
+        "factors of the published intervals (from every origin); *not pooled*: the held-out",
+        "steps of the series outside the calibration pool (risk_band, DuckDB only).",
         "",
         "| scale | model | held-out steps | own 80 % / 95 % | calibrated 80 % / 95 % "
         "| factor 80 % / 95 %, earlier origins | published factor 80 % / 95 % |",

@@ -14,10 +14,15 @@ Why pooled per model: a series has at most 9 backtest steps, too few to estimate
 quantile; the models' miscalibration is shared (Naive's spread is that of the whole history,
 whose early months jump; AutoTheta's simulated intervals are too narrow).
 
+The pool: the steps of every series but those of ENGINE_SPECIFIC_SEGMENT_TYPES, which
+score_table marks `pooled = false`; factors() reads the pooled steps only, so the published
+factors and those of the out-of-sample measure come from the same pool.
+
 The coverage is measured out of sample (held_out_coverage): factors estimated on the earlier
-origins (cuts > HELD_OUT_CUTS) of every series, coverage counted on the later ones (cuts
-1..HELD_OUT_CUTS: the latest complete periods, steps 1 and 2 ahead). The published intervals
-use the factors of every origin.
+origins (cuts > HELD_OUT_CUTS) of the pooled series, coverage counted on the later ones (cuts
+1..HELD_OUT_CUTS: the latest complete periods, steps 1 and 2 ahead) of every series, the ones
+outside the pool too (published with the pool's factors). The published intervals use the
+factors of every origin.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import pandas as pd
 LEVELS = (80, 95)
 HELD_OUT_CUTS = 2
 MIN_SCORES = 20
-SCORE_COLUMNS = ["model", "cut", "step", "score_80", "score_95"]
+SCORE_COLUMNS = ["model", "cut", "step", "score_80", "score_95", "pooled"]
+# The held-out figures of the steps of the series outside the pool (held_out_coverage).
+NOT_POOLED = "not pooled"
 # Segment types whose series exist on some engines only (churn_rate by `risk_band`: a dbt
 # Python model, DuckDB only). Their backtest scores stay out of the pool, so that every
 # engine calibrates the intervals of the series they share with the same factors.
@@ -63,17 +70,26 @@ def conformal_factor(scores: Iterable[float], level: int) -> float:
     return float(values[rank - 1])
 
 
-def score_table(scores_by_series: Mapping[str, tuple[str, Iterable[Score]]]) -> pd.DataFrame:
-    """One row per backtest step (SCORE_COLUMNS) from {series: (model, its scores)}."""
-    rows = [(model, *score) for model, scores in scores_by_series.values() for score in scores]
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+def score_table(
+    scores_by_series: Mapping[str, tuple[str, Iterable[Score]]], outside_pool: Iterable[str] = ()
+) -> pd.DataFrame:
+    """One row per backtest step (SCORE_COLUMNS) from {series: (model, its scores)}; the steps
+    of the series `outside_pool` are marked `pooled = false`."""
+    outside = set(outside_pool)
+    rows = [
+        (model, *score, key not in outside)
+        for key, (model, scores) in scores_by_series.items()
+        for score in scores
+    ]
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS).astype({"pooled": bool})
 
 
 def factors(table: pd.DataFrame) -> dict[str, dict[int, float]]:
-    """The factor per model and level from the steps of `table` (score_table)."""
+    """The factor per model and level from the pooled steps of `table` (score_table)."""
+    pooled = table[table["pooled"]]
     return {
         str(model): {level: conformal_factor(group[f"score_{level}"], level) for level in LEVELS}
-        for model, group in table.groupby("model", sort=True)
+        for model, group in pooled.groupby("model", sort=True)
     }
 
 
@@ -95,15 +111,18 @@ def scaled(rows: pd.DataFrame, by_model: Mapping[str, Mapping[int, float]]) -> p
 
 
 def held_out_coverage(table: pd.DataFrame) -> dict[str, dict[str, object]]:
-    """Out-of-sample coverage: factors from the steps of cuts > HELD_OUT_CUTS, counted on the
-    steps of cuts 1..HELD_OUT_CUTS. Per model and `all`: the held-out steps, the share within
-    the model's own intervals (`raw_<level>`) and within the calibrated ones (`<level>`), and
-    the factors used."""
+    """Out-of-sample coverage: factors from the pooled steps of cuts > HELD_OUT_CUTS, counted
+    on the steps of cuts 1..HELD_OUT_CUTS of every series. Per model, `all` and NOT_POOLED
+    (the steps of the series outside the pool, when there are any): the held-out steps, the
+    share within the model's own intervals (`raw_<level>`) and within the calibrated ones
+    (`<level>`), and per model the factors used."""
     earlier = table[table["cut"] > HELD_OUT_CUTS]
     later = table[table["cut"] <= HELD_OUT_CUTS]
     fitted = factors(earlier)
     report: dict[str, dict[str, object]] = {}
     groups = [("all", later), *later.groupby("model", sort=True)]
+    if not later["pooled"].all():
+        groups.append((NOT_POOLED, later[~later["pooled"]]))
     for name, group in groups:
         figures: dict[str, object] = {"steps": int(len(group))}
         for level in LEVELS:
@@ -112,7 +131,7 @@ def held_out_coverage(table: pd.DataFrame) -> dict[str, dict[str, object]]:
             inside = np.nan_to_num(score, nan=np.inf)  # a zero-width interval missed
             figures[f"raw_{level}"] = _share(inside <= 1.0)
             figures[str(level)] = _share(inside <= factor.to_numpy(dtype=float))
-            if name != "all":
+            if name not in ("all", NOT_POOLED):
                 figures[f"factor_{level}"] = fitted.get(str(name), {}).get(level, 1.0)
         report[str(name)] = figures
     return report

@@ -21,15 +21,17 @@ series gets Naive's forecast and `beats_naive` false. The chosen model's backtes
 their interval scores, from which its published intervals are calibrated (calibration.py).
 
 Cost: the selection is ONE StatsForecast call per season length over every backtest cut of
-every series (stacked, n_jobs=1); the forecast then fits each series' chosen model only (one
-call per season length and chosen model, fit_chosen). A refresh that finds a series' selection
-stored for the same complete periods (nyckeltal.insights.selection) skips its backtest.
+every series (stacked, n_jobs=1, BACKTEST_HORIZON steps ahead); the forecast then fits each
+series' chosen model only (one call per season length and chosen model, fit_chosen). A refresh
+that finds a series' selection stored for the same complete periods
+(nyckeltal.insights.selection) skips its backtest; a period on, it re-uses the stored
+forecasts of the cuts the series had then (Choice.cut_forecasts) and fits its new cut 1 only.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -58,8 +60,13 @@ NAIVE = "Naive"
 FORECAST = "forecast"
 TOO_SHORT = "too_short"
 _SEPARATOR = "\x1f"
-_CUT = "\x1e"
+CUT = "\x1e"
 _BANDS = [f"{side}-{level}" for level in LEVELS for side in ("lo", "hi")]
+# The candidates' columns of run_models' output a backtest needs (the Combination is computed
+# from its members: whether SeasonalNaive is one depends on the series' length).
+BACKTEST_COLUMNS = [
+    f"{model}{suffix}" for model in MODELS for suffix in ("", *(f"-{b}" for b in _BANDS))
+]
 
 
 def min_periods() -> int:
@@ -92,6 +99,9 @@ class Choice:
     covered_95: int
     # The chosen model's backtest steps (cut, step, score at 80 %, at 95 %): calibration.py.
     scores: tuple[tuple[int, int, float, float], ...] = ()
+    # Every candidate's forecasts of the cuts the backtest a period later re-uses (cut <
+    # BACKTEST_ORIGINS), one row (cut, ds, *values of BACKTEST_COLUMNS) per cut and step.
+    cut_forecasts: tuple[tuple[float, ...], ...] = ()
 
 
 # --------------------------------------------------------------------------- series
@@ -125,6 +135,19 @@ def significant(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
+def significant_values(values: np.ndarray) -> np.ndarray:
+    """Backtest forecasts to SIGNIFICANT_DIGITS significant digits (NaN and 0 as they are).
+    A model's forecast of the same values can differ in its last bits with the other series
+    of its StatsForecast call (AutoTheta's point forecasts, measured on the demo: up to 4e-15
+    relative), and a cut re-used a period on (selection.reusable_cuts) must score as the same
+    cut fitted afresh."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.abs(values)))
+        scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - exponent)
+        rounded = np.round(values * scale) / scale
+    return np.where(np.isfinite(rounded), rounded, values)
+
+
 def series_id(rows: pd.DataFrame) -> pd.Series:
     parts = [rows[column].astype(str) for column in SERIES_KEY]
     key = parts[0]
@@ -143,7 +166,7 @@ def series_key(unique_id: str) -> dict[str, str]:
 
 def stacked_cuts(series: pd.DataFrame) -> pd.DataFrame:
     """The backtest cuts of every series (unique_id, ds, y): the series without its last k
-    periods, k = 1..K, as `<unique_id><_CUT><k>`."""
+    periods, k = 1..K, as `<unique_id><CUT><k>`."""
     frames = []
     lengths = series.groupby("unique_id")["position"].max()
     for cut in range(1, BACKTEST_ORIGINS + 1):
@@ -153,7 +176,7 @@ def stacked_cuts(series: pd.DataFrame) -> pd.DataFrame:
         rows = series[series["unique_id"].isin(keep.index)]
         rows = rows[rows["position"] <= rows["unique_id"].map(keep) - cut]
         rows = rows[["unique_id", "position", "value"]].copy()
-        rows["unique_id"] = rows["unique_id"] + f"{_CUT}{cut}"
+        rows["unique_id"] = rows["unique_id"] + f"{CUT}{cut}"
         frames.append(rows)
     return _as_statsforecast_input(pd.concat(frames, ignore_index=True))
 
@@ -246,10 +269,10 @@ def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
 
 def backtest_errors(series: pd.DataFrame, forecast: pd.DataFrame) -> pd.DataFrame:
     """One row per series, cut and step: the actual value and every model's forecast."""
-    cuts = forecast[forecast["unique_id"].str.contains(_CUT, regex=False)].copy()
+    cuts = forecast[forecast["unique_id"].str.contains(CUT, regex=False)].copy()
     if cuts.empty:
         return cuts.assign(series_id=pd.Series(dtype=str), cut=pd.Series(dtype=int))
-    split = cuts["unique_id"].str.split(_CUT, n=1, expand=True)
+    split = cuts["unique_id"].str.split(CUT, n=1, expand=True)
     cuts["series_id"] = split[0]
     cuts["cut"] = split[1].astype(int)
     cuts["step"] = cuts.groupby("unique_id").cumcount() + 1
@@ -317,15 +340,32 @@ def long_enough(series: pd.DataFrame) -> pd.DataFrame:
     return series[series["unique_id"].isin(lengths[lengths >= min_periods()].index)]
 
 
-def select_models(series: pd.DataFrame, season: int) -> dict[str, Choice]:
+def select_models(
+    series: pd.DataFrame, season: int, reused: pd.DataFrame | None = None
+) -> dict[str, Choice]:
     """The backtest of every series of `series` (from series_frame, one season length, long
-    enough): the choice per series."""
+    enough): the choice per series. `reused`: forecasts of backtest cuts (run_models' rows:
+    unique_id `<series><CUT><cut>`, ds, BACKTEST_COLUMNS) made before on the same values
+    (selection.reusable_cuts), not fitted again."""
     series = long_enough(series)
     if series.empty:
         return {}
     lengths = series.groupby("unique_id")["position"].max()
-    forecast = run_models(stacked_cuts(series), season, max(HORIZON, BACKTEST_HORIZON))
-    base_id = forecast["unique_id"].str.split(_CUT, n=1).str[0]
+    cuts = stacked_cuts(series)
+    frames = []
+    if reused is not None and not reused.empty:
+        reused = reused[reused["unique_id"].isin(set(cuts["unique_id"]))]
+        cuts = cuts[~cuts["unique_id"].isin(set(reused["unique_id"]))]
+        frames.append(reused[["unique_id", "ds", *BACKTEST_COLUMNS]])
+    if not cuts.empty:
+        fresh = run_models(cuts, season, BACKTEST_HORIZON)
+        fresh[BACKTEST_COLUMNS] = significant_values(fresh[BACKTEST_COLUMNS].to_numpy(float))
+        frames.append(fresh)
+    # In the same order whichever cuts were re-used: the errors are summed in this order.
+    forecast = pd.concat(frames, ignore_index=True).sort_values(["unique_id", "ds"], kind="stable")
+    forecast = forecast.reset_index(drop=True)
+    base_id = forecast["unique_id"].str.split(CUT, n=1).str[0]
+    kept = {key: _kept(rows) for key, rows in forecast.groupby(base_id)}
     seasonal_ok = seasonal_candidate(lengths.reindex(base_id).to_numpy(), season)
     forecast = with_combination(forecast, pd.Series(seasonal_ok, index=forecast.index))
     errors = backtest_errors(series, forecast)
@@ -336,8 +376,19 @@ def select_models(series: pd.DataFrame, season: int) -> dict[str, Choice]:
         candidates = ["AutoETS", "AutoTheta", *(["SeasonalNaive"] if seasonal else [])]
         candidates += [NAIVE, COMBINATION]
         scale = mase_scale(values[key][: int(training_length(int(lengths[key])))], season)
-        choices[key] = choose(group, candidates, scale)
+        choices[key] = replace(choose(group, candidates, scale), cut_forecasts=kept[key])
     return choices
+
+
+def _kept(forecast: pd.DataFrame) -> tuple[tuple[float, ...], ...]:
+    """One series' backtest forecasts of the cuts a later backtest can re-use (Choice)."""
+    cut = forecast["unique_id"].str.rsplit(CUT, n=1).str[1].astype(int).to_numpy()
+    values = forecast[["ds", *BACKTEST_COLUMNS]].to_numpy(dtype=float)
+    return tuple(
+        (float(c), *map(float, row))
+        for c, row in zip(cut, values, strict=True)
+        if c < BACKTEST_ORIGINS
+    )
 
 
 def fit_chosen(

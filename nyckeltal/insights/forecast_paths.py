@@ -12,6 +12,7 @@ forecast.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -99,13 +100,23 @@ def forecast_paths(
 
 def interval_factors(choices: dict[str, fc.Choice]) -> dict[str, dict[int, float]]:
     """The calibration factor per model and level from the backtest of every series but
-    the engine-specific ones (calibration.ENGINE_SPECIFIC_SEGMENT_TYPES)."""
-    pooled = {
-        key: (choice.model, choice.scores)
-        for key, choice in choices.items()
-        if fc.series_key(key)["segment_type"] not in cal.ENGINE_SPECIFIC_SEGMENT_TYPES
-    }
-    return cal.factors(cal.score_table(pooled))
+    the engine-specific ones (calibration_table)."""
+    return cal.factors(calibration_table({k: (c.model, c.scores) for k, c in choices.items()}))
+
+
+def calibration_table(
+    scores_by_series: Mapping[str, tuple[str, Iterable[cal.Score]]],
+) -> pd.DataFrame:
+    """The chosen models' backtest steps (calibration.score_table) of {series_id: (model,
+    scores)}, the series of calibration.ENGINE_SPECIFIC_SEGMENT_TYPES outside the pool: what
+    the published intervals are calibrated on, and what `nyckeltal forecast-accuracy`
+    measures."""
+    outside = [
+        key
+        for key in scores_by_series
+        if fc.series_key(key)["segment_type"] in cal.ENGINE_SPECIFIC_SEGMENT_TYPES
+    ]
+    return cal.score_table(scores_by_series, outside)
 
 
 def _bounds(catalogue: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
