@@ -114,7 +114,6 @@ HUBSPOT_FIVETRAN = Layout(
             "id",
             "is_deleted",
             "property_name",
-            "property_createdate",
             "property_country",
             "property_numberofemployees",
             "property_hs_analytics_source",
@@ -123,7 +122,6 @@ HUBSPOT_FIVETRAN = Layout(
         "contact": (
             "id",
             "_fivetran_deleted",
-            "property_createdate",
             "property_associatedcompanyid",
             "property_hs_analytics_source",
             "property_hs_lifecyclestage_lead_date",
