@@ -30,6 +30,10 @@ class Layout:
     # The vendor `nyckeltal ingest VENDOR` pulls into this layout (nyckeltal.ingest.<vendor>),
     # if Nyckeltal lands it itself; a scheduled refresh then ingests before it maps.
     ingested_by: str | None = None
+    # HubSpot layouts: the landed table each contract column that NYCKELTAL_HUBSPOT_PROPERTIES
+    # may fill is read from, and the name of a property's column (`property_` + its name).
+    property_tables: Mapping[str, str] = field(default_factory=dict)
+    property_prefix: str = "property_"
 
     @property
     def vendor(self) -> str:
@@ -102,6 +106,20 @@ BILLING = System(
     planned=("stripe:airbyte",),
 )
 
+# NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
+# HubSpot object (landed table) the property belongs to.
+HUBSPOT_PROPERTY_TABLES: Mapping[str, str] = {
+    "customer_id": "company",
+    "segment": "company",
+    "region": "company",
+    "country_code": "company",
+    "acquisition_channel": "company",
+    "acquisition_campaign_id": "company",
+    "channel": "contact",
+    "campaign_id": "contact",
+}
+
+
 # HubSpot as Fivetran lands it: fivetran/dbt_hubspot_source's models/src_hubspot.yml; every
 # HubSpot property is a column `property_<name>` (the standard ones the mapping reads below).
 HUBSPOT_FIVETRAN = Layout(
@@ -134,6 +152,7 @@ HUBSPOT_FIVETRAN = Layout(
         "deal_company": ("deal_id", "company_id"),
         "deal_pipeline_stage": ("stage_id", "_fivetran_deleted", "is_closed", "probability"),
     },
+    property_tables=HUBSPOT_PROPERTY_TABLES,
 )
 
 CRM = System(
@@ -190,20 +209,6 @@ def vendor_tables(settings: object) -> frozenset[str]:
         if getattr(settings, system.source_field) != FILES
         for table in system.mapped_tables
     )
-
-
-# NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
-# HubSpot object (landed table) the property belongs to.
-HUBSPOT_PROPERTY_TABLES: Mapping[str, str] = {
-    "customer_id": "company",
-    "segment": "company",
-    "region": "company",
-    "country_code": "company",
-    "acquisition_channel": "company",
-    "acquisition_campaign_id": "company",
-    "channel": "contact",
-    "campaign_id": "contact",
-}
 
 
 def parse_properties(value: str) -> dict[str, str]:

@@ -24,11 +24,9 @@ from nyckeltal.relations import relation_columns
 from nyckeltal.vendor_layouts import (
     BILLING,
     FILES,
-    HUBSPOT_PROPERTY_TABLES,
     SYSTEMS,
     Layout,
     System,
-    parse_properties,
 )
 
 __all__ = ["BILLING", "FILES", "VendorSourceError", "map_vendor_tables"]
@@ -68,7 +66,7 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
     if config.stripe_customer_id_metadata_key:
         values["stripe_customer_id_metadata_key"] = config.stripe_customer_id_metadata_key
     if config.hubspot_properties:
-        values["hubspot_properties"] = parse_properties(config.hubspot_properties)
+        values["hubspot_properties"] = dict(config.hubspot_properties)
     return values
 
 
@@ -113,10 +111,11 @@ def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tup
         table: [(column, "") for column in columns]
         for table, columns in layout.landed_columns.items()
     }
-    if layout.vendor == "hubspot":
-        for column, name in parse_properties(context.settings.hubspot_properties).items():
+    if layout.property_tables:  # a HubSpot layout: the properties selected by the setting
+        for column, name in context.settings.hubspot_properties.items():
             why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
-            wanted.setdefault(HUBSPOT_PROPERTY_TABLES[column], []).append((f"property_{name}", why))
+            landed = f"{layout.property_prefix}{name}"
+            wanted.setdefault(layout.property_tables[column], []).append((landed, why))
     return wanted
 
 
