@@ -95,16 +95,6 @@ def landed_columns(context: RunContext, layout: Layout) -> dict[str, set[str]]:
         return {t: relation_columns(connection, name, t) for t in layout.landed_tables}
 
 
-def missing_landed_tables(context: RunContext) -> list[str]:
-    """The landed tables of the configured vendor sources that are not there."""
-    return [
-        table
-        for _, layout in configured(context)
-        for table, columns in landed_columns(context, layout).items()
-        if not columns
-    ]
-
-
 def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tuple[str, str]]]:
     """Per landed table, the columns the mapping reads: (column, why) pairs."""
     wanted = {
