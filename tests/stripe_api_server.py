@@ -1,6 +1,6 @@
 """A local stand-in for Stripe's API (https://docs.stripe.com/api), on 127.0.0.1.
 
-`StripeApi(objects)` serves, from a thread with http.server, the list endpoints
+`StripeApi(objects)` serves (with tests/api_replay.py's `serving`) the list endpoints
 (`GET /v1/<objects>`: a list object with `object: "list"`, `data`, `has_more`, `url`, newest
 first, `limit`, `starting_after`, `created[gte]`, `status`, events' `type` with a trailing
 `*`), one object by id (`GET /v1/<objects>/<id>`) and `/v1/events`. Requests need
@@ -11,13 +11,11 @@ request is recorded in `requests` (path, query).
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+
+from api_replay import serving
+
+__all__ = ["API_KEY", "StripeApi", "serving"]
 
 API_KEY = "sk_test_nyckeltal"
 
@@ -27,12 +25,15 @@ class StripeApi:
         self.objects = objects  # "customers" -> [object, ...]; "events" too
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.failures: dict[str, list[int]] = {}
-        self.base_url = ""
+        self.base_url = ""  # set by api_replay.serving
+        self.base_path = "/v1"
 
     def fail(self, path: str, *statuses: int) -> None:
         self.failures.setdefault(path, []).extend(statuses)
 
-    def answer(self, path: str, query: dict[str, str], auth: str) -> tuple[int, dict, dict]:
+    def answer(
+        self, method: str, path: str, query: dict[str, str], body: Any, auth: str
+    ) -> tuple[int, dict, dict]:
         self.requests.append((path, query))
         if auth != f"Bearer {API_KEY}":
             return 401, {}, _error("invalid_request_error", "Invalid API Key provided: sk_***")
@@ -72,38 +73,3 @@ class StripeApi:
 
 def _error(kind: str, message: str) -> dict[str, Any]:
     return {"error": {"type": kind, "message": message}}
-
-
-@contextmanager
-def serving(api: StripeApi) -> Iterator[StripeApi]:
-    """Serve `api` on 127.0.0.1 (a free port) while in the block; `api.base_url` is set."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            url = urlparse(self.path)
-            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            status, headers, body = api.answer(
-                url.path, query, self.headers.get("Authorization", "")
-            )
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    api.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    try:
-        yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -10,10 +10,9 @@
   /v1/events (`customer.subscription.*`, `invoice.*`, `credit_note.*`) since the events'
   own cursor and fetched again by id, so that their current state is merged. Events are kept
   30 days by Stripe: an ingest at least every 30 days misses no change.
-- Retries: 429 (honouring Retry-After) and 5xx, with exponential backoff (dlt's requests
-  client); a 401 is one line naming NYCKELTAL_STRIPE_API_KEY.
-- Atomic: nothing is loaded unless every endpoint was read; a failed ingest drops its
-  half-extracted package, so the data landed before stays as it was.
+- Retries and atomicity as every ingest (nyckeltal.ingest.rest): 429 and 5xx retried with
+  backoff, a 401 one line naming NYCKELTAL_STRIPE_API_KEY, a failed ingest leaving the data
+  landed before as it was.
 """
 
 from __future__ import annotations
@@ -25,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from nyckeltal.context import RunContext
-from nyckeltal.ingest import IngestError, IngestResult, landing_destination
+from nyckeltal.ingest import IngestError, IngestResult, landing_destination, rest
 
 PIPELINE_NAME = "nyckeltal_stripe"
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
 KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
 KEY_FIELD = "stripe_api_key"  # the Settings field of KEY_SETTING
+VENDOR = rest.Vendor("Stripe", "API key", KEY_SETTING, PIPELINE_NAME, "stripe")
 # The API version asked for (the shapes read: invoice.tax, discount.coupon, line.price).
 STRIPE_API_VERSION = "2024-06-20"
 # Objects that change after creation, and the events that say so (Stripe's event types).
@@ -153,74 +153,15 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
             "base_url": config.api_base.rstrip("/") + "/",
             "auth": {"type": "bearer", "token": config.api_key},
             "headers": {"Stripe-Version": STRIPE_API_VERSION},
-            "session": _session(config),
+            "session": rest.session(config),
         },
         "resources": resources,
     }
 
 
-def _session(config: IngestConfig) -> Any:
-    from dlt.sources.helpers.requests import Client
-
-    return Client(
-        request_max_attempts=config.max_attempts,
-        request_backoff_factor=config.backoff_factor,
-        request_max_retry_delay=config.max_retry_delay,
-        respect_retry_after_header=True,
-        raise_for_status=False,  # the REST client raises, after the retries
-    ).session
-
-
-def _one_line(error: BaseException, config: IngestConfig) -> str:
-    """The cause of a failed ingest on one line (a 401 names the setting)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        response = getattr(cause, "response", None)
-        status = getattr(response, "status_code", None)
-        if status in (401, 403):
-            return (
-                f"Stripe refused the API key ({status}): check {KEY_SETTING}; "
-                "the data landed before is unchanged"
-            )
-        if status is not None:
-            return (
-                f"Stripe answered {status} for {response.url} after retries; "
-                "the data landed before is unchanged"
-            )
-        if cause.__cause__ is None and cause.__context__ is None:
-            break
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(cause or error).split())
-    return f"{text[:300]}; the data landed before is unchanged"
-
-
 def ingest(config: IngestConfig) -> IngestResult:
     """Pull what changed since the last ingest into `config.dataset` of `config.destination`."""
-    import dlt
-    from dlt.sources.rest_api import rest_api_source
-
-    config.destination.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        pipelines_dir=str(config.pipelines_dir or config.destination.parent / ".dlt_pipelines"),
-        destination=dlt.destinations.duckdb(str(config.destination)),
-        dataset_name=config.dataset,
-    )
-    source = rest_api_source(source_config(config), name="stripe")
-    try:
-        info = pipeline.run(source)
-    except Exception as error:  # dlt wraps every step's failure (PipelineStepFailed)
-        pipeline.abort_packages()  # the half-extracted package; the state as before
-        raise IngestError(_one_line(error, config)) from None
-    rows = {
-        table: count
-        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
-        if not table.startswith("_dlt")
-    }
-    info.raise_on_failed_jobs()
-    return IngestResult(
-        vendor="stripe", rows=rows, destination=config.destination, dataset=config.dataset
-    )
+    return rest.run(config, source_config(config), VENDOR)
 
 
 def config(context: RunContext) -> IngestConfig:
