@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.
     stripe_api_key: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com/v1"
+    # `nyckeltal ingest hubspot` (layout hubspot:dlt): a private app's access token and the
+    # API's base URL.
+    hubspot_api_key: SecretStr | None = None
+    hubspot_api_base: str = "https://api.hubapi.com"
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml

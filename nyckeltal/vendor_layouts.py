@@ -155,13 +155,31 @@ HUBSPOT_FIVETRAN = Layout(
     property_tables=HUBSPOT_PROPERTY_TABLES,
 )
 
+# HubSpot as `nyckeltal ingest hubspot` lands it (dlt's names: properties flattened into
+# `properties__<name>`; deals, their companies and the pipelines' stages are optional: dlt
+# creates no table without rows); the same mapping, through the ephemeral models of
+# models/sources/hubspot/dlt.
+HUBSPOT_DLT = Layout(
+    "hubspot:dlt",
+    ("companies", "contacts"),
+    "path:models/sources/hubspot/fivetran",
+    "hubspot_schema",
+    landed_columns={"companies": ("id", "archived"), "contacts": ("id", "archived")},
+    ingested_by="hubspot",
+    property_tables={
+        column: {"company": "companies", "contact": "contacts"}[table]
+        for column, table in HUBSPOT_PROPERTY_TABLES.items()
+    },
+    property_prefix="properties__",
+)
+
 CRM = System(
     name="crm",
     source_field="crm_source",
     # crm.nps_responses keeps coming from files: HubSpot has no NPS table.
     mapped_tables=("crm.customers", "crm.leads"),
-    layouts=(HUBSPOT_FIVETRAN,),
-    planned=("hubspot:dlt", "hubspot:airbyte"),
+    layouts=(HUBSPOT_FIVETRAN, HUBSPOT_DLT),
+    planned=("hubspot:airbyte",),
 )
 
 HR = System(
