@@ -17,7 +17,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -28,7 +28,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.vendor_layouts import (
@@ -161,10 +161,11 @@ class Settings(BaseSettings):
     landing_database: Path | None = None
     # `hubspot:fivetran`: the CRM (crm.customers, crm.leads) from HubSpot, in the schema
     # hubspot_schema; hubspot_properties: `column=property,...`, the HubSpot properties that
-    # fill contract columns (vendor_layouts.HUBSPOT_PROPERTY_TABLES).
+    # fill contract columns (vendor_layouts.HUBSPOT_PROPERTY_TABLES), parsed here once into
+    # {column: property}.
     crm_source: str = "files"
     hubspot_schema: str = "hubspot"
-    hubspot_properties: str = ""
+    hubspot_properties: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     # The people (hr.employees, hr.payroll), the ad platforms (marketing.campaigns,
     # marketing.ad_spend) and web analytics (marketing.web_events): `files` or a layout of
     # nyckeltal.vendor_layouts (HR, ADS, WEB).
@@ -196,6 +197,10 @@ class Settings(BaseSettings):
     # An HR system's department names that are not the contract's (`Vendor Name=department,
     # ...`; vendor_layouts.parse_departments): matched trimmed and case-insensitively.
     hr_departments: str = ""
+    # `nyckeltal ingest hubspot` (layout hubspot:dlt): a private app's access token and the
+    # API's base URL.
+    hubspot_api_key: SecretStr | None = None
+    hubspot_api_base: str = "https://api.hubapi.com"
 
     # KPIs.
     reporting_currency: str | None = None  # None: the dbt var of dbt_project.yml
@@ -246,11 +251,11 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("hubspot_properties")
+    @field_validator("hubspot_properties", mode="before")
     @classmethod
-    def _hubspot_properties(cls, value: str) -> str:
-        parse_properties(value)
-        return value
+    def _hubspot_properties(cls, value: object) -> object:
+        """`column=property,...` as {column: property} (vendor_layouts.parse_properties)."""
+        return parse_properties(value) if isinstance(value, str) else value
 
     @field_validator("hr_departments")
     @classmethod

@@ -36,6 +36,10 @@ class Layout:
     # Landed tables that may instead be landed as BigQuery's daily shards `<table>_YYYYMMDD`
     # (read together when the table itself is missing).
     date_sharded: tuple[str, ...] = ()
+    # HubSpot layouts: the landed table each contract column that NYCKELTAL_HUBSPOT_PROPERTIES
+    # may fill is read from, and the name of a property's column (`property_` + its name).
+    property_tables: Mapping[str, str] = field(default_factory=dict)
+    property_prefix: str = "property_"
 
     @property
     def vendor(self) -> str:
@@ -108,6 +112,20 @@ BILLING = System(
     planned=("stripe:airbyte",),
 )
 
+# NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
+# HubSpot object (landed table) the property belongs to.
+HUBSPOT_PROPERTY_TABLES: Mapping[str, str] = {
+    "customer_id": "company",
+    "segment": "company",
+    "region": "company",
+    "country_code": "company",
+    "acquisition_channel": "company",
+    "acquisition_campaign_id": "company",
+    "channel": "contact",
+    "campaign_id": "contact",
+}
+
+
 # HubSpot as Fivetran lands it: fivetran/dbt_hubspot_source's models/src_hubspot.yml; every
 # HubSpot property is a column `property_<name>` (the standard ones the mapping reads below).
 HUBSPOT_FIVETRAN = Layout(
@@ -120,7 +138,6 @@ HUBSPOT_FIVETRAN = Layout(
             "id",
             "is_deleted",
             "property_name",
-            "property_createdate",
             "property_country",
             "property_numberofemployees",
             "property_hs_analytics_source",
@@ -129,7 +146,6 @@ HUBSPOT_FIVETRAN = Layout(
         "contact": (
             "id",
             "_fivetran_deleted",
-            "property_createdate",
             "property_associatedcompanyid",
             "property_hs_analytics_source",
             "property_hs_lifecyclestage_lead_date",
@@ -142,6 +158,25 @@ HUBSPOT_FIVETRAN = Layout(
         "deal_company": ("deal_id", "company_id"),
         "deal_pipeline_stage": ("stage_id", "_fivetran_deleted", "is_closed", "probability"),
     },
+    property_tables=HUBSPOT_PROPERTY_TABLES,
+)
+
+# HubSpot as `nyckeltal ingest hubspot` lands it (dlt's names: properties flattened into
+# `properties__<name>`; deals, their companies and the pipelines' stages are optional: dlt
+# creates no table without rows); the same mapping, through the ephemeral models of
+# models/sources/hubspot/dlt.
+HUBSPOT_DLT = Layout(
+    "hubspot:dlt",
+    ("companies", "contacts"),
+    "path:models/sources/hubspot/fivetran",
+    "hubspot_schema",
+    landed_columns={"companies": ("id", "archived"), "contacts": ("id", "archived")},
+    ingested_by="hubspot",
+    property_tables={
+        column: {"company": "companies", "contact": "contacts"}[table]
+        for column, table in HUBSPOT_PROPERTY_TABLES.items()
+    },
+    property_prefix="properties__",
 )
 
 CRM = System(
@@ -149,8 +184,8 @@ CRM = System(
     source_field="crm_source",
     # crm.nps_responses keeps coming from files: HubSpot has no NPS table.
     mapped_tables=("crm.customers", "crm.leads"),
-    layouts=(HUBSPOT_FIVETRAN,),
-    planned=("hubspot:dlt", "hubspot:airbyte"),
+    layouts=(HUBSPOT_FIVETRAN, HUBSPOT_DLT),
+    planned=("hubspot:airbyte",),
 )
 
 # Personio as `nyckeltal ingest personio` lands it (dlt): one table `employees`, one column per
@@ -231,20 +266,6 @@ def vendor_tables(settings: object) -> frozenset[str]:
         if getattr(settings, system.source_field) != FILES
         for table in system.mapped_tables
     )
-
-
-# NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
-# HubSpot object (landed table) the property belongs to.
-HUBSPOT_PROPERTY_TABLES: Mapping[str, str] = {
-    "customer_id": "company",
-    "segment": "company",
-    "region": "company",
-    "country_code": "company",
-    "acquisition_channel": "company",
-    "acquisition_campaign_id": "company",
-    "channel": "contact",
-    "campaign_id": "contact",
-}
 
 
 def parse_properties(value: str) -> dict[str, str]:

@@ -25,13 +25,11 @@ from nyckeltal.relations import daily_shards, relation_columns
 from nyckeltal.vendor_layouts import (
     BILLING,
     FILES,
-    HUBSPOT_PROPERTY_TABLES,
     SYSTEMS,
     Layout,
     System,
     parse_departments,
     parse_ga4_events,
-    parse_properties,
 )
 
 __all__ = ["BILLING", "FILES", "VendorSourceError", "map_vendor_tables"]
@@ -71,7 +69,7 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
     if config.stripe_customer_id_metadata_key:
         values["stripe_customer_id_metadata_key"] = config.stripe_customer_id_metadata_key
     if config.hubspot_properties:
-        values["hubspot_properties"] = parse_properties(config.hubspot_properties)
+        values["hubspot_properties"] = dict(config.hubspot_properties)
     values["ga4_events"] = parse_ga4_events(config.ga4_events)
     values |= hr_vars(context)
     return values
@@ -131,26 +129,17 @@ def landed_columns(context: RunContext, layout: Layout) -> dict[str, set[str]]:
         return _table_columns(connection, name, layout)
 
 
-def missing_landed_tables(context: RunContext) -> list[str]:
-    """The landed tables of the configured vendor sources that are not there."""
-    return [
-        table
-        for _, layout in configured(context)
-        for table, columns in landed_columns(context, layout).items()
-        if not columns
-    ]
-
-
 def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tuple[str, str]]]:
     """Per landed table, the columns the mapping reads: (column, why) pairs."""
     wanted = {
         table: [(column, "") for column in columns]
         for table, columns in layout.landed_columns.items()
     }
-    if layout.vendor == "hubspot":
-        for column, name in parse_properties(context.settings.hubspot_properties).items():
+    if layout.property_tables:  # a HubSpot layout: the properties selected by the setting
+        for column, name in context.settings.hubspot_properties.items():
             why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
-            wanted.setdefault(HUBSPOT_PROPERTY_TABLES[column], []).append((f"property_{name}", why))
+            landed = f"{layout.property_prefix}{name}"
+            wanted.setdefault(layout.property_tables[column], []).append((landed, why))
     if layout.vendor == "personio":
         config = context.settings
         for setting, key in (

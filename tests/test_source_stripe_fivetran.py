@@ -211,6 +211,9 @@ def test_landed_tables_in_the_warehouse_are_looked_up_in_its_schema(
     monkeypatch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")
     monkeypatch.setenv("NYCKELTAL_STRIPE_SCHEMA", "landed")
     context = RunContext.build(warehouse=warehouse)
-    assert vendors.missing_landed_tables(context) == ["invoice"]
-    with pytest.raises(vendors.VendorSourceError, match=f"schema landed of {warehouse}$"):
+    layout = vendors.BILLING.layout("stripe:fivetran")
+    expected = f"the landed table invoice is missing from the schema landed of {warehouse}$"
+    with pytest.raises(vendors.VendorSourceError, match=expected):
+        vendors.check_landed(context, vendors.BILLING, layout)
+    with pytest.raises(vendors.VendorSourceError, match=expected):
         vendors.map_vendor_tables(context)

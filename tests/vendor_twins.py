@@ -13,9 +13,11 @@ import io
 import shutil
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from api_replay import serving
 from run_folders import runs_write_under
 from shared_warehouses import build_once
 from test_optional_tables import _scorecard
@@ -67,6 +69,23 @@ def refresh_company(
     (folder / "run.log").write_text(output.getvalue())
     assert code == 0, output.getvalue()
     return warehouse
+
+
+def ingest_and_refresh(
+    folder: Path, api: Any, vendor: str, settings: Mapping[str, str], leave_out: Collection[str]
+) -> Path:
+    """The company ingested by `nyckeltal ingest VENDOR` from the stand-in `api` (served on
+    127.0.0.1 meanwhile; NYCKELTAL_<VENDOR>_API_BASE its URL) into its warehouse, then
+    refreshed (the refresh ingests again) with `settings` (environment variables), without
+    the files of `leave_out`: the warehouse."""
+
+    def prepare(patch: pytest.MonkeyPatch) -> None:
+        patch.setenv(f"NYCKELTAL_{vendor.upper()}_API_BASE", api.base_url)
+        for name, value in settings.items():
+            patch.setenv(name, value)
+
+    with serving(api):
+        return refresh_company(folder, prepare, before_run=("ingest", vendor), leave_out=leave_out)
 
 
 def files_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -5,7 +5,6 @@ with contacts as (
     select
         cast(id as {{ dbt.type_string() }}) as contact_id,
         cast(property_associatedcompanyid as {{ dbt.type_string() }}) as company_id,
-        property_createdate,
         property_hs_analytics_source,
         property_hs_lifecyclestage_lead_date,
         property_hs_lifecyclestage_marketingqualifiedlead_date,
