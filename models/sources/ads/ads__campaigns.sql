@@ -2,7 +2,10 @@
 
 with platform_campaigns as (
 
-    {{ ads_union('campaigns', ['campaign_id', 'campaign_name', 'channel', 'started_on', 'ended_on']) }}
+    {{ ads_union(
+        'campaigns',
+        ['campaign_id', 'campaign_name', 'channel', 'started_on', 'ended_on']
+    ) }}
 
 ),
 

@@ -1,6 +1,6 @@
 {{ config(materialized='ephemeral') }}
 
-{%- set in_account_time = "coalesce(accounts.timezone_offset_minutes, 0)" %}
+{%- set in_account_time = "coalesce(ad_accounts.timezone_offset_minutes, 0)" %}
 
 -- Fivetran keeps the times in UTC; the days of the reports are the account's.
 with campaigns_in_account_time as (
@@ -16,8 +16,8 @@ with campaigns_in_account_time as (
         {{ dbt.dateadd('minute', in_account_time, 'campaign_history.stop_time') }} as stopped_at
     from {{ latest_version(source('facebook_ads', 'campaign_history'), 'id', 'updated_time') }}
         as campaign_history
-    left join {{ ref('facebook_ads_fivetran__accounts') }} as accounts
-        on cast(campaign_history.account_id as {{ dbt.type_string() }}) = accounts.account_id
+    left join {{ ref('facebook_ads_fivetran__accounts') }} as ad_accounts
+        on cast(campaign_history.account_id as {{ dbt.type_string() }}) = ad_accounts.account_id
 
 )
 

@@ -15,11 +15,11 @@ select
     cast(basic_ad.date as date) as spend_date,
     ads.campaign_id,
     cast(basic_ad.spend as decimal(38, 6)) as spend,
-    accounts.currency,
+    ad_accounts.currency,
     basic_ad.impressions,
     basic_ad.inline_link_clicks as clicks
 from {{ source('facebook_ads', 'basic_ad') }} as basic_ad
 inner join ads
     on cast(basic_ad.ad_id as {{ dbt.type_string() }}) = ads.ad_id
-left join {{ ref('facebook_ads_fivetran__accounts') }} as accounts
-    on cast(basic_ad.account_id as {{ dbt.type_string() }}) = accounts.account_id
+left join {{ ref('facebook_ads_fivetran__accounts') }} as ad_accounts
+    on cast(basic_ad.account_id as {{ dbt.type_string() }}) = ad_accounts.account_id

@@ -2,15 +2,14 @@
 
 {%- set account_history = source('google_ads', 'account_history') %}
 {%- set is_active = landed_column(account_history, '_fivetran_active', 'true') %}
+{%- set only_active = 'coalesce(' ~ is_active ~ ', true)' %}
 
 with accounts as (
 
     select
         cast(id as {{ dbt.type_string() }}) as account_id,
         upper(currency_code) as currency
-    from
-        {{ latest_version(account_history, 'id', 'updated_at', 'coalesce(' ~ is_active ~ ', true)') }}
-        as account_history
+    from {{ latest_version(account_history, 'id', 'updated_at', only_active) }} as account_history
 
 )
 
