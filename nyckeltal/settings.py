@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     # funnel's event names (seeds/funnel_steps.csv; any other name is kept).
     ga4_schema: str = "ga4"
     ga4_events: str = GA4_DEFAULT_EVENTS
+    # `google_ads:fivetran`, `facebook_ads:fivetran` or both joined with `+`: the schemas of
+    # the landed Google Ads and Facebook Ads tables.
+    google_ads_schema: str = "google_ads"
+    facebook_ads_schema: str = "facebook_ads"
     # A metadata key of the Stripe customer holding the CRM customer id (None: the Stripe id).
     stripe_customer_id_metadata_key: str | None = None
     # `nyckeltal ingest stripe` (layout stripe:dlt): the secret API key and the API's base URL.

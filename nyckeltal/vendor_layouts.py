@@ -40,10 +40,24 @@ class Layout:
     # may fill is read from, and the name of a property's column (`property_` + its name).
     property_tables: Mapping[str, str] = field(default_factory=dict)
     property_prefix: str = "property_"
+    # The layouts a joined one is made of (`google_ads:fivetran+facebook_ads:fivetran`, see
+    # `joined`): each part's tables are checked in its own schema, one mapping writes them all.
+    parts: tuple[Layout, ...] = ()
 
     @property
     def vendor(self) -> str:
         return self.value.split(":", 1)[0]
+
+    @property
+    def pieces(self) -> tuple[Layout, ...]:
+        """The layouts to check and map: its parts when joined, else itself."""
+        return self.parts or (self,)
+
+
+def joined(*parts: Layout) -> Layout:
+    """The layout of several vendors of one system mapped together: the setting's value is
+    theirs joined with `+`; the mapping models are the parts' (all the same)."""
+    return Layout("+".join(part.value for part in parts), (), parts[0].models, "", parts=parts)
 
 
 @dataclass(frozen=True)
@@ -219,12 +233,61 @@ HR = System(
     planned=("bamboohr:dlt",),
 )
 
+# The ad platforms (docs/sources.md "Google Ads", "Facebook Ads"): one mapping
+# (models/sources/ads) writes marketing.campaigns and marketing.ad_spend from the platforms
+# the setting names, each presented by the ephemeral models of its layout
+# (models/sources/<vendor>/<tool>). Fivetran's names: fivetran/dbt_google_ads_source's and
+# fivetran/dbt_facebook_ads_source's models/src_*.yml.
+ADS_MODELS = "path:models/sources/ads"
+GOOGLE_ADS_FIVETRAN = Layout(
+    "google_ads:fivetran",
+    ("campaign_history", "campaign_stats", "account_history"),
+    ADS_MODELS,
+    "google_ads_schema",
+    landed_columns={
+        "campaign_history": (
+            "id",
+            "updated_at",
+            "name",
+            "advertising_channel_type",
+            "start_date",
+            "end_date",
+        ),
+        "campaign_stats": ("customer_id", "date", "id", "cost_micros", "impressions", "clicks"),
+        "account_history": ("id", "updated_at", "currency_code"),
+    },
+)
+FACEBOOK_ADS_FIVETRAN = Layout(
+    "facebook_ads:fivetran",
+    ("campaign_history", "ad_history", "basic_ad", "account_history"),
+    ADS_MODELS,
+    "facebook_ads_schema",
+    landed_columns={
+        "campaign_history": (
+            "id",
+            "account_id",
+            "updated_time",
+            "created_time",
+            "name",
+            "start_time",
+            "stop_time",
+        ),
+        "ad_history": ("id", "updated_time", "campaign_id"),
+        "basic_ad": ("ad_id", "date", "account_id", "spend", "impressions", "inline_link_clicks"),
+        "account_history": ("id", "_fivetran_synced", "currency"),
+    },
+)
+
 ADS = System(
     name="ads",
     source_field="ads_source",
     mapped_tables=("marketing.campaigns", "marketing.ad_spend"),
-    layouts=(),
-    planned=("google_ads:fivetran", "facebook_ads:fivetran", "google_ads:dlt", "facebook_ads:dlt"),
+    layouts=(
+        GOOGLE_ADS_FIVETRAN,
+        FACEBOOK_ADS_FIVETRAN,
+        joined(GOOGLE_ADS_FIVETRAN, FACEBOOK_ADS_FIVETRAN),
+    ),
+    planned=("google_ads:dlt", "facebook_ads:dlt"),
 )
 
 # GA4's BigQuery export (one row per event, nested event_params), as a tool copying BigQuery

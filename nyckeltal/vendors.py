@@ -40,16 +40,20 @@ class VendorSourceError(NyckeltalError):
 
 
 def configured(context: RunContext) -> Iterator[tuple[System, Layout]]:
-    """Every system whose source is a vendor layout, with that layout."""
+    """Every system whose source is a vendor layout, with that layout (each part of a joined
+    one: google_ads:fivetran+facebook_ads:fivetran)."""
     for system in SYSTEMS:
         layout = system.layout(getattr(context.settings, system.source_field))
         if layout is not None:
-            yield system, layout
+            for piece in layout.pieces:
+                yield system, piece
 
 
 def mapped_tables(context: RunContext) -> tuple[str, ...]:
     """The contract tables the configured vendor sources write (none with files only)."""
-    return tuple(table for system, _ in configured(context) for table in system.mapped_tables)
+    return tuple(
+        dict.fromkeys(table for system, _ in configured(context) for table in system.mapped_tables)
+    )
 
 
 def mapping_vars(context: RunContext) -> dict[str, object]:
@@ -62,7 +66,8 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
     values |= {
         layout.schema_field: getattr(config, layout.schema_field)
         for system in SYSTEMS
-        for layout in system.layouts
+        for joined_layout in system.layouts
+        for layout in joined_layout.pieces
     }
     if config.landing_database:
         values["landing_database"] = str(config.landing_database)
@@ -154,7 +159,7 @@ def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tup
 def check_landed(context: RunContext, system: System, layout: Layout) -> None:
     """Raise VendorSourceError naming the first missing landed table, else the first missing
     column the mapping reads (a selected HubSpot property, ...)."""
-    prefix = f"{system.setting}={layout.value}"
+    prefix = f"{system.setting}={getattr(context.settings, system.source_field)}"
     found = landed_columns(context, layout)
     missing = [
         f"{table} (or its daily shards {table}_YYYYMMDD)" if table in layout.date_sharded else table
