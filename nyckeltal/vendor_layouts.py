@@ -30,6 +30,10 @@ class Layout:
     # The vendor `nyckeltal ingest VENDOR` pulls into this layout (nyckeltal.ingest.<vendor>),
     # if Nyckeltal lands it itself; a scheduled refresh then ingests before it maps.
     ingested_by: str | None = None
+    # HubSpot layouts: the landed column of a property (prefix + its name) and the landed
+    # table of each HubSpot object of HUBSPOT_PROPERTY_TABLES (NYCKELTAL_HUBSPOT_PROPERTIES).
+    property_prefix: str = "property_"
+    object_tables: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def vendor(self) -> str:
@@ -72,6 +76,18 @@ STRIPE_FIVETRAN_TABLES = (
     "credit_note",
 )
 STRIPE_MODELS = "path:models/sources/stripe/fivetran"
+# Airbyte's Stripe streams the mapping reads (every selected stream gets its table, rows or
+# none); a subscription's discount is read from its `discount` column.
+STRIPE_AIRBYTE_TABLES = (
+    "customers",
+    "products",
+    "prices",
+    "subscriptions",
+    "subscription_items",
+    "invoices",
+    "invoice_line_items",
+    "credit_notes",
+)
 
 BILLING = System(
     name="billing",
@@ -98,8 +114,21 @@ BILLING = System(
             "stripe_schema",
             ingested_by="stripe",
         ),
+        # Airbyte's stream names (airbytehq/airbyte docs/integrations/sources/stripe.md); the
+        # same mapping, through the ephemeral models of models/sources/stripe/airbyte.
+        Layout(
+            "stripe:airbyte",
+            STRIPE_AIRBYTE_TABLES,
+            STRIPE_MODELS,
+            "stripe_schema",
+            landed_columns={
+                "subscriptions": ("id", "customer", "status", "start_date"),
+                "subscription_items": ("id", "subscription", "price", "quantity"),
+                "invoices": ("id", "customer", "created", "status", "total"),
+                "invoice_line_items": ("id", "invoice_id", "price", "amount"),
+            },
+        ),
     ),
-    planned=("stripe:airbyte",),
 )
 
 # HubSpot as Fivetran lands it: fivetran/dbt_hubspot_source's models/src_hubspot.yml; every
@@ -138,13 +167,53 @@ HUBSPOT_FIVETRAN = Layout(
     },
 )
 
+# HubSpot as Airbyte's HubSpot source lands it (airbytehq/airbyte
+# docs/integrations/sources/hubspot.md): every property a column `properties_<name>` (and
+# the `properties` JSON), associations as arrays (deals' `companies`), the pipelines' stages
+# as an array of `deal_pipelines`; the same mapping, through models/sources/hubspot/airbyte.
+HUBSPOT_AIRBYTE = Layout(
+    "hubspot:airbyte",
+    ("companies", "contacts", "deals", "deal_pipelines"),
+    "path:models/sources/hubspot/fivetran",
+    "hubspot_schema",
+    landed_columns={
+        "companies": (
+            "id",
+            "archived",
+            "properties_name",
+            "properties_createdate",
+            "properties_country",
+            "properties_numberofemployees",
+            "properties_hs_analytics_source",
+            "properties_hs_lifecyclestage_customer_date",
+        ),
+        "contacts": (
+            "id",
+            "archived",
+            "properties_createdate",
+            "properties_associatedcompanyid",
+            "properties_hs_analytics_source",
+            "properties_hs_lifecyclestage_lead_date",
+            "properties_hs_lifecyclestage_marketingqualifiedlead_date",
+            "properties_hs_lifecyclestage_salesqualifiedlead_date",
+            "properties_hs_lifecyclestage_opportunity_date",
+            "properties_hs_lifecyclestage_customer_date",
+        ),
+        "deals": ("id", "archived", "companies", "properties_dealstage", "properties_closedate"),
+        # Column names are compared in lower case (Airbyte's pipelineId).
+        "deal_pipelines": ("pipelineid", "stages"),
+    },
+    property_prefix="properties_",
+    object_tables={"company": "companies", "contact": "contacts"},
+)
+
 CRM = System(
     name="crm",
     source_field="crm_source",
     # crm.nps_responses keeps coming from files: HubSpot has no NPS table.
     mapped_tables=("crm.customers", "crm.leads"),
-    layouts=(HUBSPOT_FIVETRAN,),
-    planned=("hubspot:dlt", "hubspot:airbyte"),
+    layouts=(HUBSPOT_FIVETRAN, HUBSPOT_AIRBYTE),
+    planned=("hubspot:dlt",),
 )
 
 HR = System(

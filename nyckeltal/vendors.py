@@ -116,7 +116,9 @@ def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tup
     if layout.vendor == "hubspot":
         for column, name in parse_properties(context.settings.hubspot_properties).items():
             why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
-            wanted.setdefault(HUBSPOT_PROPERTY_TABLES[column], []).append((f"property_{name}", why))
+            table = HUBSPOT_PROPERTY_TABLES[column]
+            landed = (f"{layout.property_prefix}{name}", why)
+            wanted.setdefault(layout.object_tables.get(table, table), []).append(landed)
     return wanted
 
 
