@@ -12,7 +12,7 @@ with pipelines as (
 
 stages as (
 
-    select {{ json_array_texts('stages') }} as stage
+    select {{ json_array_texts('stages') }} as stage_object
     from pipelines
 
 ),
@@ -20,9 +20,9 @@ stages as (
 stages_with_metadata as (
 
     select
-        {{ json_text('stage', 'stageId') }} as stage_id,
-        {{ json_text('stage', 'active') }} as active,
-        {{ json_text('stage', 'metadata') }} as metadata
+        {{ json_text('stage_object', 'stageId') }} as stage_id,
+        {{ json_text('stage_object', 'active') }} as active,
+        {{ json_text('stage_object', 'metadata') }} as metadata
     from stages
 
 )

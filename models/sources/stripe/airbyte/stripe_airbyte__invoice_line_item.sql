@@ -12,4 +12,4 @@ from {{ airbyte_source('stripe_airbyte', 'invoice_line_items', {
     'price': 'varchar',
     'plan': 'varchar',
     'amount': 'bigint',
-}, key=['invoice_id', 'id']) }} as lines
+}, key=['invoice_id', 'id']) }} as landed_lines
