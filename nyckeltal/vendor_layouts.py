@@ -96,6 +96,18 @@ STRIPE_FIVETRAN_TABLES = (
     "credit_note",
 )
 STRIPE_MODELS = "path:models/sources/stripe/fivetran"
+# Airbyte's Stripe streams the mapping reads (every selected stream gets its table, rows or
+# none); a subscription's discount is read from its `discount` column.
+STRIPE_AIRBYTE_TABLES = (
+    "customers",
+    "products",
+    "prices",
+    "subscriptions",
+    "subscription_items",
+    "invoices",
+    "invoice_line_items",
+    "credit_notes",
+)
 
 BILLING = System(
     name="billing",
@@ -122,8 +134,21 @@ BILLING = System(
             "stripe_schema",
             ingested_by="stripe",
         ),
+        # Airbyte's stream names (airbytehq/airbyte docs/integrations/sources/stripe.md); the
+        # same mapping, through the ephemeral models of models/sources/stripe/airbyte.
+        Layout(
+            "stripe:airbyte",
+            STRIPE_AIRBYTE_TABLES,
+            STRIPE_MODELS,
+            "stripe_schema",
+            landed_columns={
+                "subscriptions": ("id", "customer", "status", "start_date"),
+                "subscription_items": ("id", "subscription", "price", "quantity"),
+                "invoices": ("id", "customer", "created", "status", "total"),
+                "invoice_line_items": ("id", "invoice_id", "price", "amount"),
+            },
+        ),
     ),
-    planned=("stripe:airbyte",),
 )
 
 # NYCKELTAL_HUBSPOT_PROPERTIES: the contract columns a HubSpot property may fill, and the
@@ -193,13 +218,54 @@ HUBSPOT_DLT = Layout(
     property_prefix="properties__",
 )
 
+# HubSpot as Airbyte's HubSpot source lands it (airbytehq/airbyte
+# docs/integrations/sources/hubspot.md): every property a column `properties_<name>` (and
+# the `properties` JSON), associations as arrays (deals' `companies`), the pipelines' stages
+# as an array of `deal_pipelines`; the same mapping, through models/sources/hubspot/airbyte.
+HUBSPOT_AIRBYTE = Layout(
+    "hubspot:airbyte",
+    ("companies", "contacts", "deals", "deal_pipelines"),
+    "path:models/sources/hubspot/fivetran",
+    "hubspot_schema",
+    landed_columns={
+        "companies": (
+            "id",
+            "archived",
+            "properties_name",
+            "properties_country",
+            "properties_numberofemployees",
+            "properties_hs_analytics_source",
+            "properties_hs_lifecyclestage_customer_date",
+        ),
+        "contacts": (
+            "id",
+            "archived",
+            "properties_associatedcompanyid",
+            "properties_hs_analytics_source",
+            "properties_hs_lifecyclestage_lead_date",
+            "properties_hs_lifecyclestage_marketingqualifiedlead_date",
+            "properties_hs_lifecyclestage_salesqualifiedlead_date",
+            "properties_hs_lifecyclestage_opportunity_date",
+            "properties_hs_lifecyclestage_customer_date",
+        ),
+        "deals": ("id", "archived", "companies", "properties_dealstage", "properties_closedate"),
+        # Column names are compared in lower case (Airbyte's pipelineId).
+        "deal_pipelines": ("pipelineid", "stages"),
+    },
+    property_tables={
+        column: {"company": "companies", "contact": "contacts"}[table]
+        for column, table in HUBSPOT_PROPERTY_TABLES.items()
+    },
+    property_prefix="properties_",
+)
+
 CRM = System(
     name="crm",
     source_field="crm_source",
     # crm.nps_responses keeps coming from files: HubSpot has no NPS table.
     mapped_tables=("crm.customers", "crm.leads"),
-    layouts=(HUBSPOT_FIVETRAN, HUBSPOT_DLT),
-    planned=("hubspot:airbyte",),
+    layouts=(HUBSPOT_FIVETRAN, HUBSPOT_DLT, HUBSPOT_AIRBYTE),
+    planned=(),
 )
 
 # Personio as `nyckeltal ingest personio` lands it (dlt): one table `employees`, one column per

@@ -69,19 +69,15 @@ def stripe_and_hubspot_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Fivetran lands them in one landing file (the Stripe customers' metadata and a HubSpot
     company property hold the same contract customer id): the warehouse."""
 
-    def build(folder: Path) -> None:
-        landing = _landing(folder)
-        stripe_landing.write_landing(twin_tools.company_files(folder / "billing"), landing)
+    def prepare(patch: pytest.MonkeyPatch, landing: Path) -> None:
+        _hubspot_env(patch, landing)
+        patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")
+        patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", stripe_landing.METADATA_KEY)
 
-        def prepare(patch: pytest.MonkeyPatch) -> None:
-            _hubspot_env(patch, landing)
-            patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")
-            patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", stripe_landing.METADATA_KEY)
-
-        leave_out = (*twin_tools.BILLING_FROM_STRIPE, *twin_tools.CRM_FROM_HUBSPOT)
-        twin_tools.refresh_company(folder, prepare, leave_out=leave_out)
-
-    return build_once(tmp_path_factory, "stripe_hubspot_twin", build) / "nyckeltal.duckdb"
+    writers = (write_landing, stripe_landing.write_landing)
+    return twin_tools.stripe_and_hubspot_twin(
+        tmp_path_factory, "stripe_hubspot_twin", writers, prepare
+    )
 
 
 @pytest.mark.dbt
@@ -222,7 +218,7 @@ def test_a_missing_custom_property_is_a_one_line_error(tmp_path: Path, monkeypat
     ("name", "value", "expected"),
     [
         ("CRM_SOURCE", "salesforce", "supported crm sources are files, hubspot:fivetran"),
-        ("CRM_SOURCE", "hubspot:airbyte", "(this layout is not supported yet)"),
+        ("CRM_SOURCE", "hubspot:stitch", "hubspot:fivetran, hubspot:dlt, hubspot:airbyte"),
         ("HUBSPOT_PROPERTIES", "tier=customer_tier", "'tier=customer_tier' is not column="),
     ],
 )

@@ -191,7 +191,7 @@ def test_a_missing_landed_table_is_a_one_line_error(tmp_path: Path, monkeypatch)
     assert f"the landed table credit_note is missing from the schema stripe of {landing}" in message
 
 
-@pytest.mark.parametrize("value", ["stripe:airbyte", "chargebee"])
+@pytest.mark.parametrize("value", ["stripe:stitch", "chargebee"])
 def test_an_unsupported_billing_source_lists_the_supported_ones(value: str, monkeypatch) -> None:
     monkeypatch.setenv("NYCKELTAL_BILLING_SOURCE", value)
     with pytest.raises(SettingsError) as raised:

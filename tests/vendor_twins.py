@@ -170,3 +170,42 @@ def assert_setting_refused(patch: pytest.MonkeyPatch, name: str, value: str, exp
     message = str(raised.value)
     assert "\n" not in message
     assert f"NYCKELTAL_{name}" in message and expected in message, message
+
+
+def stripe_and_hubspot_twin(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    writers: Sequence[Callable[[Path, Path], object]],
+    prepare: Callable[[pytest.MonkeyPatch, Path], None],
+) -> Path:
+    """The company refreshed once per test run (as `name`) with its billing from Stripe and
+    its CRM from HubSpot, both landed in one file by the `writers` (each called with the
+    company's folder and the landing file), with the settings `prepare(patch, landing file)`
+    sets: the warehouse."""
+
+    def build(folder: Path) -> None:
+        landing, company = folder / "landing.duckdb", company_files(folder / "landed")
+        for write in writers:
+            write(company, landing)
+        leave_out = (*BILLING_FROM_STRIPE, *CRM_FROM_HUBSPOT)
+        refresh_company(folder, lambda patch: prepare(patch, landing), leave_out=leave_out)
+
+    return build_once(tmp_path_factory, name, build) / "nyckeltal.duckdb"
+
+
+def mapping_error(warehouse: Path) -> str:
+    """The message of the VendorSourceError that mapping the configured vendor sources into
+    `warehouse` raises (one line)."""
+    with pytest.raises(vendors.VendorSourceError) as raised:
+        vendors.map_vendor_tables(RunContext.build(warehouse=warehouse))
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def hubspot_env(patch: pytest.MonkeyPatch, layout: str, landing: Path, properties: str) -> None:
+    """NYCKELTAL_CRM_SOURCE=`layout` from the DuckDB file `landing`, with
+    NYCKELTAL_HUBSPOT_PROPERTIES=`properties`."""
+    patch.setenv("NYCKELTAL_CRM_SOURCE", layout)
+    patch.setenv("NYCKELTAL_LANDING_DATABASE", str(landing))
+    patch.setenv("NYCKELTAL_HUBSPOT_PROPERTIES", properties)

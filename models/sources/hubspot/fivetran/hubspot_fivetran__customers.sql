@@ -32,11 +32,9 @@ first_leads as (
 
     select
         company_id,
-        contact_id as lead_id,
-        row_number() over (
-            partition by company_id order by lead_at asc, contact_id asc
-        ) as lead_rank
+        {{ first_value_by('contact_id', ['lead_at', 'contact_id']) }} as lead_id
     from converted_leads
+    group by company_id
 
 ),
 
@@ -54,8 +52,7 @@ final as (
         first_leads.lead_id,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _loaded_at
     from companies
-    left join first_leads
-        on companies.company_id = first_leads.company_id and first_leads.lead_rank = 1
+    left join first_leads on companies.company_id = first_leads.company_id
 
 )
 

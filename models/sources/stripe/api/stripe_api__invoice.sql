@@ -1,4 +1,5 @@
-{#- Stripe's API lists no deleted invoice: is_deleted is always false. #}
+{#- is_deleted: Airbyte's mark of Stripe's invoice.deleted event (a deleted draft); dlt lands
+    no such column (Stripe's API lists no deleted invoice): false. #}
 select
     id,
     customer as customer_id,
@@ -8,9 +9,9 @@ select
     status,
     total,
     tax,
-    false as is_deleted,
+    coalesce(is_deleted, false) as is_deleted,
     livemode
-from {{ stripe_dlt_source('invoices', {
+from {{ stripe_api_source('invoices', {
     'id': 'varchar',
     'customer': 'varchar',
     'subscription': 'varchar',
@@ -19,5 +20,6 @@ from {{ stripe_dlt_source('invoices', {
     'status': 'varchar',
     'total': 'bigint',
     'tax': 'bigint',
+    'is_deleted': 'boolean',
     'livemode': 'boolean',
 }) }} as invoices

@@ -1,4 +1,7 @@
-{#- dlt merges each subscription on its id: one row, the current state (always active). #}
+{#- One row per subscription, its current state (dlt merges on the id; Airbyte's latest
+    version): _fivetran_active always true. Airbyte sets is_deleted on Stripe's
+    customer.subscription.deleted event, which is a subscription ending (status canceled,
+    ended_at set), not a removal: the subscription is kept and ends as the mapping says. #}
 select
     id,
     customer as customer_id,
@@ -8,7 +11,7 @@ select
     {{ stripe_unix_timestamp('canceled_at') }} as canceled_at,
     livemode,
     true as _fivetran_active
-from {{ stripe_dlt_source('subscriptions', {
+from {{ stripe_api_source('subscriptions', {
     'id': 'varchar',
     'customer': 'varchar',
     'status': 'varchar',

@@ -1,3 +1,5 @@
+{#- `recurring` is flattened by dlt (recurring__interval) and JSON with Airbyte, read as
+    recurring__interval too (macro airbyte_source); unit_amount is a number with Airbyte. #}
 select
     id,
     lookup_key,
@@ -8,7 +10,7 @@ select
     recurring__interval as recurring_interval,
     recurring__interval_count as recurring_interval_count,
     livemode
-from {{ stripe_dlt_source('prices', {
+from {{ stripe_api_source('prices', {
     'id': 'varchar',
     'lookup_key': 'varchar',
     'nickname': 'varchar',

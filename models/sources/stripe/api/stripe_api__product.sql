@@ -2,6 +2,6 @@ select
     id,
     name,
     metadata
-from {{ stripe_dlt_source(
+from {{ stripe_api_source(
     'products', {'id': 'varchar', 'name': 'varchar', 'metadata': 'varchar'}
 ) }} as products

@@ -1,3 +1,4 @@
+{#- Airbyte's schema types discount_amount as a string: read as an integer. #}
 select
     id,
     invoice as invoice_id,
@@ -7,7 +8,7 @@ select
     discount_amount,
     status,
     livemode
-from {{ stripe_dlt_source('credit_notes', {
+from {{ stripe_api_source('credit_notes', {
     'id': 'varchar',
     'invoice': 'varchar',
     'created': 'bigint',
