@@ -1,13 +1,15 @@
 """Vendor source `hubspot:fivetran` (docs/sources.md "HubSpot").
 
-The planted company of tests/vendor_twins.py is refreshed with NYCKELTAL_CRM_SOURCE=
+The planted company of tests/vendor_twins.py is loaded with NYCKELTAL_CRM_SOURCE=
 hubspot:fivetran, its crm__customers and crm__leads files absent and the same CRM written as
 Fivetran's HubSpot tables (tests/hubspot_fivetran_landing.py: companies with custom
 properties, employee counts and original sources, contacts with lifecycle dates, a customer
 dated by its first won deal, a lead that skipped the MQL stage, and deleted, prospect and
-subscriber records that must be left out). Its scorecard equals the one from its contract
-files, and so does the one with its billing from Stripe too (both vendors mapped in one
-refresh). Each mapping rule is also tested on the mapped raw tables, without a refresh.
+subscriber records that must be left out), and refreshed with its billing from Stripe too
+(both vendors mapped in one `nyckeltal run`: tests/fivetran_twin.py). Its raw contract
+relations equal those loaded from its contract files (so every KPI does), and its published
+scorecard equals the one refreshed from its files. Each mapping rule is also tested on the
+mapped raw tables, without a refresh.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import stripe_fivetran_landing as stripe_landing
 import vendor_twins as twin_tools
+from fivetran_twin import IDS, fivetran_twin
 from hubspot_fivetran_landing import PROPERTIES, write_landing
-from shared_warehouses import build_once
 
 from nyckeltal import settings, vendors
 from nyckeltal.context import RunContext
@@ -40,55 +41,40 @@ def _landing(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hubspot_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The company refreshed with its CRM from HubSpot: the warehouse."""
-
-    def build(folder: Path) -> None:
-        landing = _landing(folder)
-        twin_tools.refresh_company(
-            folder,
-            lambda patch: _hubspot_env(patch, landing),
-            leave_out=twin_tools.CRM_FROM_HUBSPOT,
-        )
-
-    return build_once(tmp_path_factory, "hubspot_fivetran_twin", build) / "nyckeltal.duckdb"
+    """The company refreshed with its CRM from HubSpot and its billing from Stripe, both as
+    Fivetran lands them in one landing file (tests/fivetran_twin.py, shared with
+    test_source_stripe_fivetran): the warehouse."""
+    return fivetran_twin(tmp_path_factory)
 
 
 @pytest.mark.dbt
-def test_the_scorecard_from_hubspot_equals_the_one_from_files(
+def test_the_raw_tables_from_hubspot_equal_the_ones_from_files(
     hubspot_twin: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # The KPIs of leads and customers: funnel, lead costs, CAC, churn, market share and NPS
-    # (their segment rows by channel, customer segment and region included).
-    codes = ("conversion_rate", "cpl", "cost_per_mql", "cac", "churn_rate", "market_share", "nps")
-    twin_tools.assert_same_scorecard(twin_tools.files_twin(tmp_path_factory), hubspot_twin, codes)
-
-
-@pytest.fixture(scope="module")
-def stripe_and_hubspot_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The company refreshed with its billing from Stripe and its CRM from HubSpot, both as
-    Fivetran lands them in one landing file (the Stripe customers' metadata and a HubSpot
-    company property hold the same contract customer id): the warehouse."""
-
-    def prepare(patch: pytest.MonkeyPatch, landing: Path) -> None:
-        _hubspot_env(patch, landing)
-        patch.setenv("NYCKELTAL_BILLING_SOURCE", "stripe:fivetran")
-        patch.setenv("NYCKELTAL_STRIPE_CUSTOMER_ID_METADATA_KEY", stripe_landing.METADATA_KEY)
-
-    writers = (write_landing, stripe_landing.write_landing)
-    return twin_tools.stripe_and_hubspot_twin(
-        tmp_path_factory, "stripe_hubspot_twin", writers, prepare
-    )
+    # The raw relations the refresh mapped (and those of Stripe's billing) equal the ones
+    # loaded from the contract files (but the lead ids, HubSpot's contact ids): every KPI equal,
+    # those of leads and customers among them.
+    files = twin_tools.files_loaded(tmp_path_factory)
+    twin_tools.assert_maps_like_files(files, hubspot_twin, IDS)
 
 
 @pytest.mark.dbt
 def test_the_scorecard_from_stripe_and_hubspot_equals_the_one_from_files(
-    stripe_and_hubspot_twin: Path, tmp_path_factory: pytest.TempPathFactory
+    hubspot_twin: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     files = twin_tools.files_twin(tmp_path_factory)
-    codes = ("cac", "churn_rate", "revenue_churn_rate", "net_revenue_retention", "nps")
-    twin_tools.assert_same_scorecard(files, stripe_and_hubspot_twin, codes)
-    manifest = twin_tools.loaded_row_counts(stripe_and_hubspot_twin)
+    # The KPIs of leads, customers and billing: funnel, lead costs, CAC, churn, revenue
+    # retention, market share, NPS and revenue per employee (their segment rows by channel,
+    # customer segment and region included).
+    codes = (
+        *("conversion_rate", "cpl", "cost_per_mql", "cac", "churn_rate", "revenue_churn_rate"),
+        *("net_revenue_retention", "market_share", "nps", "revenue_per_employee"),
+    )
+    twin_tools.assert_same_scorecard(files, hubspot_twin, codes)
+    manifest = twin_tools.loaded_row_counts(hubspot_twin)
     assert (manifest["crm.customers"], manifest["billing.subscriptions"]) == (3, 4)
+    log = hubspot_twin.with_name("run.log").read_text()
+    assert "Running with dbt" not in log  # the mapping's dbt lines only with --verbose
 
 
 @pytest.mark.dbt

@@ -3,7 +3,21 @@
 The company is tests/fixtures/minimal's CRM, HR and marketing with the billing of
 tests/fixtures/stripe_company. Each vendor test writes part of it as a vendor's landed
 tables, leaves those contract files out, and compares what the mapping makes of them with
-the company given as contract files only (the files twin, refreshed once per test run).
+the company given as contract files only.
+
+Two ways to compare, from cheap to dear:
+- `assert_maps_like_files(files_loaded(...), vendor_warehouse)`: the raw contract relations
+  of a warehouse whose vendor tables were mapped equal, value for value, those of the company
+  loaded from its files (`files_loaded`: a load, no dbt, once per test run). Every model, KPI
+  and check downstream reads only the raw contract relations and runs unchanged whatever the
+  source (nyckeltal/vendors.py), so equal raw relations make every KPI equal. The vendor
+  warehouse is either a refreshed twin that already exists (tests/fivetran_twin.py: free) or
+  `mapped_twin` (the load and the mapping, a refresh's first step: one dbt parse and run of
+  the mapping models, about a third of a refresh).
+- `refresh_company` + `files_twin` + `assert_same_scorecard`: a whole `nyckeltal run` (about
+  a minute) and the published scorecards compared. Only for what a run alone does: several
+  vendors mapped in one refresh (tests/fivetran_twin.py), an ingest inside the run
+  (test_source_stripe_dlt).
 """
 
 from __future__ import annotations
@@ -18,11 +32,12 @@ from typing import Any
 import duckdb
 import pytest
 from api_replay import serving
+from float_rows import assert_same_rows, without_floats
 from run_folders import runs_write_under
 from shared_warehouses import build_once
 from test_optional_tables import _scorecard
 
-from nyckeltal import pipeline, vendors
+from nyckeltal import contract, pipeline, vendors
 from nyckeltal.cli import main
 from nyckeltal.context import RunContext
 from nyckeltal.loader import load_directory
@@ -114,16 +129,103 @@ def map_and_validate(
     `leave_out` mapped from the vendor source `prepare` sets up, and `tables` validated
     (the report in folder/validation.txt): the warehouse."""
     warehouse = folder / "nyckeltal.duckdb"
-    company = company_files(folder / "company", leave_out)
     with pytest.MonkeyPatch.context() as patch:
         runs_write_under(patch, folder)
         prepare(patch)
-        context = RunContext.build(warehouse=warehouse)
-        load_directory(company, context, progress=lambda _: None)
-        assert vendors.map_vendor_tables(context) == vendors.mapped_tables(context)
+        context = _load_and_map(folder, leave_out)
         outcome = pipeline.validate_sources(context, tables=list(tables))
     (folder / "validation.txt").write_text(outcome.summary())
     return warehouse
+
+
+def _load_and_map(
+    folder: Path,
+    leave_out: Collection[str],
+    after_load: Callable[[Path], None] | None = None,
+) -> RunContext:
+    """The company but `leave_out` loaded into folder/nyckeltal.duckdb, `after_load(warehouse)`
+    (if any), then the configured vendor sources mapped (the first step of a refresh): the
+    run's context."""
+    company = company_files(folder / "company", leave_out)
+    context = RunContext.build(warehouse=folder / "nyckeltal.duckdb")
+    load_directory(company, context, progress=lambda _: None)
+    if after_load is not None:
+        after_load(context.warehouse)
+    assert vendors.map_vendor_tables(context) == vendors.mapped_tables(context)
+    return context
+
+
+def files_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The planted company loaded from its contract files, nothing refreshed (shared by the
+    vendor tests, built once per test run): the warehouse to compare mapped twins with."""
+
+    def build(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            runs_write_under(patch, folder)
+            _load_and_map(folder, ())
+
+    return build_once(tmp_path_factory, "company_files_loaded", build) / "nyckeltal.duckdb"
+
+
+def mapped_twin(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    prepare: Callable[[pytest.MonkeyPatch, Path], None],
+    leave_out: Collection[str],
+    after_load: Callable[[Path], None] | None = None,
+) -> Path:
+    """The planted company without the files of `leave_out`, loaded and mapped from the vendor
+    source that `prepare(patch, folder)` sets up (settings on `patch`; its landed tables
+    written under `folder`), no refresh: the warehouse. `after_load(warehouse)` runs between
+    the load and the mapping (e.g. `nyckeltal ingest` into the warehouse's own schema). Built
+    once per test run as `name`."""
+
+    def build(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            runs_write_under(patch, folder)
+            prepare(patch, folder)
+            _load_and_map(folder, leave_out, after_load)
+
+    return build_once(tmp_path_factory, name, build) / "nyckeltal.duckdb"
+
+
+def raw_contract_rows(
+    warehouse: Path, key: str, ids: Mapping[str, Mapping[str, str]] | None = None
+) -> list[tuple]:
+    """The rows of the contract table `key` (<system>.<table>), its contract columns only
+    (not the loader's `_loaded_at`), sorted; `ids`: {column: {id: id to read instead}}, for
+    the keys a vendor names its own way."""
+    table = contract.table(key)
+    names = [column.name for column in table.columns]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(f"select {', '.join(names)} from {table.schema}.{table.name}")
+        rows = rows.fetchall()
+    renames = [
+        (names.index(name), renamed) for name, renamed in (ids or {}).items() if name in names
+    ]
+    renamed_rows = []
+    for row in rows:
+        values = list(row)
+        for position, renamed in renames:
+            values[position] = renamed.get(values[position], values[position])
+        renamed_rows.append(tuple(values))
+    return sorted(renamed_rows, key=without_floats)
+
+
+def assert_maps_like_files(
+    files: Path, vendor: Path, ids: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
+    """The two warehouses hold the same raw contract relations: the same tables recorded as
+    loaded with the same row counts, and every loaded table's rows equal, value for value,
+    but for the ids the vendor names its own way: `ids` = {column: {vendor id: files id}},
+    applied to that column in every table (e.g. {"lead_id": {"201": "L1"}}: HubSpot's contact
+    ids). The models, KPIs and checks then compute the same from both (every KPI equal: a
+    key's value is never part of one, only which rows share it)."""
+    loaded = loaded_row_counts(files)
+    assert loaded_row_counts(vendor) == loaded
+    for key in sorted(loaded):
+        mapped = raw_contract_rows(vendor, key, ids)
+        assert_same_rows(mapped, raw_contract_rows(files, key), key)
 
 
 def rows_by_key(warehouse: Path, sql: str) -> dict:
