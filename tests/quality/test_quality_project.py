@@ -60,6 +60,21 @@ def test_generated_project_loads_in_great_expectations(tmp_path: Path) -> None:
     assert project.write_project(tmp_path) == []
 
 
+def test_one_gx_context_serves_the_runs_of_a_warehouse(tmp_path: Path) -> None:
+    from nyckeltal.quality.file_context import shared_context
+
+    project.write_project(tmp_path)
+    first = shared_context(tmp_path, tmp_path / "a.duckdb", changed=False)
+    assert shared_context(tmp_path, tmp_path / "a.duckdb", changed=False) is first
+    assert {c.name for c in first.checkpoints.all()} == {"sources", "marts"}
+    # Changed project files, or another warehouse: a context of its own.
+    reloaded = shared_context(tmp_path, tmp_path / "a.duckdb", changed=True)
+    assert reloaded is not first
+    other = shared_context(tmp_path, tmp_path / "b.duckdb", changed=False)
+    assert other is not reloaded
+    assert shared_context(tmp_path, tmp_path / "b.duckdb", changed=False) is other
+
+
 def test_cli_validate_reports_and_exits_non_zero(
     warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
