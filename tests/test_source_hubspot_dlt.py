@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import vendor_twins as twin_tools
 from hubspot_api_objects import api_objects, milliseconds, modified
 from hubspot_api_server import ACCESS_TOKEN, HubSpotApi, serving
 from hubspot_fivetran_landing import PROPERTIES
 
-from nyckeltal.cli import main
 from nyckeltal.ingest.hubspot import IngestConfig, IngestError, ingest
 from nyckeltal.vendor_layouts import parse_properties
 
@@ -49,14 +46,8 @@ def _config(
     )
 
 
-def _landed(landing: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(landing), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
 def _counts(landing: Path) -> dict[str, int]:
-    tables = ("companies", "contacts", "deals")
-    return {t: _landed(landing, f"select count(*) from hubspot.{t}")[0][0] for t in tables}
+    return twin_tools.landed_counts(landing, "hubspot", ("companies", "contacts", "deals"))
 
 
 def _searches(requests: list, objects: str) -> list[dict[str, Any]]:
@@ -72,26 +63,18 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     api.fail(SEARCH.format("companies"), 429)
     api.fail(SEARCH.format("contacts"), 500)
     landing = folder / "landing.duckdb"
-    with serving(api):
-        first = ingest(_config(api, landing))
-        first_requests = list(api.requests)
-        api.requests.clear()
-        # Between the runs: Globex renamed, a subscriber (no lifecycle date) added.
+
+    def change() -> None:  # Globex renamed, a subscriber (no lifecycle date) added
         globex = next(o for o in objects["companies"] if o["id"] == "102")
         globex["properties"] |= {"name": "Globex Corporation", "hs_lastmodifieddate": RENAMED_AT}
         globex["updatedAt"] = RENAMED_AT
         subscriber = dict(objects["contacts"][-1], id="250", updatedAt=RENAMED_AT)
         subscriber["properties"] = {"lastmodifieddate": RENAMED_AT, "hs_object_id": "250"}
         objects["contacts"].append(subscriber)
-        second = ingest(_config(api, landing))
-    return {
-        "landing": landing,
-        "first": first,
-        "second": second,
-        "first_requests": first_requests,
-        "second_requests": list(api.requests),
-        "api": api,
-    }
+
+    return twin_tools.ingest_twice(
+        serving, api, landing, lambda: ingest(_config(api, landing)), change
+    )
 
 
 def test_every_search_is_paged_with_after(ingested: dict[str, Any]) -> None:
@@ -105,7 +88,9 @@ def test_every_search_is_paged_with_after(ingested: dict[str, Any]) -> None:
         "value": "0",
     }
     assert "nyckeltal_customer_id" in pages[0]["properties"]  # NYCKELTAL_HUBSPOT_PROPERTIES
-    companies = _landed(ingested["landing"], "select id, archived from hubspot.companies")
+    companies = twin_tools.landed_rows(
+        ingested["landing"], "select id, archived from hubspot.companies"
+    )
     # the live ones and the deleted company, listed with archived=true
     assert sorted(companies) == [
         ("101", False),
@@ -135,19 +120,19 @@ def test_a_search_past_the_cap_starts_again_from_the_last_date_read(
     values = [page["filterGroups"][0]["filters"][0]["value"] for page in pages]
     assert values == ["0", str(milliseconds(dates[1])), str(milliseconds(dates[2]))]
     assert all("after" not in page for page in pages)
-    landed = _landed(tmp_path / "landing.duckdb", "select id from hubspot.companies")
+    landed = twin_tools.landed_rows(tmp_path / "landing.duckdb", "select id from hubspot.companies")
     assert sorted(landed) == [("101",), ("102",), ("103",), ("900",), ("901",)]
 
 
 def test_a_deal_is_landed_with_its_companies_and_the_stages(ingested: dict[str, Any]) -> None:
     landing = ingested["landing"]
-    links = _landed(
+    links = twin_tools.landed_rows(
         landing,
         "select deals.id, links.id from hubspot.deals__associations__companies__results as "
         "links inner join hubspot.deals as deals on links._dlt_parent_id = deals._dlt_id",
     )
     assert sorted(links) == [("1030", "103"), ("9010", "901")]  # the deleted deal has none
-    stages = _landed(
+    stages = twin_tools.landed_rows(
         landing,
         "select id, metadata__is_closed, metadata__probability from hubspot.deal_pipelines__stages",
     )
@@ -172,22 +157,17 @@ def test_the_second_ingest_fetches_only_what_changed(ingested: dict[str, Any]) -
         "deal_pipelines": 1,
         "deal_pipelines__stages": 3,
     }
-    names = _landed(ingested["landing"], "select properties__name from hubspot.companies")
+    names = twin_tools.landed_rows(
+        ingested["landing"], "select properties__name from hubspot.companies"
+    )
     assert ("Globex Corporation",) in names
     assert _counts(ingested["landing"]) == {"companies": 5, "contacts": 6, "deals": 3}
-
-
-def _copy(ingested: dict[str, Any], folder: Path) -> Path:
-    """A private copy of the landing file and dlt's state beside it."""
-    source = ingested["landing"]
-    shutil.copytree(source.parent / ".dlt_pipelines", folder / ".dlt_pipelines")
-    return Path(shutil.copyfile(source, folder / source.name))
 
 
 def test_an_expired_token_is_one_line_and_changes_nothing(
     ingested: dict[str, Any], tmp_path: Path
 ) -> None:
-    landing = _copy(ingested, tmp_path)
+    landing = twin_tools.landing_copy(ingested["landing"], tmp_path)
     before = _counts(landing)
     with serving(HubSpotApi(ingested["api"].objects)) as api, pytest.raises(IngestError) as raised:
         ingest(_config(api, landing, token="pat-expired", properties=""))
@@ -210,19 +190,16 @@ def test_an_unknown_property_is_one_line(ingested: dict[str, Any], tmp_path: Pat
 def test_a_failed_ingest_leaves_the_landed_data_as_it_was(
     ingested: dict[str, Any], tmp_path: Path
 ) -> None:
-    landing = _copy(ingested, tmp_path)
-    before = _counts(landing)
+    landing = twin_tools.landing_copy(ingested["landing"], tmp_path)
     objects = {name: list(rows) for name, rows in ingested["api"].objects.items()}
     late = dict(objects["companies"][0], id="950", updatedAt=modified(200))
     late["properties"] = {**late["properties"], "hs_lastmodifieddate": modified(200)}
     objects["companies"].append(late)
     with serving(HubSpotApi(objects)) as api:
         api.fail(SEARCH.format("contacts"), 500, 500, 500)  # every attempt: the ingest fails
-        with pytest.raises(IngestError, match="answered 500 .* after retries"):
-            ingest(_config(api, landing))
-        assert _counts(landing) == before  # the new company was read, never loaded
-        ingest(_config(api, landing))  # the next ingest lands it
-    assert _counts(landing)["companies"] == before["companies"] + 1
+        twin_tools.assert_a_failed_ingest_lands_nothing(
+            lambda: _counts(landing), lambda: ingest(_config(api, landing)), "companies"
+        )
 
 
 def test_the_cli_names_the_token_setting(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -230,11 +207,8 @@ def test_the_cli_names_the_token_setting(tmp_path: Path, monkeypatch, capsys) ->
         monkeypatch.setenv("NYCKELTAL_HUBSPOT_API_KEY", "pat-wrong")
         monkeypatch.setenv("NYCKELTAL_HUBSPOT_API_BASE", api.base_url)
         monkeypatch.setenv("NYCKELTAL_HUBSPOT_PROPERTIES", PROPERTIES)
-        code = main(["ingest", "hubspot", "--warehouse", str(tmp_path / "w.duckdb")])
-    assert code == 1
-    error = capsys.readouterr().err.strip()
+        error = twin_tools.ingest_error("hubspot", tmp_path / "w.duckdb", capsys)
     assert error.startswith("nyckeltal ingest: error: HubSpot refused the access token (401)")
-    assert "\n" not in error
 
 
 # --------------------------------------------------------------------------- the rules
@@ -245,7 +219,7 @@ def mapped(ingested: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
     """The ingested landing mapped with NYCKELTAL_CRM_SOURCE=hubspot:dlt (no refresh), the
     customers validated: the warehouse."""
     folder = tmp_path_factory.mktemp("hubspot_dlt_rules")
-    landing = _copy(ingested, folder)
+    landing = twin_tools.landing_copy(ingested["landing"], folder)
 
     def prepare(patch: pytest.MonkeyPatch) -> None:
         patch.setenv("NYCKELTAL_CRM_SOURCE", "hubspot:dlt")

@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import vendor_twins as twin_tools
 from personio_api_server import CLIENT_ID, CLIENT_SECRET, PersonioApi, attribute, serving
 
 from nyckeltal import settings
-from nyckeltal.cli import main
 from nyckeltal.ingest.personio import ATTRIBUTES, IngestConfig, IngestError, ingest
 from nyckeltal.settings import SettingsError
 
@@ -97,14 +94,9 @@ def _config(api: PersonioApi, landing: Path, secret: str = CLIENT_SECRET) -> Ing
     )
 
 
-def _landed(landing: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(landing), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
 def _snapshot(landing: Path) -> list[tuple]:
     sql = "select id, weekly_working_hours, last_modified_at from personio.employees order by id"
-    return _landed(landing, sql)
+    return twin_tools.landed_rows(landing, sql)
 
 
 def _employees_requests(requests: list[tuple]) -> list[dict[str, list[str]]]:
@@ -123,23 +115,17 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     api.fail("/v1/auth", 500)
     api.fail(PAGE, 429)
     landing = folder / "landing.duckdb"
-    with serving(api):
-        first = ingest(_config(api, landing))
-        first_requests = list(api.requests)
-        first_landed = _snapshot(landing)
-        api.requests.clear()
+    first_landed = []
+
+    def change() -> None:
+        first_landed.extend(_snapshot(landing))
         e2["weekly_working_hours"]["value"] = planted_hours
         e2["last_modified_at"]["value"] = "2024-07-01T09:00:00+02:00"
-        second = ingest(_config(api, landing))
-    return {
-        "landing": landing,
-        "first": first,
-        "second": second,
-        "first_requests": first_requests,
-        "first_landed": first_landed,
-        "second_requests": list(api.requests),
-        "api": api,
-    }
+
+    ingests = twin_tools.ingest_twice(
+        serving, api, landing, lambda: ingest(_config(api, landing)), change
+    )
+    return {**ingests, "first_landed": first_landed}
 
 
 def test_employees_are_paged_by_limit_and_offset(ingested: dict[str, Any]) -> None:
@@ -158,7 +144,7 @@ def test_only_the_attributes_read_are_asked_for_and_landed(ingested: dict[str, A
     assert asked == [*ATTRIBUTES, ID_ATTRIBUTE, PRODUCT_LINE_ATTRIBUTE]
     columns = {
         row[0]
-        for row in _landed(
+        for row in twin_tools.landed_rows(
             ingested["landing"],
             "select column_name from information_schema.columns "
             "where table_schema = 'personio' and table_name = 'employees'",
@@ -180,7 +166,7 @@ def test_dates_are_the_calendar_dates_personio_writes(ingested: dict[str, Any]) 
         "select dynamic_1001, hire_date, termination_date, last_working_day "
         "from personio.employees order by id"
     )
-    assert _landed(ingested["landing"], sql) == [
+    assert twin_tools.landed_rows(ingested["landing"], sql) == [
         ("E1", dt.date(2023, 1, 1), None, None),
         ("E2", dt.date(2023, 6, 1), None, None),
         ("E3", dt.date(2022, 3, 1), dt.date(2024, 2, 29), dt.date(2024, 1, 31)),
@@ -195,17 +181,10 @@ def test_the_second_ingest_asks_only_for_what_was_updated(ingested: dict[str, An
     assert _snapshot(ingested["landing"])[1][:2] == ("102", "32")
 
 
-def _copy(ingested: dict[str, Any], folder: Path) -> Path:
-    """A private copy of the landing file and dlt's state beside it."""
-    source = ingested["landing"]
-    shutil.copytree(source.parent / ".dlt_pipelines", folder / ".dlt_pipelines")
-    return Path(shutil.copyfile(source, folder / source.name))
-
-
 @pytest.fixture
 def landing(ingested: dict[str, Any], tmp_path: Path) -> Path:
     """A private copy of the twice ingested landing file."""
-    return _copy(ingested, tmp_path)
+    return twin_tools.landing_copy(ingested["landing"], tmp_path)
 
 
 def _expiring(api: PersonioApi) -> PersonioApi:
@@ -274,9 +253,7 @@ def _credentials(patch: pytest.MonkeyPatch, api: PersonioApi, secret: str = CLIE
 def test_the_cli_names_the_credential_settings(tmp_path: Path, monkeypatch, capsys) -> None:
     with serving(PersonioApi([])) as api:
         _credentials(monkeypatch, api, secret="papi-wrong")
-        code = main(["ingest", "personio", "--warehouse", str(tmp_path / "w.duckdb")])
-    error = capsys.readouterr().err
-    assert (code, error.count("\n")) == (1, 1)
+        error = twin_tools.ingest_error("personio", tmp_path / "w.duckdb", capsys)
     assert error.startswith("nyckeltal ingest: error: Personio refused the API credentials (401)")
 
 
@@ -361,7 +338,7 @@ def test_the_scorecard_from_personio_via_dlt_equals_the_one_from_files(
 def test_an_unmapped_department_fails_the_suite_naming_it(
     ingested: dict[str, Any], tmp_path: Path
 ) -> None:
-    landing = _copy(ingested, tmp_path)
+    landing = twin_tools.landing_copy(ingested["landing"], tmp_path)
 
     def prepare(patch: pytest.MonkeyPatch) -> None:
         _personio_env(patch, departments="")  # R&D is no contract department

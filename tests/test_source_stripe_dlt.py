@@ -14,19 +14,16 @@ again: nothing new), has the same scorecard as from its contract files.
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import vendor_twins as twin_tools
 from stripe_api_objects import api_objects, event
 from stripe_api_server import API_KEY, StripeApi, serving
 from stripe_fivetran_landing import METADATA_KEY
 
-from nyckeltal.cli import main
 from nyckeltal.ingest.stripe import IngestConfig, IngestError, ingest
 
 FIRST_RUN = 1_735_689_600  # 2025-01-01: the first ingest's clock
@@ -45,14 +42,10 @@ def _config(api: StripeApi, landing: Path, key: str = API_KEY, now: int = FIRST_
     )
 
 
-def _landed(landing: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(landing), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
-
-
 def _counts(landing: Path) -> dict[str, int]:
-    tables = ("customers", "invoices", "subscriptions", "prices")
-    return {t: _landed(landing, f"select count(*) from stripe.{t}")[0][0] for t in tables}
+    return twin_tools.landed_counts(
+        landing, "stripe", ("customers", "invoices", "subscriptions", "prices")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +57,8 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     api.fail("/v1/customers", 429)
     api.fail("/v1/prices", 500)
     landing = folder / "landing.duckdb"
-    with serving(api):
-        first = ingest(_config(api, landing))
-        first_requests = list(api.requests)
-        api.requests.clear()
-        # Between the runs: a new customer and invoice; the open invoice I5 is paid.
+
+    def change() -> None:  # a new customer and invoice; the open invoice I5 is paid
         objects["customers"].append(
             {"id": "cus_new", "object": "customer", "created": LATER, "metadata": {}}
         )
@@ -77,15 +67,15 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         paid = next(i for i in objects["invoices"] if i["id"] == "I5")
         paid["status"] = "paid"
         objects["events"].append(event(1, "invoice.paid", LATER + 60, paid))
-        second = ingest(_config(api, landing, now=LATER + 3600))
-    return {
-        "landing": landing,
-        "first": first,
-        "second": second,
-        "first_requests": first_requests,
-        "second_requests": list(api.requests),
-        "api": api,
-    }
+
+    return twin_tools.ingest_twice(
+        serving,
+        api,
+        landing,
+        lambda: ingest(_config(api, landing)),
+        change,
+        lambda: ingest(_config(api, landing, now=LATER + 3600)),
+    )
 
 
 def test_every_list_is_paged_with_starting_after(ingested: dict[str, Any]) -> None:
@@ -119,21 +109,16 @@ def test_the_second_ingest_fetches_only_what_changed(ingested: dict[str, Any]) -
 
 def test_an_invoice_paid_after_creation_is_updated(ingested: dict[str, Any]) -> None:
     landing = ingested["landing"]
-    assert _landed(landing, "select status from stripe.invoices where id = 'I5'") == [("paid",)]
+    assert twin_tools.landed_rows(
+        landing, "select status from stripe.invoices where id = 'I5'"
+    ) == [("paid",)]
     assert _counts(landing) == {"customers": 4, "invoices": 9, "subscriptions": 5, "prices": 8}
-    lines = _landed(landing, "select count(*) from stripe.invoices__lines__data")
+    lines = twin_tools.landed_rows(landing, "select count(*) from stripe.invoices__lines__data")
     assert lines == [(7,)]  # one per invoice with lines; I5's replaced, not doubled
 
 
-def _copy(ingested: dict[str, Any], folder: Path) -> Path:
-    """A private copy of the landing file and dlt's state beside it."""
-    source = ingested["landing"]
-    shutil.copytree(source.parent / ".dlt_pipelines", folder / ".dlt_pipelines")
-    return Path(shutil.copyfile(source, folder / source.name))
-
-
 def test_a_bad_key_is_one_line_and_changes_nothing(ingested: dict[str, Any], tmp_path) -> None:
-    landing = _copy(ingested, tmp_path)
+    landing = twin_tools.landing_copy(ingested["landing"], tmp_path)
     before = _counts(landing)
     with serving(StripeApi(ingested["api"].objects)) as api, pytest.raises(IngestError) as raised:
         ingest(_config(api, landing, key="sk_test_expired", now=LATER + 7200))
@@ -146,28 +131,24 @@ def test_a_bad_key_is_one_line_and_changes_nothing(ingested: dict[str, Any], tmp
 def test_a_failed_ingest_leaves_the_landed_data_as_it_was(
     ingested: dict[str, Any], tmp_path: Path
 ) -> None:
-    landing = _copy(ingested, tmp_path)
-    before = _counts(landing)
+    landing = twin_tools.landing_copy(ingested["landing"], tmp_path)
     objects = {name: list(rows) for name, rows in ingested["api"].objects.items()}
     objects["customers"].append({"id": "cus_late", "object": "customer", "created": LATER + 10})
     with serving(StripeApi(objects)) as api:
         api.fail("/v1/invoices", 500, 500, 500)  # every attempt: the ingest fails
-        with pytest.raises(IngestError, match="answered 500 .* after retries"):
-            ingest(_config(api, landing, now=LATER + 7200))
-        assert _counts(landing) == before  # the new customer was read, never loaded
-        ingest(_config(api, landing, now=LATER + 7200))  # the next ingest lands it
-    assert _counts(landing)["customers"] == before["customers"] + 1
+        twin_tools.assert_a_failed_ingest_lands_nothing(
+            lambda: _counts(landing),
+            lambda: ingest(_config(api, landing, now=LATER + 7200)),
+            "customers",
+        )
 
 
 def test_the_cli_names_the_key_setting(tmp_path: Path, monkeypatch, capsys) -> None:
     with serving(StripeApi({})) as api:
         monkeypatch.setenv("NYCKELTAL_STRIPE_API_KEY", "sk_test_wrong")
         monkeypatch.setenv("NYCKELTAL_STRIPE_API_BASE", api.base_url)
-        code = main(["ingest", "stripe", "--warehouse", str(tmp_path / "w.duckdb")])
-    assert code == 1
-    error = capsys.readouterr().err.strip()
+        error = twin_tools.ingest_error("stripe", tmp_path / "w.duckdb", capsys)
     assert error.startswith("nyckeltal ingest: error: Stripe refused the API key (401)")
-    assert "\n" not in error
 
 
 # --------------------------------------------------------------------------- the rules
@@ -179,7 +160,7 @@ def mapped(ingested: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
     forever), mapped with NYCKELTAL_BILLING_SOURCE=stripe:dlt and the Stripe customer ids;
     billing.subscriptions validated (validation.txt): the warehouse."""
     folder = tmp_path_factory.mktemp("stripe_dlt_rules")
-    landing = _copy(ingested, folder)
+    landing = twin_tools.landing_copy(ingested["landing"], folder)
     objects = ingested["api"].objects
     coupons = {
         "S3": {"id": "half", "object": "coupon", "duration": "forever", "percent_off": 50.0},

@@ -311,3 +311,70 @@ def hubspot_env(patch: pytest.MonkeyPatch, layout: str, landing: Path, propertie
     patch.setenv("NYCKELTAL_CRM_SOURCE", layout)
     patch.setenv("NYCKELTAL_LANDING_DATABASE", str(landing))
     patch.setenv("NYCKELTAL_HUBSPOT_PROPERTIES", properties)
+
+
+def landed_rows(landing: Path, sql: str) -> list[tuple]:
+    """The rows of `sql` run on the DuckDB file `landing`, opened read-only."""
+    with duckdb.connect(str(landing), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def landed_counts(landing: Path, schema: str, tables: Sequence[str]) -> dict[str, int]:
+    """The row count of each landed table `schema.<table>` of the DuckDB file `landing`."""
+    return {t: landed_rows(landing, f"select count(*) from {schema}.{t}")[0][0] for t in tables}
+
+
+def ingest_error(vendor: str, warehouse: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What `nyckeltal ingest <vendor>` writes when it fails (exit code 1): one line."""
+    code = main(["ingest", vendor, "--warehouse", str(warehouse)])
+    error = capsys.readouterr().err.strip()
+    assert code == 1 and error and "\n" not in error, (code, error)
+    return error
+
+
+def ingest_twice(
+    serve: Callable[[Any], contextlib.AbstractContextManager],
+    api: Any,
+    landing: Path,
+    first: Callable[[], object],
+    change: Callable[[], object],
+    second: Callable[[], object] | None = None,
+) -> dict[str, Any]:
+    """Two ingests into the landing file `landing` while `serve(api)` serves the stand-in API,
+    `change` applied to its objects between them (`second` ingests the second time, else
+    `first` again): the landing, each ingest's result and the API's requests, and the API."""
+    with serve(api):
+        results = [first()]
+        first_requests = list(api.requests)
+        api.requests.clear()
+        change()
+        results.append((second or first)())
+    return {
+        "landing": landing,
+        "first": results[0],
+        "second": results[1],
+        "first_requests": first_requests,
+        "second_requests": list(api.requests),
+        "api": api,
+    }
+
+
+def landing_copy(landing: Path, folder: Path) -> Path:
+    """A private copy in `folder` of the landing file `landing` and dlt's state beside it."""
+    shutil.copytree(landing.parent / ".dlt_pipelines", folder / ".dlt_pipelines")
+    return Path(shutil.copyfile(landing, folder / landing.name))
+
+
+def assert_a_failed_ingest_lands_nothing(
+    counts: Callable[[], dict[str, int]], ingest_once: Callable[[], object], table: str
+) -> None:
+    """`ingest_once()` fails (the API answers 500 to every attempt) and the landed tables keep
+    their `counts()`: the new row of `table` was read, never loaded; called again, it lands."""
+    from nyckeltal.ingest import IngestError
+
+    before = counts()
+    with pytest.raises(IngestError, match="answered 500 .* after retries"):
+        ingest_once()
+    assert counts() == before
+    ingest_once()
+    assert counts()[table] == before[table] + 1

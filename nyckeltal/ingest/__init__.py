@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import SecretStr
 
 from nyckeltal.errors import NyckeltalError
 from nyckeltal.vendor_layouts import INGEST_VENDORS
 
 if TYPE_CHECKING:
     from nyckeltal.context import RunContext
+
+
+ConfigT = TypeVar("ConfigT", bound="Landing")
 
 
 class IngestError(NyckeltalError):
@@ -76,18 +81,48 @@ def landing_destination(context: RunContext, vendor_name: str) -> Path:
     return context.warehouse
 
 
-def retrying_session(max_attempts: int, backoff_factor: float, max_retry_delay: float) -> Any:
-    """dlt's requests session: 429 (honouring Retry-After) and 5xx retried with exponential
-    backoff; an error status raised after the retries."""
-    from dlt.sources.helpers.requests import Client
+def from_settings(
+    config_class: type[ConfigT],
+    context: RunContext,
+    vendor_name: str,
+    fields: Mapping[str, str],
+    **values: Any,
+) -> ConfigT:
+    """A vendor's IngestConfig from the run context's settings (read at the edge: the CLI, the
+    Dagster asset): each of `fields` from the Settings field it names (a secret as its text,
+    unset as '', which the config refuses naming the setting), the destination
+    `landing_destination`'s, the other `values` as given."""
+    for field, name in fields.items():
+        value = getattr(context.settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        values[field] = "" if value is None else value
+    return config_class(destination=landing_destination(context, vendor_name), **values)
 
-    return Client(
-        request_max_attempts=max_attempts,
-        request_backoff_factor=backoff_factor,
-        request_max_retry_delay=max_retry_delay,
-        respect_retry_after_header=True,
-        raise_for_status=False,  # the caller raises (dlt's REST client), after the retries
-    ).session
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Landing:
+    """Where an ingest lands and how it retries: the fields every vendor's IngestConfig
+    shares (keyword arguments; the vendor's own fields, its credential first, come before)."""
+
+    destination: Path  # the DuckDB file of the landing schema
+    pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
+    max_attempts: int = 5
+    backoff_factor: float = 1.0
+    max_retry_delay: float = 60.0
+
+    def session(self) -> Any:
+        """dlt's requests session: 429 (honouring Retry-After) and 5xx retried with
+        exponential backoff; an error status raised after the retries."""
+        from dlt.sources.helpers.requests import Client
+
+        return Client(
+            request_max_attempts=self.max_attempts,
+            request_backoff_factor=self.backoff_factor,
+            request_max_retry_delay=self.max_retry_delay,
+            respect_retry_after_header=True,
+            raise_for_status=False,  # the caller raises (dlt's REST client), after the retries
+        ).session
 
 
 def land(

@@ -30,11 +30,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from nyckeltal.context import RunContext
-from nyckeltal.ingest import IngestError, IngestResult, landing_destination, rest
+from nyckeltal.ingest import IngestError, IngestResult, Landing, from_settings, rest
 from nyckeltal.vendor_layouts import HUBSPOT_DLT
 
 DEFAULT_API_BASE = "https://api.hubapi.com"
@@ -73,21 +72,16 @@ EPOCH = "1970-01-01T00:00:00.000Z"
 
 
 @dataclasses.dataclass(frozen=True)
-class IngestConfig:
+class IngestConfig(Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
     api_key: str
-    destination: Path  # the DuckDB file of the landing schema
     dataset: str = "hubspot"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     # NYCKELTAL_HUBSPOT_PROPERTIES, parsed: {contract column: HubSpot property}.
     custom_properties: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
     page_size: int = 100  # HubSpot's `limit` (at most 100, 200 for the search)
     search_cap: int = 10_000  # the most results HubSpot's search pages through per query
-    max_attempts: int = 5
-    backoff_factor: float = 1.0
-    max_retry_delay: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.api_key:
@@ -250,7 +244,7 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
         "client": {
             "base_url": config.api_base.rstrip("/") + "/",
             "auth": {"type": "bearer", "token": config.api_key},
-            "session": rest.session(config),
+            "session": config.session(),
         },
         "resources": resources,
     }
@@ -259,7 +253,7 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
 def check_properties(config: IngestConfig) -> None:
     """Raise IngestError naming the first selected property HubSpot does not have (GET
     /crm/v3/properties/<object>), or the refused token."""
-    session = rest.session(config)
+    session = config.session()
     for column, name in config.custom_properties.items():
         objects = OBJECTS[column]
         url = f"{config.api_base.rstrip('/')}/crm/v3/properties/{objects}"
@@ -285,12 +279,10 @@ def config(context: RunContext) -> IngestConfig:
     """The ingest's configuration from the run context's settings (NYCKELTAL_HUBSPOT_API_KEY,
     NYCKELTAL_HUBSPOT_API_BASE, NYCKELTAL_HUBSPOT_SCHEMA, NYCKELTAL_HUBSPOT_PROPERTIES,
     NYCKELTAL_LANDING_DATABASE): the landing file when set, else the embedded warehouse."""
-    settings = context.settings
-    key = settings.hubspot_api_key
-    return IngestConfig(
-        api_key=key.get_secret_value() if key is not None else "",
-        destination=landing_destination(context, "HubSpot"),
-        dataset=settings.hubspot_schema,
-        api_base=settings.hubspot_api_base,
-        custom_properties=settings.hubspot_properties,
-    )
+    fields = {
+        "api_key": KEY_FIELD,
+        "dataset": "hubspot_schema",
+        "api_base": "hubspot_api_base",
+        "custom_properties": "hubspot_properties",
+    }
+    return from_settings(IngestConfig, context, "HubSpot", fields)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from nyckeltal import ingest as shared
@@ -56,20 +55,15 @@ OVERLAP = dt.timedelta(days=1)
 
 
 @dataclasses.dataclass(frozen=True)
-class IngestConfig:
+class IngestConfig(shared.Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
     client_id: str
     client_secret: str
-    destination: Path  # the DuckDB file of the landing schema
     dataset: str = "personio"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     extra_attributes: tuple[str, ...] = ()  # attribute keys (the id, the product line)
-    pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
     page_size: int = 200
-    max_attempts: int = 5
-    backoff_factor: float = 1.0
-    max_retry_delay: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.client_id or not self.client_secret:
@@ -180,9 +174,7 @@ def _one_line(error: BaseException) -> str:
 def ingest(config: IngestConfig) -> IngestResult:
     """Pull the employees changed since the last ingest into `config.dataset` of
     `config.destination`."""
-    session = shared.retrying_session(
-        config.max_attempts, config.backoff_factor, config.max_retry_delay
-    )
+    session = config.session()
     return shared.land(
         "personio",
         _resource(config, session),
@@ -197,13 +189,13 @@ def config(context: RunContext) -> IngestConfig:
     """The ingest's configuration from the run context's settings (NYCKELTAL_PERSONIO_*,
     NYCKELTAL_LANDING_DATABASE): the landing file when set, else the embedded warehouse."""
     settings = context.settings
-    secret = settings.personio_client_secret
     extra = (settings.personio_employee_id_attribute, settings.personio_product_line_attribute)
-    return IngestConfig(
-        client_id=settings.personio_client_id or "",
-        client_secret=secret.get_secret_value() if secret is not None else "",
-        destination=shared.landing_destination(context, "Personio"),
-        dataset=settings.personio_schema,
-        api_base=settings.personio_api_base,
-        extra_attributes=tuple(key for key in extra if key),
+    fields = {
+        "client_id": "personio_client_id",
+        "client_secret": KEY_FIELD,
+        "dataset": "personio_schema",
+        "api_base": "personio_api_base",
+    }
+    return shared.from_settings(
+        IngestConfig, context, "Personio", fields, extra_attributes=tuple(k for k in extra if k)
     )

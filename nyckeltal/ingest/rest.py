@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from nyckeltal.ingest import IngestResult, failure_cause, land, retrying_session
+from nyckeltal.ingest import IngestResult, failure_cause, land
 
 UNCHANGED = "the data landed before is unchanged"
 
 
 class RestConfig(Protocol):
-    """The fields of a vendor's IngestConfig read here."""
+    """What is read here of a vendor's IngestConfig (a nyckeltal.ingest.Landing)."""
 
     destination: Path
     dataset: str
     pipelines_dir: Path | None
-    max_attempts: int
-    backoff_factor: float
-    max_retry_delay: float
+
+    def session(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,6 @@ class Vendor:
     credential: str  # the access token
     setting: str  # NYCKELTAL_HUBSPOT_API_KEY
     source: str  # the rest_api source's name; dlt's pipeline is nyckeltal_<source>
-
-
-def session(config: RestConfig) -> Any:
-    """A requests session retrying 429 (after Retry-After) and 5xx with backoff."""
-    return retrying_session(config.max_attempts, config.backoff_factor, config.max_retry_delay)
 
 
 def one_line(error: BaseException, vendor: Vendor) -> str:

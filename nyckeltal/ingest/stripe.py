@@ -21,17 +21,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from nyckeltal.context import RunContext
 from nyckeltal.ingest import (
     IngestError,
     IngestResult,
+    Landing,
     failure_cause,
+    from_settings,
     land,
-    landing_destination,
-    retrying_session,
 )
 
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
@@ -57,18 +56,13 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
 
 
 @dataclasses.dataclass(frozen=True)
-class IngestConfig:
+class IngestConfig(Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
     api_key: str
-    destination: Path  # the DuckDB file of the landing schema
     dataset: str = "stripe"  # the landing schema
     api_base: str = DEFAULT_API_BASE
-    pipelines_dir: Path | None = None  # dlt's local state (None: beside the destination)
     page_size: int = 100  # Stripe's `limit` (1 to 100)
-    max_attempts: int = 5
-    backoff_factor: float = 1.0
-    max_retry_delay: float = 60.0
     now: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
@@ -159,14 +153,10 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
             "base_url": config.api_base.rstrip("/") + "/",
             "auth": {"type": "bearer", "token": config.api_key},
             "headers": {"Stripe-Version": STRIPE_API_VERSION},
-            "session": _session(config),
+            "session": config.session(),
         },
         "resources": resources,
     }
-
-
-def _session(config: IngestConfig) -> Any:
-    return retrying_session(config.max_attempts, config.backoff_factor, config.max_retry_delay)
 
 
 def _one_line(error: BaseException) -> str:
@@ -199,11 +189,5 @@ def config(context: RunContext) -> IngestConfig:
     """The ingest's configuration from the run context's settings (NYCKELTAL_STRIPE_API_KEY,
     NYCKELTAL_STRIPE_API_BASE, NYCKELTAL_STRIPE_SCHEMA, NYCKELTAL_LANDING_DATABASE): the
     landing file when set, else the embedded warehouse."""
-    settings = context.settings
-    key = settings.stripe_api_key
-    return IngestConfig(
-        api_key=key.get_secret_value() if key is not None else "",
-        destination=landing_destination(context, "Stripe"),
-        dataset=settings.stripe_schema,
-        api_base=settings.stripe_api_base,
-    )
+    fields = {"api_key": KEY_FIELD, "dataset": "stripe_schema", "api_base": "stripe_api_base"}
+    return from_settings(IngestConfig, context, "Stripe", fields)
