@@ -189,7 +189,9 @@ def test_one_platform_alone_needs_only_its_tables(tmp_path: Path, monkeypatch) -
     with duckdb.connect(str(landing)) as connection:
         connection.execute("drop schema google_ads cascade")
     _ads_env(monkeypatch, landing, "facebook_ads:fivetran")
-    assert vendors.missing_landed_tables(RunContext.build(warehouse=tmp_path / "w.duckdb")) == []
+    context = RunContext.build(warehouse=tmp_path / "w.duckdb")
+    for system, layout in vendors.configured(context):  # raises on a missing table or column
+        vendors.check_landed(context, system, layout)
     warehouse = twin_tools.map_and_validate(
         tmp_path / "run",
         lambda patch: _ads_env(patch, landing, "facebook_ads:fivetran"),
