@@ -277,3 +277,15 @@ def test_without_fte_field_or_department_names_the_suite_fails_naming_them(
     assert "FAILED" in report and "R&D" in report, report
     fte_failure = report[report.index("fte") :]  # E2's FTE: null, not Full-Time, no field
     assert "E2" in fte_failure, report
+
+
+def test_the_dagster_asset_bamboohr_is_upstream_of_the_employees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster import AssetKey
+
+    from orchestration.defs.ingest import ingested_tables
+
+    monkeypatch.setenv("NYCKELTAL_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("NYCKELTAL_HR_SOURCE", "bamboohr:dlt")
+    assert ingested_tables(RunContext.build()) == {"hr.employees": AssetKey(["bamboohr"])}
