@@ -198,6 +198,19 @@ class Settings(BaseSettings):
     personio_full_time_hours: float = Field(default=40.0, gt=0, le=168)
     personio_employee_id_attribute: str = "id"
     personio_product_line_attribute: str | None = None
+    # `bamboohr:dlt` (NYCKELTAL_HR_SOURCE): hr.employees from BambooHR, as `nyckeltal ingest
+    # bamboohr` lands it in the schema bamboohr_schema (docs/sources.md "BambooHR"): the API
+    # key, the company's subdomain, the API's base URL (None: built from the subdomain), the
+    # employee fields holding the contract's employee id (`id`: BambooHR's), product line
+    # (None: null) and FTE (None: 1 for a Full-Time employment status, else null), as
+    # BambooHR's field names.
+    bamboohr_schema: str = "bamboohr"
+    bamboohr_api_key: SecretStr | None = None
+    bamboohr_company_domain: str | None = None
+    bamboohr_api_base: str | None = None
+    bamboohr_employee_id_field: str = "id"
+    bamboohr_product_line_field: str | None = None
+    bamboohr_fte_field: str | None = None
     # An HR system's department names that are not the contract's (`Vendor Name=department,
     # ...`; vendor_layouts.parse_departments): matched trimmed and case-insensitively.
     hr_departments: str = ""
@@ -278,6 +291,23 @@ class Settings(BaseSettings):
             raise ValueError("an attribute key of Personio's employees (id, dynamic_123456)")
         return value
 
+    @field_validator(
+        "bamboohr_employee_id_field", "bamboohr_product_line_field", "bamboohr_fte_field"
+    )
+    @classmethod
+    def _bamboohr_field(cls, value: str | None) -> str | None:
+        """A field name of BambooHR's employees (`employeeNumber`, `4021`), case kept."""
+        expected = "a field name of BambooHR's employees (employeeNumber, 4021)"
+        return value and _matching(value.strip(), r"[A-Za-z0-9_]{1,100}", expected)
+
+    @field_validator("bamboohr_company_domain")
+    @classmethod
+    def _bamboohr_domain(cls, value: str | None) -> str | None:
+        """The company's BambooHR subdomain (`acme` of acme.bamboohr.com)."""
+        domain = value and value.strip().lower().removesuffix(".bamboohr.com")
+        expected = "the company's BambooHR subdomain (acme of acme.bamboohr.com)"
+        return domain and _matching(domain, r"[a-z0-9][a-z0-9-]{0,62}", expected)
+
     @field_validator("ga4_events")
     @classmethod
     def _ga4_events(cls, value: str) -> str:
@@ -311,6 +341,13 @@ class Settings(BaseSettings):
         value = value.expanduser()
         project = info.data.get("project_dir", PACKAGE_PROJECT_DIR)
         return (value if value.is_absolute() else project / value).resolve()
+
+
+def _matching(value: str, pattern: str, expected: str) -> str:
+    """`value` when it matches `pattern` in full, else ValueError(`expected`)."""
+    if not re.fullmatch(pattern, value):
+        raise ValueError(expected)
+    return value
 
 
 class SettingsError(NyckeltalError):

@@ -40,6 +40,11 @@ class Layout:
     # may fill is read from, and the name of a property's column (`property_` + its name).
     property_tables: Mapping[str, str] = field(default_factory=dict)
     property_prefix: str = "property_"
+    # HR layouts: the Settings fields naming a vendor's field (attribute) of the landed table
+    # `landed_tables[0]` that the mapping reads when set (the employee id, ...), and what the
+    # vendor calls such a field, for messages.
+    field_settings: tuple[str, ...] = ()
+    field_noun: str = ""
     # The layouts a joined one is made of (`google_ads:fivetran+facebook_ads:fivetran`, see
     # `joined`): each part's tables are checked in its own schema, one mapping writes them all.
     parts: tuple[Layout, ...] = ()
@@ -287,6 +292,34 @@ PERSONIO_DLT = Layout(
         )
     },
     ingested_by="personio",
+    field_settings=("personio_employee_id_attribute", "personio_product_line_attribute"),
+    field_noun="Personio attribute",
+)
+
+# BambooHR as `nyckeltal ingest bamboohr` lands it (dlt): one table `employees`, one column per
+# employee field read (BambooHR's field names as dlt writes them, in snake case: hireDate is
+# hire_date; docs/sources.md "BambooHR").
+BAMBOOHR_DLT = Layout(
+    "bamboohr:dlt",
+    ("employees",),
+    "path:models/sources/bamboohr/dlt",
+    "bamboohr_schema",
+    landed_columns={
+        "employees": (
+            "id",
+            "hire_date",
+            "termination_date",
+            "department",
+            "employment_history_status",
+        )
+    },
+    ingested_by="bamboohr",
+    field_settings=(
+        "bamboohr_employee_id_field",
+        "bamboohr_product_line_field",
+        "bamboohr_fte_field",
+    ),
+    field_noun="BambooHR field",
 )
 
 HR = System(
@@ -295,8 +328,7 @@ HR = System(
     # hr.payroll and hr.engagement_responses keep coming from files: no HR system's public
     # API gives the monthly gross salary and employer costs paid, nor holds the surveys.
     mapped_tables=("hr.employees",),
-    layouts=(PERSONIO_DLT,),
-    planned=("bamboohr:dlt",),
+    layouts=(PERSONIO_DLT, BAMBOOHR_DLT),
 )
 
 # The ad platforms (docs/sources.md "Google Ads", "Facebook Ads"): one mapping

@@ -21,8 +21,10 @@ from nyckeltal.context import RunContext
 from nyckeltal.contract import DEPARTMENTS
 from nyckeltal.dbt_runner import DbtError, run_dbt
 from nyckeltal.errors import NyckeltalError
+from nyckeltal.ingest import landed_column
 from nyckeltal.relations import daily_shards, relation_columns
 from nyckeltal.vendor_layouts import (
+    BAMBOOHR_DLT,
     BILLING,
     FILES,
     SYSTEMS,
@@ -81,8 +83,8 @@ def mapping_vars(context: RunContext) -> dict[str, object]:
 
 
 def hr_vars(context: RunContext) -> dict[str, object]:
-    """The HR mappings' dbt vars: the department names mapped (NYCKELTAL_HR_DEPARTMENTS) and
-    Personio's full-time hours and employee attributes."""
+    """The HR mappings' dbt vars: the department names mapped (NYCKELTAL_HR_DEPARTMENTS),
+    Personio's full-time hours and employee attributes, BambooHR's fields."""
     config = context.settings
     values: dict[str, object] = {
         "hr_contract_departments": list(DEPARTMENTS),
@@ -93,7 +95,18 @@ def hr_vars(context: RunContext) -> dict[str, object]:
         values["personio_product_line_attribute"] = config.personio_product_line_attribute
     if config.hr_departments:
         values["hr_departments"] = parse_departments(config.hr_departments)
+    if config.hr_source == BAMBOOHR_DLT.value:
+        values |= bamboohr_vars(context)
     return values
+
+
+def bamboohr_vars(context: RunContext) -> dict[str, str]:
+    """BambooHR's mapping vars: the landed column of each field the settings name
+    (`bamboohr_employee_id_column`, `bamboohr_product_line_column`, `bamboohr_fte_column`)."""
+    return {
+        name.removesuffix("_field") + "_column": landed_column(field)
+        for name, field in vendor_fields(context, BAMBOOHR_DLT).items()
+    }
 
 
 def schema(context: RunContext, layout: Layout) -> str:
@@ -145,15 +158,17 @@ def _required_columns(context: RunContext, layout: Layout) -> dict[str, list[tup
             why = f" (HubSpot property {name}, NYCKELTAL_HUBSPOT_PROPERTIES {column}={name})"
             landed = f"{layout.property_prefix}{name}"
             wanted.setdefault(layout.property_tables[column], []).append((landed, why))
-    if layout.vendor == "personio":
-        config = context.settings
-        for setting, key in (
-            ("NYCKELTAL_PERSONIO_EMPLOYEE_ID_ATTRIBUTE", config.personio_employee_id_attribute),
-            ("NYCKELTAL_PERSONIO_PRODUCT_LINE_ATTRIBUTE", config.personio_product_line_attribute),
-        ):
-            if key:
-                wanted["employees"].append((key, f" (Personio attribute, {setting}={key})"))
+    for name, field in vendor_fields(context, layout).items():
+        why = f" ({layout.field_noun}, NYCKELTAL_{name.upper()}={field})"
+        wanted[layout.landed_tables[0]].append((landed_column(field), why))
     return wanted
+
+
+def vendor_fields(context: RunContext, layout: Layout) -> dict[str, str]:
+    """The vendor's fields the settings name for an HR layout's mapping: {Settings field:
+    the vendor's field name}, those set only."""
+    fields = {name: getattr(context.settings, name) for name in layout.field_settings}
+    return {name: field for name, field in fields.items() if field}
 
 
 def check_landed(context: RunContext, system: System, layout: Layout) -> None:

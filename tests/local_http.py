@@ -1,7 +1,8 @@
 """A local HTTP server on 127.0.0.1 for the stand-ins of vendors' APIs (stripe_api_server,
 personio_api_server): `serving_http(answer)` serves GET and POST from a thread with
 http.server, each request answered by `answer(method, path, query, authorization, body)`
-(query: every value of a parameter, in order) as (status, headers, JSON body)."""
+(query: every value of a parameter, in order) as (status, headers, JSON body);
+`planted_failure` answers the failures a test queued for a path."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 Answer = Callable[[str, str, dict[str, list[str]], str, bytes], tuple[int, dict, Any]]
+
+
+def planted_failure(
+    failures: dict[str, list[int]], path: str, error: Callable[[int], Any]
+) -> tuple[int, dict, Any] | None:
+    """The next failure a stand-in's `fail(path, 429, ...)` queued for `path`, as an answer
+    (status, headers: a 429 carries `Retry-After: 1`, the body `error(status)`), else None."""
+    queued = failures.get(path)
+    if not queued:
+        return None
+    status = queued.pop(0)
+    return status, {"Retry-After": "1"} if status == 429 else {}, error(status)
 
 
 @contextmanager

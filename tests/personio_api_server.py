@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from local_http import serving_http
+from local_http import planted_failure, serving_http
 
 CLIENT_ID = "papi-nyckeltal"
 CLIENT_SECRET = "papi-secret"
@@ -50,11 +50,11 @@ class PersonioApi:
         self, method: str, path: str, query: dict[str, list[str]], auth: str, body: bytes
     ) -> tuple[int, dict, dict]:
         self.requests.append((method, path, query))
-        queued = self.failures.get(path)
-        if queued:
-            status = queued.pop(0)
-            headers = {"Retry-After": "1"} if status == 429 else {}
-            return status, headers, _error(status, f"planted {status}")
+        planted = planted_failure(
+            self.failures, path, lambda status: _error(status, f"planted {status}")
+        )
+        if planted:
+            return planted
         if method == "POST" and path == "/v1/auth":
             given = json.loads(body or b"{}")
             if (given.get("client_id"), given.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):

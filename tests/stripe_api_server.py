@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from local_http import serving_http
+from local_http import planted_failure, serving_http
 
 API_KEY = "sk_test_nyckeltal"
 
@@ -34,11 +34,11 @@ class StripeApi:
         self.requests.append((path, query))
         if auth != f"Bearer {API_KEY}":
             return 401, {}, _error("invalid_request_error", "Invalid API Key provided: sk_***")
-        queued = self.failures.get(path)
-        if queued:
-            status = queued.pop(0)
-            headers = {"Retry-After": "1"} if status == 429 else {}
-            return status, headers, _error("api_error", f"planted {status}")
+        planted = planted_failure(
+            self.failures, path, lambda status: _error("api_error", f"planted {status}")
+        )
+        if planted:
+            return planted
         parts = path.strip("/").split("/")  # v1, objects[, id]
         kind = parts[1]
         if len(parts) == 3:

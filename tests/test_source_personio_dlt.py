@@ -142,14 +142,7 @@ def test_employees_are_paged_by_limit_and_offset(ingested: dict[str, Any]) -> No
 def test_only_the_attributes_read_are_asked_for_and_landed(ingested: dict[str, Any]) -> None:
     asked = _employees_requests(ingested["first_requests"])[1]["attributes[]"]
     assert asked == [*ATTRIBUTES, ID_ATTRIBUTE, PRODUCT_LINE_ATTRIBUTE]
-    columns = {
-        row[0]
-        for row in twin_tools.landed_rows(
-            ingested["landing"],
-            "select column_name from information_schema.columns "
-            "where table_schema = 'personio' and table_name = 'employees'",
-        )
-    }
+    columns = twin_tools.landed_table_columns(ingested["landing"], "personio", "employees")
     assert "fix_salary" not in columns
     assert {*ATTRIBUTES, ID_ATTRIBUTE, PRODUCT_LINE_ATTRIBUTE} <= columns
 
@@ -266,7 +259,7 @@ def test_the_cli_names_the_credential_settings(tmp_path: Path, monkeypatch, caps
             "'R&D=research' is not Vendor Name=department",
         ),
         ("NYCKELTAL_HR_DEPARTMENTS", "Sales", "'Sales' is not Vendor Name=department"),
-        ("NYCKELTAL_HR_SOURCE", "bamboohr:dlt", "(this layout is not supported yet)"),
+        ("NYCKELTAL_HR_SOURCE", "workday:dlt", "supported hr sources are files, personio:dlt"),
         ("NYCKELTAL_PERSONIO_PRODUCT_LINE_ATTRIBUTE", "Product line", "an attribute key"),
         ("NYCKELTAL_PERSONIO_FULL_TIME_HOURS", "0", "greater than 0"),
     ],

@@ -319,6 +319,15 @@ def landed_rows(landing: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
+def landed_table_columns(landing: Path, schema: str, table: str) -> set[str]:
+    """The column names of the landed table `schema.<table>` of the DuckDB file `landing`."""
+    sql = (
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{schema}' and table_name = '{table}'"
+    )
+    return {row[0] for row in landed_rows(landing, sql)}
+
+
 def landed_counts(landing: Path, schema: str, tables: Sequence[str]) -> dict[str, int]:
     """The row count of each landed table `schema.<table>` of the DuckDB file `landing`."""
     return {t: landed_rows(landing, f"select count(*) from {schema}.{t}")[0][0] for t in tables}

@@ -11,8 +11,9 @@ credential; it writes dlt's layout, which the vendor's `:dlt` mapping
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -158,6 +159,52 @@ def land(
     }
     info.raise_on_failed_jobs()
     return IngestResult(vendor=vendor, rows=rows, destination=destination, dataset=dataset)
+
+
+def merged_resource(
+    table: str,
+    types: Mapping[str, str],
+    cursor: str,
+    read: Callable[[Any], Iterable[list[dict[str, Any]]]],
+    hints: Mapping[str, dict[str, Any]] | None = None,
+) -> Any:
+    """dlt's resource `table`, merged on `id`, its columns of dlt's `types` (and `hints`),
+    incremental on the landed column `cursor` (rows without one kept): the pages of rows
+    `read(since)` yields, `since` the newest cursor landed (None the first time). dlt's
+    cursor drops the rows read again unchanged."""
+    import dlt
+
+    columns = {name: {"data_type": kind} for name, kind in types.items()} | dict(hints or {})
+
+    @dlt.resource(name=table, primary_key="id", write_disposition="merge", columns=columns)
+    def rows(
+        landed: Any = dlt.sources.incremental(  # noqa: B008 (dlt's documented form)
+            cursor, initial_value=None, on_cursor_value_missing="include"
+        ),
+    ) -> Iterator[list[dict[str, Any]]]:
+        yield from read(landed.last_value)
+
+    return rows
+
+
+def landed_value(value: Any, kind: str) -> Any:
+    """A vendor's value as landed in a column of dlt's type `kind`: a date the calendar date
+    as written (never shifted to UTC), a timestamp a UTC time, the rest text; empty as null."""
+    if value is None or value == "":
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(str(value)[:10])
+    if kind == "timestamp":
+        return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
+    return str(value)
+
+
+def landed_column(field: str) -> str:
+    """The column dlt lands a vendor's field in (its snake_case naming: `hireDate` is
+    hire_date, `4021` is _4021, `dynamic_123` stays)."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    return NamingConvention().normalize_identifier(field)
 
 
 def failure_cause(error: BaseException) -> tuple[Any, str]:

@@ -78,16 +78,10 @@ class IngestConfig(shared.Landing):
 def _value(value: Any, kind: str) -> Any:
     """An attribute's value as landed: an object (a department) its name, a date the date
     as written, last_modified_at a UTC time, the rest text."""
-    if value is None or value == "":
-        return None
     if isinstance(value, dict):
         value = (value.get("attributes") or {}).get("name")
         return None if value is None else str(value)
-    if kind == "date":
-        return dt.date.fromisoformat(str(value)[:10])
-    if kind == "timestamp":
-        return dt.datetime.fromisoformat(str(value)).astimezone(dt.UTC)
-    return str(value)
+    return shared.landed_value(value, kind)
 
 
 def employee_row(employee: dict[str, Any], attributes: dict[str, str]) -> dict[str, Any]:
@@ -133,22 +127,14 @@ def _pages(config: IngestConfig, session: Any, since: dt.datetime | None) -> Ite
 
 
 def _resource(config: IngestConfig, session: Any) -> Any:
-    import dlt
-
+    """The resource `employees`: the pages of those updated since the cursor."""
     attributes = config.attributes
-    columns = {key: {"data_type": kind} for key, kind in attributes.items()}
 
-    @dlt.resource(name=TABLE, primary_key="id", write_disposition="merge", columns=columns)
-    def employees(
-        updated: Any = dlt.sources.incremental(  # noqa: B008 (dlt's documented form)
-            CURSOR, initial_value=None, on_cursor_value_missing="include"
-        ),
-    ) -> Iterator[list[dict[str, Any]]]:
-        since = updated.last_value
+    def read(since: dt.datetime | None) -> Iterator[list[dict[str, Any]]]:
         for page in _pages(config, session, since):
             yield [employee_row(employee, attributes) for employee in page]
 
-    return employees
+    return shared.merged_resource(TABLE, attributes, CURSOR, read)
 
 
 def _one_line(error: BaseException) -> str:

@@ -7,13 +7,9 @@
 with employees as (
 
     select
-        cast({{ adapter.quote(id_attribute) }} as {{ dbt.type_string() }}) as employee_id,
+        {{ hr_field(id_attribute, dbt.type_string()) }} as employee_id,
         department,
-        {% if product_line_attribute -%}
-            cast({{ adapter.quote(product_line_attribute) }} as {{ dbt.type_string() }})
-        {%- else -%}
-            cast(null as {{ dbt.type_string() }})
-        {%- endif %} as product_line,
+        {{ hr_field(product_line_attribute, dbt.type_string()) }} as product_line,
         cast(hire_date as date) as hire_date,
         cast(termination_date as date) as termination_date,
         cast(last_working_day as date) as last_working_day,
