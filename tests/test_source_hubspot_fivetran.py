@@ -63,13 +63,10 @@ def test_the_scorecard_from_stripe_and_hubspot_equals_the_one_from_files(
     hubspot_twin: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     files = twin_tools.files_twin(tmp_path_factory)
-    # The KPIs of leads, customers and billing: funnel, lead costs, CAC, churn, revenue
-    # retention, market share, NPS and revenue per employee (their segment rows by channel,
-    # customer segment and region included).
-    codes = (
-        *("conversion_rate", "cpl", "cost_per_mql", "cac", "churn_rate", "revenue_churn_rate"),
-        *("net_revenue_retention", "market_share", "nps", "revenue_per_employee"),
-    )
+    # Every KPI's rows equal (segment rows by channel, customer segment and region included);
+    # among them those of leads (funnel), customers (churn) and billing (revenue retention)
+    # must be there. (The KPIs are not listed here: tests/test_catalogue.py.)
+    codes = ("conversion_rate", "churn_rate", "net_revenue_retention")
     twin_tools.assert_same_scorecard(files, hubspot_twin, codes)
     manifest = twin_tools.loaded_row_counts(hubspot_twin)
     assert (manifest["crm.customers"], manifest["billing.subscriptions"]) == (3, 4)
@@ -206,6 +203,8 @@ def test_a_missing_custom_property_is_a_one_line_error(tmp_path: Path, monkeypat
         ("CRM_SOURCE", "salesforce", "supported crm sources are files, hubspot:fivetran"),
         ("CRM_SOURCE", "hubspot:stitch", "hubspot:fivetran, hubspot:dlt, hubspot:airbyte"),
         ("HUBSPOT_PROPERTIES", "tier=customer_tier", "'tier=customer_tier' is not column="),
+        # dlt would land `hubspot-prod` as hubspot_prod; dbt's sources quote it as it is
+        ("HUBSPOT_SCHEMA", "hubspot-prod", "a schema name of lower-case letters, digits and _"),
     ],
 )
 def test_bad_crm_settings_are_one_line_errors(
