@@ -279,6 +279,18 @@ def test_without_fte_field_or_department_names_the_suite_fails_naming_them(
     assert "E2" in fte_failure, report
 
 
+@pytest.mark.dbt
+def test_an_fte_field_of_percentages_fails_the_suite_not_the_mapping(
+    ingested: dict[str, Any], tmp_path: Path
+) -> None:
+    # The ids (101, 102, ...) stand for a field of percentages: no FTE is that large, and
+    # the mapping writes null (the suite names it) rather than failing on the number.
+    _mapping(ingested, tmp_path, HR_DEPARTMENTS="R&D=engineering", BAMBOOHR_FTE_FIELD="id")
+    report = (tmp_path / "mapped" / "validation.txt").read_text()
+    assert "FAILED" in report and "R&D" not in report, report
+    assert "fte" in report[report.index("FAILED") :], report
+
+
 def test_the_dagster_asset_bamboohr_is_upstream_of_the_employees(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,12 +26,12 @@ select
     nullif(trim(product_line), '') as product_line,
     cast(hire_date as date) as hired_on,
     cast(termination_date as date) as terminated_on,
-    {#- The FTE field when it holds a value (not a number: null), else Full-Time's 1. -#}
-    cast(
-        case
-            when fte_text is not null then round({{ fte_number }}, 4)
-            when employment_status = 'full-time' then 1
-        end as decimal(6, 4)
-    ) as fte,
+    {#- The FTE field when it holds a value (not a number, or too large a one such as a
+        percentage: null, which the raw suite reports), else Full-Time's 1. -#}
+    {{ dbt.safe_cast(
+        "case when fte_text is not null then round(" ~ fte_number ~ ", 4)"
+        ~ " when employment_status = 'full-time' then 1 end",
+        "decimal(6, 4)"
+    ) }} as fte,
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _loaded_at
 from landed
