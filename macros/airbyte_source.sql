@@ -1,7 +1,8 @@
 {#- A table an Airbyte destination landed (source `source_name`), as a subquery of `columns`
     (column name -> contract type, DuckDB spelling; JSON objects as varchar, their text), one
     row per `key`: its latest version, by the stream's `cursor` then `_airbyte_extracted_at`
-    (what Airbyte's deduplication keeps; an append sync mode keeps every version). A column
+    (`_airbyte_emitted_at` in older destinations), ties broken by `_airbyte_raw_id` (what
+    Airbyte's deduplication keeps; an append sync mode keeps every version). A column
     the table lacks is a typed null, an absent table empty (the layout's required tables are
     checked before dbt runs); names are matched case-insensitively (`updatedAt`). A column
     `object__field` that the table lacks is the `field` of its JSON column `object`, as dlt
@@ -20,8 +21,14 @@
         {%- do partition.append(present.get(name | lower, name)) -%}
     {%- endfor -%}
     {%- set order = [] -%}
-    {%- for name in [cursor | lower, '_airbyte_extracted_at'] if name in present -%}
+    {%- for name in [cursor | lower, '_airbyte_extracted_at', '_airbyte_emitted_at']
+        if name in present -%}
         {%- do order.append(present[name] ~ ' desc nulls last') -%}
+    {%- endfor -%}
+    {#- Ties (two versions stamped alike, one sync) broken by the record's own id in the
+        landing, so that a refresh picks the same version each time. -#}
+    {%- for name in ['_airbyte_raw_id', '_airbyte_ab_id'] if name in present -%}
+        {%- do order.append(present[name] ~ ' desc') -%}
     {%- endfor -%}
     {%- if execute and not landed %}
     {{ nyckeltal.typed_empty_relation(columns) }}

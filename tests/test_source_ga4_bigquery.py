@@ -244,7 +244,8 @@ BAD_SETTINGS = {
     "GA4_EVENTS=sign_up": "'sign_up' is not ga4_event=event_name",
     "GA4_EVENTS=sign_up=signup,sign_up=x": "the GA4 event 'sign_up' is named twice",
     "GA4_EVENTS=sign_up=sign'up": "sign'up\" is not ga4_event=event_name",
-    "GA4_SCHEMA=ga4; drop": "a schema name of letters, digits and _",
+    "GA4_SCHEMA=ga4; drop": "a schema name of lower-case letters, digits and _",
+    "GA4_SCHEMA=GA4": "a schema name of lower-case letters, digits and _",
 }
 
 

@@ -144,7 +144,11 @@ def land(
     pipeline = dlt.pipeline(
         pipeline_name=f"nyckeltal_{vendor}",
         pipelines_dir=str(pipelines_dir or destination.parent / ".dlt_pipelines"),
-        destination=dlt.destinations.duckdb(str(destination)),
+        # A table replaced on every ingest is loaded into staging and swapped in, in one
+        # transaction: a failed load leaves the one before (dlt's default empties it first).
+        destination=dlt.destinations.duckdb(
+            str(destination), replace_strategy="insert-from-staging"
+        ),
         dataset_name=dataset,
     )
     try:

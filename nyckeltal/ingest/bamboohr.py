@@ -58,7 +58,7 @@ ACCEPT = {"Accept": "application/json"}
 class IngestConfig(shared.Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
-    api_key: str
+    api_key: str = dataclasses.field(repr=False)  # the credential, never in a repr
     api_base: str  # the API's root, `.../gateway.php/<company domain>/v1`
     dataset: str = "bamboohr"  # the landing schema
     extra_fields: tuple[str, ...] = ()  # field names (the id, the product line, the FTE)

@@ -75,7 +75,7 @@ EPOCH = "1970-01-01T00:00:00.000Z"
 class IngestConfig(Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
-    api_key: str
+    api_key: str = dataclasses.field(repr=False)  # the credential, never in a repr
     dataset: str = "hubspot"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     # NYCKELTAL_HUBSPOT_PROPERTIES, parsed: {contract column: HubSpot property}.
@@ -232,7 +232,7 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
         {
             "name": "deal_pipelines",
             "primary_key": "id",
-            "write_disposition": "replace",
+            "write_disposition": "replace",  # swapped in from staging (nyckeltal.ingest.land)
             "endpoint": {
                 "path": "crm/v3/pipelines/deals",
                 "data_selector": "results",

@@ -59,7 +59,7 @@ class IngestConfig(shared.Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
     client_id: str
-    client_secret: str
+    client_secret: str = dataclasses.field(repr=False)  # never in a repr
     dataset: str = "personio"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     extra_attributes: tuple[str, ...] = ()  # attribute keys (the id, the product line)

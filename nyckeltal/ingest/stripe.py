@@ -59,7 +59,7 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
 class IngestConfig(Landing):
     """Where and how to ingest (read from the settings at the edge)."""
 
-    api_key: str
+    api_key: str = dataclasses.field(repr=False)  # the credential, never in a repr
     dataset: str = "stripe"  # the landing schema
     api_base: str = DEFAULT_API_BASE
     page_size: int = 100  # Stripe's `limit` (1 to 100)

@@ -12,7 +12,13 @@ with landed as (
 
 campaigns as (
 
+    {#- The campaigns of this run's mapping when an ads layout maps them (ads__campaigns,
+        waited for), else as loaded from files. #}
+    {%- if var('ads_source', 'files') != 'files' %}
+    select campaign_id from {{ ref('ads__campaigns') }}
+    {%- else %}
     select campaign_id from {{ source('marketing', 'campaigns') }}
+    {%- endif %}
 
 ),
 
@@ -53,21 +59,30 @@ events_sourced as (
         event_name,
         params_text,
         user_pseudo_id || coalesce({{ ga4_param('params', 'ga_session_id') }}, '') as session_id,
+        {#- The campaign goes with the source and medium it was found with. -#}
         case
             when collected_source is not null or collected_medium is not null
-                then { 'source': lower(collected_source), 'medium': lower(collected_medium) }
+                then {
+                        'source': lower(collected_source),
+                        'medium': lower(collected_medium),
+                        'campaign_id': collected_campaign_id
+                    }
             when {{ ga4_param('params', 'source') }} is not null
                 or {{ ga4_param('params', 'medium') }} is not null
                 then {
                         'source': lower({{ ga4_param('params', 'source') }}),
-                        'medium': lower({{ ga4_param('params', 'medium') }})
+                        'medium': lower({{ ga4_param('params', 'medium') }}),
+                        'campaign_id': {{ ga4_param('params', 'campaign_id') }}
                     }
             when coalesce(collected_gclid, {{ ga4_param('params', 'gclid') }}) is not null
-                then { 'source': 'google', 'medium': 'cpc' }
+                then {
+                        'source': 'google',
+                        'medium': 'cpc',
+                        'campaign_id': coalesce(
+                            collected_campaign_id, {{ ga4_param('params', 'campaign_id') }}
+                        )
+                    }
         end as traffic,
-        coalesce(
-            collected_campaign_id, {{ ga4_param('params', 'campaign_id') }}
-        ) as traffic_campaign_id,
         row_number() over (
             partition by user_pseudo_id, event_timestamp, event_name
             order by params_text
@@ -82,11 +97,13 @@ session_traffic as (
         session_id,
         struct_extract(traffic, 'source') as traffic_source,
         struct_extract(traffic, 'medium') as traffic_medium,
-        traffic_campaign_id
+        struct_extract(traffic, 'campaign_id') as traffic_campaign_id
     from events_sourced
     where traffic is not null
+    {#- Events of one instant ordered by all they hold: the same pick on every refresh. #}
     qualify row_number() over (
-            partition by session_id order by event_timestamp, params_text
+            partition by session_id
+            order by event_timestamp, params_text, cast(traffic as varchar)
         ) = 1
 
 ),
