@@ -82,6 +82,18 @@ ENGINE_FIELDS = (
 )
 
 
+# The schemas of landed vendor tables (NYCKELTAL_<VENDOR>_SCHEMA).
+LANDING_SCHEMA_FIELDS = (
+    "stripe_schema",
+    "hubspot_schema",
+    "ga4_schema",
+    "google_ads_schema",
+    "facebook_ads_schema",
+    "personio_schema",
+    "bamboohr_schema",
+)
+
+
 class Settings(BaseSettings):
     """The configuration of one process; see README.md "Configuration" for each field."""
 
@@ -314,12 +326,16 @@ class Settings(BaseSettings):
         parse_ga4_events(value)
         return value
 
-    @field_validator("ga4_schema")
+    @field_validator(*LANDING_SCHEMA_FIELDS)
     @classmethod
-    def _ga4_schema(cls, value: str) -> str:
-        """A plain identifier: the mapping looks the schema's tables up by name."""
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise ValueError("a schema name of letters, digits and _, not starting with a digit")
+    def _landing_schema(cls, value: str) -> str:
+        """A plain lower-case identifier: the schema's tables are looked up by name, dbt's
+        sources quote it, and dlt lands in it unchanged (dlt writes other names in snake
+        case, so that `hubspot-prod` would be landed as `hubspot_prod`)."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", value):
+            raise ValueError(
+                "a schema name of lower-case letters, digits and _, not starting with a digit"
+            )
         return value
 
     @field_validator("reporting_currency")
