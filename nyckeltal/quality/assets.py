@@ -335,7 +335,8 @@ def reconciliation_query(project: Path = PACKAGE_PROJECT_DIR) -> str:
             on expected.kpi_code = segments.kpi_code
             and expected.period_start = segments.period_start
             and expected.segment_type = segments.segment_type
-    ) as reconciliation"""
+    ) as reconciliation
+    order by kpi_code, period_start, segment_type"""
 
 
 # --------------------------------------------------------------------------- runtime frames
