@@ -28,14 +28,14 @@ from nyckeltal.ingest import (
     IngestError,
     IngestResult,
     Landing,
-    failure_cause,
     from_settings,
-    land,
+    rest,
 )
 
 DEFAULT_API_BASE = "https://api.stripe.com/v1"
 KEY_SETTING = "NYCKELTAL_STRIPE_API_KEY"
 KEY_FIELD = "stripe_api_key"  # the Settings field of KEY_SETTING
+VENDOR = rest.Vendor("Stripe", "API key", KEY_SETTING, "stripe")
 # The API version asked for (the shapes read: invoice.tax, discount.coupon, line.price).
 STRIPE_API_VERSION = "2024-06-20"
 # Objects that change after creation, and the events that say so (Stripe's event types).
@@ -159,30 +159,9 @@ def source_config(config: IngestConfig) -> dict[str, Any]:
     }
 
 
-def _one_line(error: BaseException) -> str:
-    """The cause of a failed ingest on one line (a 401 names the setting)."""
-    response, text = failure_cause(error)
-    if response is None:
-        return f"{text}; the data landed before is unchanged"
-    if response.status_code in (401, 403):
-        return (
-            f"Stripe refused the API key ({response.status_code}): check {KEY_SETTING}; "
-            "the data landed before is unchanged"
-        )
-    return (
-        f"Stripe answered {response.status_code} for {response.url} after retries; "
-        "the data landed before is unchanged"
-    )
-
-
 def ingest(config: IngestConfig) -> IngestResult:
     """Pull what changed since the last ingest into `config.dataset` of `config.destination`."""
-    from dlt.sources.rest_api import rest_api_source
-
-    source = rest_api_source(source_config(config), name="stripe")
-    return land(
-        "stripe", source, config.destination, config.dataset, config.pipelines_dir, _one_line
-    )
+    return rest.run(config, source_config(config), VENDOR)
 
 
 def config(context: RunContext) -> IngestConfig:
